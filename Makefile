@@ -1,0 +1,91 @@
+# hainan_window: everyday commands. `make` (or `make help`) lists them.
+#
+# Targets document themselves: a `## text` comment after the target name is
+# its line in `make help`.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+# Python used only to create the venv; everything else uses the venv's.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Extra pytest arguments, e.g. make test-sqlite PYTEST_ARGS="-k permits -x"
+PYTEST_ARGS ?=
+
+# Section header for long targets: $(call section,text)
+section = @printf '\n==== %s ====\n' '$(1)'
+
+.PHONY: help venv sysdeps migrate run lint test-sqlite test-postgres test bench clean
+
+help: ## list the targets
+	@echo "usage: make <target>"
+	@echo
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
+	  | awk 'BEGIN {FS = ":.*## "} {printf "  %-14s %s\n", $$1, $$2}'
+
+venv: $(STAMP) ## create .venv and install the project with dev tools (re-runs when pyproject.toml changes)
+	@:
+
+$(STAMP): pyproject.toml
+	@if [ ! -x $(PY) ]; then \
+	  echo "venv: creating $(VENV) with $(PYTHON)"; \
+	  $(PYTHON) -m venv $(VENV); \
+	fi
+	@echo "venv: installing the project and dev tools: pip install -e '.[dev]'"
+	$(PY) -m pip install --disable-pip-version-check -q -e '.[dev]'
+	@touch $@
+	@echo "venv: ready"
+
+sysdeps: ## check system packages (PostgreSQL, Pango, CJK font); as root, install missing ones
+	@bin/sysdeps
+
+migrate: venv ## apply database migrations
+	$(PY) manage.py migrate --noinput
+
+run: venv sysdeps ## migrate, load demo data and demo users, serve http://127.0.0.1:8000
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+lint: venv ## ruff check, ruff format --check, and check no migration is missing
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+# The SQLite run must not pick up a DATABASE_URL (or the PostgreSQL-only
+# switch) from the caller's environment.
+test-sqlite: venv ## run the test suite on SQLite
+	env -u DATABASE_URL -u HW_REQUIRE_POSTGRES $(PY) -m pytest $(PYTEST_ARGS)
+
+# tests/postgres.py starts a throwaway server, sets DATABASE_URL for pytest,
+# and exits 3 if no server can be started. HW_REQUIRE_POSTGRES=1 makes the
+# postgres_only tests run (and fail) instead of skipping.
+test-postgres: venv ## run the test suite on a throwaway real PostgreSQL started for the run
+	HW_REQUIRE_POSTGRES=1 $(PY) tests/postgres.py -- $(PY) -m pytest $(PYTEST_ARGS)
+
+# Stops at the first failing step. pytest's exit status 5 ("no tests
+# collected") is non-zero and therefore a failure here too.
+test: venv sysdeps ## everything CI runs: lint, then the suite on SQLite, then on PostgreSQL
+	$(call section,lint: ruff and migrations check)
+	@$(MAKE) lint
+	$(call section,tests on SQLite)
+	@$(MAKE) test-sqlite
+	$(call section,tests on PostgreSQL (throwaway server))
+	@$(MAKE) test-postgres
+	$(call section,all passed)
+
+bench: venv ## run every bench/bench_*.py in turn with the venv python
+	@shopt -s nullglob; files=(bench/bench_*.py); \
+	if [ $${#files[@]} -eq 0 ]; then echo "no benchmarks yet"; exit 0; fi; \
+	for f in "$${files[@]}"; do \
+	  printf '\n==== %s ====\n' "$$f"; \
+	  $(PY) "$$f"; \
+	done
+
+clean: ## remove .venv, var/, db.sqlite3 and caches
+	rm -rf $(VENV) var db.sqlite3 .pytest_cache .ruff_cache *.egg-info
+	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

@@ -1,0 +1,116 @@
+"""The admin: where the catalogue and the shared data are edited.
+
+Applications are shown read-only: they change only through the services,
+which keep them consistent with their process and ledger.
+"""
+
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy as _
+
+from approvals import models as m
+
+
+class ServiceDepartmentInline(admin.TabularInline):
+    model = m.ServiceDepartment
+    extra = 1
+
+
+class MaterialInline(admin.StackedInline):
+    model = m.Material
+    extra = 0
+    fields = (
+        ("code", "order", "department"),
+        ("name_zh", "name_en"),
+        "reuse_key",
+        ("allow_upload", "allow_commitment", "allow_deferral", "deferral_days"),
+    )
+
+
+@admin.register(m.Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_zh", "name_en", "promised_limit_days", "statutory_limit_days", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("code", "name_zh", "name_en")
+    inlines = [ServiceDepartmentInline, MaterialInline]
+
+
+@admin.register(m.Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_zh", "name_en", "reviewer_group")
+    search_fields = ("code", "name_zh", "name_en")
+    fields = ("code", "name_zh", "name_en")
+
+    def save_model(self, request, obj, form, change):
+        # A new department brings its own reviewer group: no code, no migration.
+        if not obj.reviewer_group_id:
+            obj.reviewer_group, _created = Group.objects.get_or_create(name=f"reviewer:{obj.code}")
+        super().save_model(request, obj, form, change)
+
+
+class LicenceInline(admin.TabularInline):
+    model = m.Licence
+    extra = 0
+
+
+@admin.register(m.Enterprise)
+class EnterpriseAdmin(admin.ModelAdmin):
+    list_display = ("uscc", "name_zh", "enterprise_type", "status")
+    list_filter = ("status", "enterprise_type")
+    search_fields = ("uscc", "name_zh", "name_en")
+    exclude = ("legal_representative_id",)
+    inlines = [LicenceInline]
+
+
+@admin.register(m.Licence)
+class LicenceAdmin(admin.ModelAdmin):
+    list_display = ("number", "licence_type", "holder", "issued_on", "valid_until", "status")
+    list_filter = ("licence_type", "status")
+    search_fields = ("number", "holder__uscc", "holder__name_zh")
+    list_select_related = ("holder",)
+
+
+admin.site.register(m.TaxRegistration)
+admin.site.register(m.SocialSecurityRegistration)
+admin.site.register(m.InvestmentProject)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(m.Application)
+class ApplicationAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "service", "uscc", "status", "submitted_at", "decided_at")
+    list_filter = ("status", "service", "is_simulated")
+    search_fields = ("uscc",)
+    list_select_related = ("service",)
+
+
+@admin.register(m.Step)
+class StepAdmin(ReadOnlyAdmin):
+    list_display = ("application", "kind", "department", "holder", "created_at", "finished_at", "working_days")
+    list_filter = ("kind", "holder")
+    list_select_related = ("application", "department")
+
+
+@admin.register(m.Escalation)
+class EscalationAdmin(ReadOnlyAdmin):
+    list_display = ("application", "department", "due_at", "fired_at")
+    list_select_related = ("application", "department")
+
+
+@admin.register(m.Permit)
+class PermitAdmin(ReadOnlyAdmin):
+    list_display = ("number", "holder", "issued_at", "valid_until", "status")
+    list_select_related = ("holder",)
+
+
+admin.site.site_header = _("Single window administration")

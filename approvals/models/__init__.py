@@ -1,0 +1,65 @@
+"""The domain's tables, one module per part of the domain."""
+
+from .applications import (
+    FINAL_STATUSES,
+    OPEN_STATUSES,
+    Application,
+    ApplicationMaterial,
+    ApplicationProcess,
+    ApplicationStatus,
+    CorrectionRequest,
+    DepartmentReview,
+    Escalation,
+    FiledAs,
+    PrefilledValue,
+    ReviewDecision,
+    SatisfiedBy,
+    ValueState,
+)
+from .catalog import Department, Material, Service, ServiceDepartment
+from .ledger import INVESTOR_STEPS, ClockHolder, ClockInterval, Step, StepKind
+from .permits import Permit, PermitStatus
+from .shared_data import (
+    Enterprise,
+    EnterpriseStatus,
+    InvestmentProject,
+    Licence,
+    LicenceStatus,
+    SocialSecurityRegistration,
+    TaxRegistration,
+)
+
+__all__ = [
+    "FINAL_STATUSES",
+    "INVESTOR_STEPS",
+    "OPEN_STATUSES",
+    "Application",
+    "ApplicationMaterial",
+    "ApplicationProcess",
+    "ApplicationStatus",
+    "ClockHolder",
+    "ClockInterval",
+    "CorrectionRequest",
+    "Department",
+    "DepartmentReview",
+    "Enterprise",
+    "EnterpriseStatus",
+    "Escalation",
+    "FiledAs",
+    "InvestmentProject",
+    "Licence",
+    "LicenceStatus",
+    "Material",
+    "Permit",
+    "PermitStatus",
+    "PrefilledValue",
+    "ReviewDecision",
+    "SatisfiedBy",
+    "Service",
+    "ServiceDepartment",
+    "SocialSecurityRegistration",
+    "Step",
+    "StepKind",
+    "TaxRegistration",
+    "ValueState",
+]

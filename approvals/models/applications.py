@@ -1,0 +1,298 @@
+"""Applications and everything an investor or an official writes on one.
+
+The business status lives here, not on viewflow's Process (whose status is
+only NEW, DONE or CANCELED); services keep the two consistent.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process
+
+from approvals.identifiers import validate_uscc
+
+from .catalog import Department, Material, Service
+from .shared_data import Enterprise
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("submitted")
+    RETURNED = "returned", _("returned for correction")
+    ACCEPTED = "accepted", _("accepted")
+    IN_REVIEW = "in_review", _("in review")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+OPEN_STATUSES = (
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.RETURNED,
+    ApplicationStatus.ACCEPTED,
+    ApplicationStatus.IN_REVIEW,
+)
+FINAL_STATUSES = (
+    ApplicationStatus.APPROVED,
+    ApplicationStatus.REJECTED,
+    ApplicationStatus.WITHDRAWN,
+)
+
+
+class FiledAs(models.TextChoices):
+    INVESTOR = "investor", _("the investor")
+    AGENT = "agent", _("an agent on the investor's behalf")
+
+
+class Application(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="applications", verbose_name=_("service")
+    )
+    uscc = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        validators=[validate_uscc],
+        db_index=True,
+    )
+    enterprise = models.ForeignKey(
+        Enterprise,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        null=True,
+        blank=True,
+        help_text=_("The registry record, when the provincial data center holds one."),
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications"
+    )
+    filed_as = models.CharField(
+        _("filed by"), max_length=10, choices=FiledAs, default=FiledAs.INVESTOR
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ApplicationStatus,
+        default=ApplicationStatus.DRAFT,
+        db_index=True,
+    )
+    process = models.OneToOneField(
+        "viewflow.Process",
+        on_delete=models.PROTECT,
+        related_name="application",
+        null=True,
+        blank=True,
+    )
+    # Lets a client retry "create" (double click, flaky network, API retry)
+    # without creating a second application.
+    idempotency_key = models.CharField(max_length=80, blank=True, default="")
+    is_simulated = models.BooleanField(
+        default=False, help_text=_("Written by the simulator; kept out of real reports.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_reasons = models.TextField(_("reasons for the decision"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        permissions = [
+            ("accept_application", _("Can accept applications at the window")),
+            ("supervise", _("Can see every application, escalations and reports")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applicant", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="application_idempotency_key_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="draft") | models.Q(submitted_at__isnull=False),
+                name="application_submitted_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["service", "status"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        """The number shown to people: HW, year of creation, sequence."""
+        year = self.created_at.year if self.created_at else 0
+        return f"HW{year}{self.pk or 0:07d}"
+
+
+class ValueState(models.TextChoices):
+    PREFILLED = "prefilled", _("read from shared data")
+    NOT_FOUND = "not_found", _("no record held: fill in by hand")
+    UNAVAILABLE = "unavailable", _("source unavailable: fill in by hand")
+
+
+class PrefilledValue(models.Model):
+    """One field of an application, with where its value came from."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="values"
+    )
+    field = models.CharField(_("field"), max_length=80)
+    source = models.CharField(_("source"), max_length=80)
+    record_ref = models.CharField(_("source record"), max_length=120, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=20, choices=ValueState)
+    source_error = models.CharField(_("source error"), max_length=300, blank=True)
+    source_value = models.TextField(_("value as held"), blank=True)
+    value = models.TextField(_("value"), blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["application", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "field"], name="value_field_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field}={self.value!r}"
+
+    @property
+    def corrected(self) -> bool:
+        """The applicant changed a value the government held: reviewers must see it."""
+        return self.state == ValueState.PREFILLED and self.value != self.source_value
+
+
+class SatisfiedBy(models.TextChoices):
+    MISSING = "missing", _("not yet provided")
+    REUSE = "reuse", _("reused from shared data")
+    UPLOAD = "upload", _("uploaded")
+    COMMITMENT = "commitment", _("signed commitment")
+    DEFERRAL = "deferral", _("to be handed in after acceptance")
+
+
+def material_upload_to(instance: "ApplicationMaterial", filename: str) -> str:
+    # Never trust the client's file name for the path: the stored name is ours.
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"applications/{instance.application.public_id}/{uuid.uuid4().hex}.{suffix[:5]}"
+
+
+class ApplicationMaterial(models.Model):
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="materials"
+    )
+    material = models.ForeignKey(Material, on_delete=models.PROTECT, related_name="+")
+    satisfied_by = models.CharField(
+        _("satisfied by"), max_length=20, choices=SatisfiedBy, default=SatisfiedBy.MISSING
+    )
+    reuse_reference = models.CharField(_("reused record"), max_length=120, blank=True)
+    file = models.FileField(_("file"), upload_to=material_upload_to, blank=True)
+    original_name = models.CharField(_("original file name"), max_length=255, blank=True)
+    content_type = models.CharField(max_length=80, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
+    commitment_text = models.TextField(_("commitment"), blank=True)
+    due_date = models.DateField(_("due"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["application", "material__order", "material__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "material"], name="application_material_once"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(satisfied_by="upload") | ~models.Q(file=""),
+                name="uploaded_material_has_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.material.code}: {self.satisfied_by}"
+
+
+class CorrectionRequest(models.Model):
+    """The one notice that lists everything missing when a case is returned."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="corrections"
+    )
+    items = models.JSONField(_("what is missing or wrong"), default=list)
+    note = models.TextField(_("note"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer = models.TextField(_("answer"), blank=True)
+
+    class Meta:
+        ordering = ["application", "requested_at"]
+
+
+class ReviewDecision(models.TextChoices):
+    PENDING = "pending", _("pending")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+
+
+class DepartmentReview(models.Model):
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="reviews"
+    )
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="reviews")
+    task = models.OneToOneField(
+        "viewflow.Task", on_delete=models.SET_NULL, null=True, blank=True, related_name="review"
+    )
+    decision = models.CharField(
+        _("decision"), max_length=20, choices=ReviewDecision, default=ReviewDecision.PENDING
+    )
+    reasons = models.TextField(_("reasons"), blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["application", "department__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "department"], name="review_once_per_department"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(decision="rejected") | ~models.Q(reasons=""),
+                name="rejection_has_reasons",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} / {self.department.code}: {self.decision}"
+
+
+class Escalation(models.Model):
+    """A review that outran its time limit, raised to the supervisors."""
+
+    review = models.OneToOneField(
+        DepartmentReview, on_delete=models.CASCADE, related_name="escalation"
+    )
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="escalations"
+    )
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    due_at = models.DateTimeField(_("was due"))
+    fired_at = models.DateTimeField(_("escalated"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-fired_at"]
+
+
+class ApplicationProcess(Process):
+    """The viewflow process of an application; its business data is the `application`."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("application process")
+        verbose_name_plural = _("application processes")

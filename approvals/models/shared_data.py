@@ -1,0 +1,152 @@
+"""What government already holds: the provincial data center's records.
+
+These tables stand in for the data-exchange service of a real deployment:
+the default prefill sources read them, and the demo loads them from
+fixtures. Every enterprise is keyed by its unified social credit code.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from approvals.identifiers import mask_resident_id, validate_resident_id, validate_uscc
+
+
+class EnterpriseStatus(models.TextChoices):
+    ACTIVE = "active", _("active (存续)")
+    SUSPENDED = "suspended", _("suspended")
+    DEREGISTERED = "deregistered", _("deregistered (注销)")
+
+
+class Enterprise(models.Model):
+    """An enterprise registry record (市场主体登记)."""
+
+    uscc = models.CharField(
+        _("unified social credit code"), max_length=18, unique=True, validators=[validate_uscc]
+    )
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    enterprise_type = models.CharField(_("enterprise type"), max_length=120)
+    legal_representative = models.CharField(_("legal representative"), max_length=120)
+    legal_representative_id = models.CharField(
+        _("legal representative's identity number"),
+        max_length=18,
+        blank=True,
+        validators=[validate_resident_id],
+        help_text=_("Resident identity number; masked on screens for roles that do not need it."),
+    )
+    registered_capital = models.DecimalField(
+        _("registered capital (10,000 CNY)"), max_digits=14, decimal_places=2
+    )
+    address = models.CharField(_("address"), max_length=300)
+    business_scope = models.TextField(_("business scope"))
+    established_on = models.DateField(_("established on"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=EnterpriseStatus, default=EnterpriseStatus.ACTIVE
+    )
+    updated_at = models.DateTimeField(_("record updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["uscc"]
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+
+    def __str__(self) -> str:
+        return f"{self.name_zh} ({self.uscc})"
+
+    @property
+    def legal_representative_id_masked(self) -> str:
+        return mask_resident_id(self.legal_representative_id)
+
+
+class TaxRegistration(models.Model):
+    enterprise = models.OneToOneField(
+        Enterprise, on_delete=models.CASCADE, related_name="tax_registration"
+    )
+    taxpayer_type = models.CharField(_("taxpayer type"), max_length=60)
+    tax_authority = models.CharField(_("tax authority"), max_length=200)
+    registered_on = models.DateField(_("registered on"))
+
+    class Meta:
+        verbose_name = _("tax registration")
+        verbose_name_plural = _("tax registrations")
+
+    def __str__(self) -> str:
+        return f"{self.enterprise.uscc} tax"
+
+
+class SocialSecurityRegistration(models.Model):
+    enterprise = models.OneToOneField(
+        Enterprise, on_delete=models.CASCADE, related_name="social_security"
+    )
+    account_number = models.CharField(_("social-security account"), max_length=40, unique=True)
+    insured_employees = models.PositiveIntegerField(_("insured employees"), default=0)
+    registered_on = models.DateField(_("registered on"))
+
+    class Meta:
+        verbose_name = _("social-security registration")
+        verbose_name_plural = _("social-security registrations")
+
+    def __str__(self) -> str:
+        return self.account_number
+
+
+class InvestmentProject(models.Model):
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="investment_projects"
+    )
+    project_code = models.CharField(_("project code"), max_length=40, unique=True)
+    name = models.CharField(_("project name"), max_length=200)
+    total_investment = models.DecimalField(
+        _("total investment (10,000 CNY)"), max_digits=14, decimal_places=2
+    )
+    location = models.CharField(_("location"), max_length=200)
+    filed_on = models.DateField(_("filed on"))
+
+    class Meta:
+        ordering = ["project_code"]
+        verbose_name = _("investment project")
+        verbose_name_plural = _("investment projects")
+
+    def __str__(self) -> str:
+        return f"{self.project_code} {self.name}"
+
+
+class LicenceStatus(models.TextChoices):
+    VALID = "valid", _("valid")
+    REVOKED = "revoked", _("revoked")
+
+
+class Licence(models.Model):
+    """An entry of the electronic licence library (电子证照库)."""
+
+    number = models.CharField(_("licence number"), max_length=60, unique=True)
+    licence_type = models.SlugField(
+        _("licence type"),
+        max_length=60,
+        help_text=_("Matched against a material's reuse key 'licence:<type>'."),
+    )
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    holder = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="licences")
+    issuer = models.CharField(_("issuer"), max_length=200)
+    issued_on = models.DateField(_("issued on"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=LicenceStatus, default=LicenceStatus.VALID
+    )
+
+    class Meta:
+        ordering = ["holder", "licence_type", "-issued_on"]
+        verbose_name = _("licence")
+        verbose_name_plural = _("licence library")
+        indexes = [models.Index(fields=["holder", "licence_type", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gte=models.F("issued_on")),
+                name="licence_valid_after_issue",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name_zh}"

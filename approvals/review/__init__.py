@@ -1,0 +1,1 @@
+"""Official-facing screens (window clerk, department reviewers, supervisors)."""

@@ -1,0 +1,943 @@
+"""Writes: every change to an application goes through a function here.
+
+Each service checks the acting user's right itself (viewflow's transitions
+do not), validates before it writes, and writes in one transaction, so a
+rejected call leaves nothing half-written. The flow's nodes call back into
+the functions at the bottom; views and the API call the ones at the top.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, OperationalError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from approvals import prefill, timekeeping
+from approvals.identifiers import normalize_uscc, validate_uscc
+from approvals.models import (
+    OPEN_STATUSES,
+    Application,
+    ApplicationMaterial,
+    ApplicationStatus,
+    ClockHolder,
+    ClockInterval,
+    CorrectionRequest,
+    Department,
+    DepartmentReview,
+    Enterprise,
+    Escalation,
+    FiledAs,
+    Licence,
+    Permit,
+    PrefilledValue,
+    ReviewDecision,
+    SatisfiedBy,
+    Service,
+    ServiceDepartment,
+    Step,
+    StepKind,
+    ValueState,
+)
+
+INVESTOR_GROUP = "investor"
+CLERK_GROUP = "window_clerk"
+SUPERVISOR_GROUP = "supervisor"
+
+
+class ApplicationBusy(Exception):
+    """Someone else is changing the same application right now: try again in a moment."""
+
+    retry_after_seconds = 2
+
+    def __init__(self):
+        super().__init__(
+            _("This application is being updated by someone else. Please try again in a moment.")
+        )
+
+
+# --- roles ----------------------------------------------------------------
+
+
+def is_clerk(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm("approvals.accept_application"))
+
+
+def is_supervisor(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm("approvals.supervise"))
+
+
+def is_department_reviewer(user, department_code: str | None) -> bool:
+    if not (user and user.is_authenticated and department_code):
+        return False
+    return Department.objects.filter(code=department_code, reviewer_group__user=user).exists()
+
+
+def _require_owner(actor, application: Application) -> None:
+    if not (actor and actor.is_authenticated and application.applicant_id == actor.pk):
+        raise PermissionDenied(_("Only the applicant may change this application."))
+
+
+def _require_clerk(actor) -> None:
+    if not is_clerk(actor):
+        raise PermissionDenied(_("Only window clerks may accept or return applications."))
+
+
+# --- drafts and prefill ---------------------------------------------------
+
+
+def application_create(
+    *,
+    applicant,
+    service: Service,
+    uscc: str,
+    filed_as: str = FiledAs.INVESTOR,
+    idempotency_key: str = "",
+) -> Application:
+    """Open a draft for an enterprise and prefill it from every shared-data source.
+
+    Repeating the call with the same idempotency key returns the first draft.
+    """
+    if not (applicant and applicant.is_authenticated):
+        raise PermissionDenied(_("Log in to apply."))
+    uscc = normalize_uscc(uscc)
+    validate_uscc(uscc)
+    if not service.is_active:
+        raise ValidationError({"service": _("This service is not open for applications.")})
+    if filed_as not in FiledAs.values:
+        raise ValidationError({"filed_as": _("Choose whether you file as the investor or an agent.")})
+    idempotency_key = (idempotency_key or "").strip()[:80]
+    if idempotency_key:
+        existing = Application.objects.filter(
+            applicant=applicant, idempotency_key=idempotency_key
+        ).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                service=service,
+                uscc=uscc,
+                enterprise=Enterprise.objects.filter(uscc=uscc).first(),
+                applicant=applicant,
+                filed_as=filed_as,
+                idempotency_key=idempotency_key,
+            )
+            ApplicationMaterial.objects.bulk_create(
+                ApplicationMaterial(application=application, material=m)
+                for m in service.materials.all()
+            )
+            application_prefill(application=application)
+    except IntegrityError:
+        # Two requests with the same key raced; the other one won.
+        if idempotency_key:
+            return Application.objects.get(applicant=applicant, idempotency_key=idempotency_key)
+        raise
+    return application
+
+
+def application_prefill(*, application: Application) -> list[prefill.SourceOutcome]:
+    """Fill a draft from every source, keeping each value's provenance.
+
+    Values the applicant already confirmed or typed are kept; a source that
+    failed before is asked again, so this also serves as "retry".
+    """
+    if application.status not in (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED):
+        raise ValidationError(_("Only a draft or a returned application can be prefilled."))
+    outcomes = prefill.read_all(application.uscc)
+    existing = {v.field: v for v in application.values.all()}
+    documents: dict[str, str] = {}
+    to_create, to_update = [], []
+    for outcome in outcomes:
+        fetched = outcome.fetched
+        if fetched is not None and fetched.found:
+            documents.update(fetched.documents)
+        for spec in outcome.source.fields:
+            if outcome.error:
+                state, source_value, record_ref = ValueState.UNAVAILABLE, "", ""
+            elif fetched.found:
+                state = ValueState.PREFILLED
+                source_value, record_ref = fetched.values.get(spec.key, ""), fetched.record_ref
+            else:
+                state, source_value, record_ref = ValueState.NOT_FOUND, "", ""
+            current = existing.get(spec.key)
+            if current is None:
+                to_create.append(
+                    PrefilledValue(
+                        application=application,
+                        field=spec.key,
+                        source=outcome.source.name,
+                        record_ref=record_ref,
+                        read_at=outcome.read_at,
+                        state=state,
+                        source_error=outcome.error,
+                        source_value=source_value,
+                        value=source_value,
+                    )
+                )
+            elif current.confirmed_at is None or current.state == ValueState.UNAVAILABLE:
+                if state == ValueState.UNAVAILABLE and current.state == ValueState.PREFILLED:
+                    continue  # keep what an earlier read gave rather than blank it
+                current.state, current.record_ref = state, record_ref
+                current.read_at, current.source_error = outcome.read_at, outcome.error
+                current.source_value = source_value
+                if current.confirmed_at is None or not current.value:
+                    current.value = source_value
+                to_update.append(current)
+    PrefilledValue.objects.bulk_create(to_create)
+    if to_update:
+        PrefilledValue.objects.bulk_update(
+            to_update,
+            ["state", "record_ref", "read_at", "source_error", "source_value", "value"],
+        )
+    reusable = [
+        am
+        for am in application.materials.select_related("material")
+        if am.material.reuse_key in documents
+        and am.satisfied_by in (SatisfiedBy.MISSING, SatisfiedBy.REUSE)
+    ]
+    for am in reusable:
+        am.satisfied_by = SatisfiedBy.REUSE
+        am.reuse_reference = documents[am.material.reuse_key]
+    ApplicationMaterial.objects.bulk_update(reusable, ["satisfied_by", "reuse_reference"])
+    return outcomes
+
+
+def _validate_field_value(key: str, value: str) -> str:
+    value = value.strip()
+    if key.endswith(("registered_capital", "total_investment")) and value:
+        try:
+            amount = Decimal(value.replace(",", ""))
+        except InvalidOperation as exc:
+            raise ValidationError(_("Enter an amount in 10,000 CNY, for example 500 or 1200.50.")) from exc
+        if amount <= 0:
+            raise ValidationError(_("The amount must be greater than zero."))
+        return format(amount, "f")
+    if key.endswith(("established_on",)) and value:
+        try:
+            date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValidationError(_("Enter a date as YYYY-MM-DD.")) from exc
+    if len(value) > 2000:
+        raise ValidationError(_("Keep this under 2,000 characters."))
+    return value
+
+
+def application_values_update(*, actor, application: Application, values: dict[str, str]) -> None:
+    """Confirm or correct prefilled values, or fill the ones no source could give.
+
+    A value that differs from what the government holds is kept as a
+    correction and shown to the reviewers.
+    """
+    _require_owner(actor, application)
+    _require_editable(application)
+    rows = {v.field: v for v in application.values.all()}
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, str] = {}
+    for key, raw in values.items():
+        if key not in rows:
+            errors.setdefault(key, []).append(_("This application has no such field."))
+            continue
+        try:
+            cleaned[key] = _validate_field_value(key, str(raw or ""))
+        except ValidationError as exc:
+            errors.setdefault(key, []).extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    changed = []
+    for key, value in cleaned.items():
+        row = rows[key]
+        row.value, row.confirmed_at = value, now
+        changed.append(row)
+    PrefilledValue.objects.bulk_update(changed, ["value", "confirmed_at"])
+
+
+def _require_editable(application: Application) -> None:
+    if application.status not in (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED):
+        raise ValidationError(
+            _("This application can no longer be changed (status: %(status)s).")
+            % {"status": application.get_status_display()}
+        )
+
+
+# File types are told from the content, never from the name or the
+# client's declared type.
+_SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
+
+
+def sniff_content_type(head: bytes) -> str | None:
+    for magic, content_type in _SIGNATURES:
+        if head.startswith(magic):
+            return content_type
+    return None
+
+
+def _material_row(application: Application, material_code: str) -> ApplicationMaterial:
+    row = (
+        application.materials.select_related("material")
+        .filter(material__code=material_code)
+        .first()
+    )
+    if row is None:
+        raise ValidationError({"material": _("This service requires no such material.")})
+    return row
+
+
+def material_upload(
+    *, actor, application: Application, material_code: str, upload: UploadedFile
+) -> ApplicationMaterial:
+    _require_owner(actor, application)
+    row = _material_row(application, material_code)
+    delivering_deferred = (
+        row.satisfied_by == SatisfiedBy.DEFERRAL
+        and application.status in (ApplicationStatus.ACCEPTED, ApplicationStatus.IN_REVIEW)
+    )
+    if not delivering_deferred:
+        _require_editable(application)
+    if not row.material.allow_upload:
+        raise ValidationError({"file": _("This material cannot be uploaded.")})
+    limit = settings.UPLOAD_MAX_BYTES
+    if upload.size is None or upload.size == 0:
+        raise ValidationError({"file": _("The file is empty.")})
+    if upload.size > limit:
+        raise ValidationError(
+            {
+                "file": _("The file is %(size).1f MB; the limit is %(limit).0f MB.")
+                % {"size": upload.size / 1e6, "limit": limit / 1e6}
+            }
+        )
+    upload.seek(0)
+    content_type = sniff_content_type(upload.read(16))
+    upload.seek(0)
+    if content_type is None:
+        raise ValidationError(
+            {"file": _("Only PDF, JPEG or PNG files are accepted; this file is none of them.")}
+        )
+    with transaction.atomic():
+        old = row.file.name if row.file else ""
+        row.file.save(upload.name or "upload", upload, save=False)
+        row.original_name = (upload.name or "")[-255:]
+        row.content_type, row.size = content_type, upload.size
+        row.satisfied_by = SatisfiedBy.UPLOAD
+        row.commitment_text, row.reuse_reference = "", ""
+        if delivering_deferred:
+            row.received_at = timezone.now()
+        row.save()
+        if old:
+            transaction.on_commit(lambda: row.file.storage.delete(old))
+    return row
+
+
+def material_commit(
+    *, actor, application: Application, material_code: str, text: str
+) -> ApplicationMaterial:
+    """Replace proof by a signed commitment (告知承诺制) where the service allows it."""
+    _require_owner(actor, application)
+    _require_editable(application)
+    row = _material_row(application, material_code)
+    if not row.material.allow_commitment:
+        raise ValidationError({"commitment": _("This material cannot be replaced by a commitment.")})
+    text = (text or "").strip()
+    if len(text) < 10:
+        raise ValidationError({"commitment": _("Write the commitment out in full (at least 10 characters).")})
+    row.satisfied_by, row.commitment_text = SatisfiedBy.COMMITMENT, text[:4000]
+    row.save(update_fields=["satisfied_by", "commitment_text", "updated_at"])
+    return row
+
+
+def material_defer(*, actor, application: Application, material_code: str) -> ApplicationMaterial:
+    """Ask to hand a minor material in after acceptance (容缺受理)."""
+    _require_owner(actor, application)
+    _require_editable(application)
+    row = _material_row(application, material_code)
+    if not row.material.allow_deferral:
+        raise ValidationError({"material": _("This material cannot be handed in later.")})
+    row.satisfied_by = SatisfiedBy.DEFERRAL
+    row.save(update_fields=["satisfied_by", "updated_at"])
+    return row
+
+
+def application_completeness_errors(application: Application) -> dict[str, list[str]]:
+    """Everything still missing, in one list, so the applicant fixes it in one go."""
+    errors: dict[str, list[str]] = {}
+    specs = prefill.field_specs()
+    for row in application.values.all():
+        spec = specs.get(row.field, (None,))[0]
+        if spec is not None and spec.required and not row.value.strip():
+            errors.setdefault(row.field, []).append(
+                _("%(label)s is required.") % {"label": spec.label}
+            )
+    for row in application.materials.select_related("material"):
+        if row.satisfied_by == SatisfiedBy.MISSING:
+            errors.setdefault(f"material:{row.material.code}", []).append(
+                _("%(name)s is missing.") % {"name": row.material.name}
+            )
+    return errors
+
+
+# --- submission and the window --------------------------------------------
+
+
+def _locked(application: Application) -> Application:
+    """Re-read the application under a row lock (PostgreSQL) or the write lock (SQLite)."""
+    return Application.objects.select_for_update().get(pk=application.pk)
+
+
+def application_submit(*, actor, application: Application) -> Application:
+    """Submit a draft. Submitting again (double click, back button, two tabs) changes nothing."""
+    from approvals.flows import SingleWindowFlow
+
+    _require_owner(actor, application)
+    try:
+        with transaction.atomic():
+            application = _locked(application)
+            if application.status != ApplicationStatus.DRAFT:
+                return application
+            errors = application_completeness_errors(application)
+            if errors:
+                raise ValidationError(errors)
+            now = timezone.now()
+            application.status = ApplicationStatus.SUBMITTED
+            application.submitted_at = now
+            application.save(update_fields=["status", "submitted_at"])
+            step = Step.objects.create(
+                application=application,
+                kind=StepKind.SUBMISSION,
+                holder=ClockHolder.INVESTOR,
+                actor=actor,
+                created_at=application.created_at,
+                assigned_at=application.created_at,
+            )
+            _step_finish(step, actor=actor, at=now)
+            _clock_switch(application, ClockHolder.GOVERNMENT, at=now)
+            SingleWindowFlow.start.run(application=application)
+    except (FlowLockFailed, OperationalError) as exc:
+        raise ApplicationBusy() from exc
+    return application
+
+
+@dataclass(frozen=True)
+class Deferral:
+    material_code: str
+    due: date | None = None
+
+
+def _open_task(application: Application, node) -> Task:
+    task = (
+        Task.objects.filter(process_id=application.process_id, flow_task=node)
+        .exclude(status__in=[STATUS.DONE, STATUS.CANCELED])
+        .first()
+    )
+    if task is None:
+        raise ValidationError(
+            _("There is nothing to do on this application at this stage (status: %(status)s).")
+            % {"status": application.get_status_display()}
+        )
+    return task
+
+
+def _take_and_start(activation, actor) -> None:
+    """Assign the task to the actor if it is free and allowed, then start it."""
+    task = activation.task
+    if activation.assign.can_proceed():
+        if not task.flow_task.can_assign(actor, task):
+            raise PermissionDenied(_("You may not take this task."))
+        activation.assign(actor)
+        Step.objects.filter(task=task).update(assigned_at=timezone.now(), actor=actor)
+    if not task.flow_task.can_execute(actor, task):
+        raise PermissionDenied(_("This task is assigned to someone else."))
+    activation.start(None)
+
+
+def task_assign(*, actor, task: Task) -> None:
+    """Take a task into one's own inbox (records the assignment time viewflow does not)."""
+    try:
+        with task.activation() as activation:
+            if not activation.assign.can_proceed():
+                raise ValidationError(_("This task has already been taken."))
+            if not task.flow_task.can_assign(actor, activation.task):
+                raise PermissionDenied(_("You may not take this task."))
+            activation.assign(actor)
+            Step.objects.filter(task=task).update(assigned_at=timezone.now(), actor=actor)
+    except (FlowLockFailed, OperationalError) as exc:
+        raise ApplicationBusy() from exc
+
+
+def _run_task(task: Task, actor, write) -> None:
+    """Run `write` and complete the task, all under the flow lock, in one transaction."""
+    try:
+        with task.activation() as activation:
+            if activation.task.status in (STATUS.DONE, STATUS.CANCELED):
+                raise ValidationError(_("This task has already been completed."))
+            _take_and_start(activation, actor)
+            write(activation)
+            activation.execute()
+    except (FlowLockFailed, OperationalError) as exc:
+        raise ApplicationBusy() from exc
+
+
+def application_accept(
+    *, actor, application: Application, deferrals: list[Deferral] | None = None
+) -> Application:
+    """Accept at the window, possibly with minor materials still to come (容缺受理).
+
+    A deferred material gets a due date (by default its deferral period in
+    working days from now); the clock runs from acceptance all the same.
+    """
+    from approvals.flows import SingleWindowFlow
+
+    _require_clerk(actor)
+    task = _open_task(application, SingleWindowFlow.accept)
+    requested = {d.material_code: d.due for d in deferrals or []}
+
+    def write(activation):
+        app = _locked(application)
+        rows = list(app.materials.select_related("material"))
+        by_code = {r.material.code: r for r in rows}
+        errors: dict[str, list[str]] = {}
+        today = timezone.localdate()
+        for code, due in requested.items():
+            row = by_code.get(code)
+            if row is None:
+                errors.setdefault(f"material:{code}", []).append(_("No such material."))
+            elif not row.material.allow_deferral:
+                errors.setdefault(f"material:{code}", []).append(
+                    _("%(name)s cannot be handed in later.") % {"name": row.material.name}
+                )
+            elif due is not None and due <= today:
+                errors.setdefault(f"material:{code}", []).append(_("The due date must be in the future."))
+        now = timezone.now()
+        for row in rows:
+            if row.material.code in requested and row.satisfied_by in (
+                SatisfiedBy.MISSING,
+                SatisfiedBy.DEFERRAL,
+            ):
+                row.satisfied_by = SatisfiedBy.DEFERRAL
+                row.due_date = requested[row.material.code]
+            if row.satisfied_by == SatisfiedBy.MISSING:
+                errors.setdefault(f"material:{row.material.code}", []).append(
+                    _("%(name)s is missing: defer it or return the application.")
+                    % {"name": row.material.name}
+                )
+            if row.satisfied_by == SatisfiedBy.DEFERRAL and row.due_date is None:
+                row.due_date = timekeeping.add_working_days(
+                    now, row.material.deferral_days
+                ).date()
+        if errors:
+            raise ValidationError(errors)
+        ApplicationMaterial.objects.bulk_update(rows, ["satisfied_by", "due_date"])
+        app.status, app.accepted_at = ApplicationStatus.ACCEPTED, now
+        app.save(update_fields=["status", "accepted_at"])
+        _step_finish_for_task(activation.task, actor=actor, at=now)
+
+    _run_task(task, actor, write)
+    # The split has created the department reviews by now.
+    Application.objects.filter(pk=application.pk, status=ApplicationStatus.ACCEPTED).update(
+        status=ApplicationStatus.IN_REVIEW
+    )
+    application.refresh_from_db()
+    _notify_on_commit(application, "accepted")
+    return application
+
+
+def application_return(
+    *, actor, application: Application, items: list[str], note: str = ""
+) -> CorrectionRequest:
+    """Return the case for correction, listing everything missing in one notice."""
+    from approvals.flows import SingleWindowFlow
+
+    _require_clerk(actor)
+    items = [i.strip() for i in items or [] if i and i.strip()]
+    if not items:
+        raise ValidationError({"items": _("List at least one thing the investor must correct.")})
+    task = _open_task(application, SingleWindowFlow.accept)
+    result = {}
+
+    def write(activation):
+        app = _locked(application)
+        now = timezone.now()
+        result["request"] = CorrectionRequest.objects.create(
+            application=app, items=items[:50], note=(note or "")[:4000], requested_by=actor
+        )
+        app.status = ApplicationStatus.RETURNED
+        app.save(update_fields=["status"])
+        _step_finish_for_task(activation.task, actor=actor, at=now)
+        _clock_switch(app, ClockHolder.INVESTOR, at=now)
+
+    _run_task(task, actor, write)
+    application.refresh_from_db()
+    _notify_on_commit(application, "returned")
+    return result["request"]
+
+
+def application_resubmit(*, actor, application: Application, answer: str = "") -> Application:
+    """The investor's corrected application goes back to the window."""
+    from approvals.flows import SingleWindowFlow
+
+    _require_owner(actor, application)
+    if application.status != ApplicationStatus.RETURNED:
+        raise ValidationError(_("Only an application returned for correction can be resubmitted."))
+    errors = application_completeness_errors(application)
+    if errors:
+        raise ValidationError(errors)
+    task = _open_task(application, SingleWindowFlow.correct)
+
+    def write(activation):
+        app = _locked(application)
+        now = timezone.now()
+        CorrectionRequest.objects.filter(application=app, answered_at__isnull=True).update(
+            answered_at=now, answer=(answer or "")[:4000]
+        )
+        app.status = ApplicationStatus.SUBMITTED
+        app.save(update_fields=["status"])
+        _step_finish_for_task(activation.task, actor=actor, at=now)
+        _clock_switch(app, ClockHolder.GOVERNMENT, at=now)
+
+    _run_task(task, actor, write)
+    application.refresh_from_db()
+    return application
+
+
+def review_complete(
+    *, actor, review: DepartmentReview, approve: bool, reasons: str = ""
+) -> DepartmentReview:
+    """A department's decision on its part of the case."""
+    reasons = (reasons or "").strip()
+    if not approve and not reasons:
+        raise ValidationError({"reasons": _("Give the reasons for rejecting.")})
+    if not is_department_reviewer(actor, review.department.code):
+        raise PermissionDenied(_("Only reviewers of %(dept)s may decide this review.") % {"dept": review.department.name})
+    if review.task_id is None:
+        raise ValidationError(_("This review has no open task."))
+
+    def write(activation):
+        now = timezone.now()
+        locked = DepartmentReview.objects.select_for_update().get(pk=review.pk)
+        if locked.decision != ReviewDecision.PENDING:
+            raise ValidationError(_("This review has already been decided."))
+        locked.decision = ReviewDecision.APPROVED if approve else ReviewDecision.REJECTED
+        locked.reasons, locked.reviewer, locked.decided_at = reasons[:4000], actor, now
+        locked.save(update_fields=["decision", "reasons", "reviewer", "decided_at"])
+        _step_finish_for_task(activation.task, actor=actor, at=now)
+
+    _run_task(review.task, actor, write)
+    review.refresh_from_db()
+    return review
+
+
+def application_withdraw(*, actor, application: Application) -> Application:
+    from approvals.flows import SingleWindowFlow
+
+    _require_owner(actor, application)
+    if application.status == ApplicationStatus.DRAFT:
+        Application.objects.filter(pk=application.pk).update(status=ApplicationStatus.WITHDRAWN)
+        application.refresh_from_db()
+        return application
+    if application.status not in OPEN_STATUSES:
+        raise ValidationError(_("A decided application cannot be withdrawn."))
+    try:
+        with SingleWindowFlow.lock(application.process_id), transaction.atomic():
+            app = _locked(application)
+            if app.status not in OPEN_STATUSES:
+                raise ValidationError(_("A decided application cannot be withdrawn."))
+            now = timezone.now()
+            SingleWindowFlow.instance.cancel(app.process)
+            Step.objects.filter(application=app, finished_at__isnull=True).update(finished_at=now)
+            app.status, app.decided_at = ApplicationStatus.WITHDRAWN, now
+            app.save(update_fields=["status", "decided_at"])
+            _clock_switch(app, None, at=now)
+    except (FlowLockFailed, OperationalError) as exc:
+        raise ApplicationBusy() from exc
+    application.refresh_from_db()
+    return application
+
+
+# --- callbacks from the flow's nodes --------------------------------------
+
+
+def process_started(*, activation, application: Application):
+    # The process must exist before the first task is created, because the
+    # task's hooks find the application through it.
+    activation.process.save()
+    application.process = activation.process
+    application.save(update_fields=["process"])
+    return activation.process
+
+
+def review_departments(process) -> list[str]:
+    """The departments that review this application: those of its service, and only those."""
+    return list(
+        ServiceDepartment.objects.filter(service__applications__process=process)
+        .order_by("department__code")
+        .values_list("department__code", flat=True)
+    )
+
+
+_STEP_OF_NODE = {
+    "accept": (StepKind.ACCEPTANCE, ClockHolder.GOVERNMENT),
+    "correct": (StepKind.CORRECTION, ClockHolder.INVESTOR),
+    "review": (StepKind.REVIEW, ClockHolder.GOVERNMENT),
+}
+
+
+def step_opened(*, task: Task) -> None:
+    """Open the ledger entry (and, for a review, its record and deadline) of a new task."""
+    kind, holder = _STEP_OF_NODE[task.flow_task.name]
+    application = task.process.application
+    department = None
+    if kind == StepKind.REVIEW:
+        department = Department.objects.get(code=task.data["department"])
+        limit = ServiceDepartment.objects.get(
+            service_id=application.service_id, department=department
+        ).review_limit_days
+        DepartmentReview.objects.create(
+            application=application,
+            department=department,
+            task=task,
+            due_at=timekeeping.add_working_days(task.created, float(limit)),
+        )
+    Step.objects.create(
+        application=application,
+        kind=kind,
+        department=department,
+        task=task,
+        holder=holder,
+        created_at=task.created,
+        assigned_at=task.created if task.owner_id else None,
+        actor=task.owner,
+    )
+
+
+def is_accepted(application: Application) -> bool:
+    return application.status == ApplicationStatus.ACCEPTED
+
+
+def review_deadline(*, host_task: Task) -> datetime:
+    return host_task.review.due_at
+
+
+def escalation_record(*, host_task: Task) -> Escalation | None:
+    """Raise an overdue review to the supervisors, once; the review itself goes on."""
+    review = DepartmentReview.objects.select_related("application", "department").get(
+        task=host_task
+    )
+    escalation, created = Escalation.objects.get_or_create(
+        review=review,
+        defaults={
+            "application": review.application,
+            "department": review.department,
+            "due_at": review.due_at,
+        },
+    )
+    if created:
+        _notify_supervisors_on_commit(escalation)
+    return escalation
+
+
+def application_decide(*, application: Application) -> Application:
+    """One decision from all the departments: approved only if every one approved."""
+    now = timezone.now()
+    reviews = list(application.reviews.select_related("department"))
+    rejected = [r for r in reviews if r.decision == ReviewDecision.REJECTED]
+    application.status = ApplicationStatus.REJECTED if rejected else ApplicationStatus.APPROVED
+    application.decision_reasons = "\n".join(
+        f"{r.department.name_zh} / {r.department.name_en}: {r.reasons}" for r in rejected
+    )
+    application.decided_at = now
+    application.save(update_fields=["status", "decision_reasons", "decided_at"])
+    step = Step.objects.create(
+        application=application,
+        kind=StepKind.DECISION,
+        holder=ClockHolder.GOVERNMENT,
+        created_at=max(r.decided_at for r in reviews) if reviews else now,
+    )
+    _step_finish(step, actor=None, at=now)
+    _clock_switch(application, None, at=now)
+    _notify_on_commit(application, "decided")
+    return application
+
+
+def is_approved(application: Application) -> bool:
+    return application.status == ApplicationStatus.APPROVED
+
+
+def permit_number(application: Application) -> str:
+    issued = timezone.localdate()
+    return f"HNSW-{issued:%Y}-{application.service_id:03d}-{application.pk:08d}"
+
+
+def _enterprise_for_permit(application: Application) -> Enterprise:
+    """The holder: the registry record, or, for an enterprise the registry does not hold
+    yet (an establishment), a new record made from the confirmed application values."""
+    if application.enterprise_id:
+        return application.enterprise
+    values = dict(application.values.values_list("field", "value"))
+    enterprise, _created = Enterprise.objects.get_or_create(
+        uscc=application.uscc,
+        defaults={
+            "name_zh": values.get("enterprise.name_zh", ""),
+            "name_en": values.get("enterprise.name_en", ""),
+            "enterprise_type": values.get("enterprise.type", ""),
+            "legal_representative": values.get("enterprise.legal_representative", ""),
+            "registered_capital": Decimal(values.get("enterprise.registered_capital") or "0"),
+            "address": values.get("enterprise.address", ""),
+            "business_scope": values.get("enterprise.business_scope", ""),
+            "established_on": timezone.localdate(),
+        },
+    )
+    Application.objects.filter(pk=application.pk).update(enterprise=enterprise)
+    return enterprise
+
+
+def permit_issue(*, application: Application) -> Permit:
+    """Issue the permit record and put it into the licence library, once."""
+    existing = Permit.objects.filter(application=application).first()
+    if existing is not None:
+        return existing
+    service = application.service
+    holder = _enterprise_for_permit(application)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    valid_until = None
+    if service.permit_valid_years:
+        try:
+            valid_until = today.replace(year=today.year + service.permit_valid_years)
+        except ValueError:  # 29 February
+            valid_until = today.replace(year=today.year + service.permit_valid_years, day=28)
+    number = permit_number(application)
+    departments = ", ".join(
+        service.service_departments.order_by("department__code").values_list(
+            "department__name_zh", flat=True
+        )
+    )
+    licence = Licence.objects.create(
+        number=number,
+        licence_type=service.permit_licence_type,
+        name_zh=service.permit_name_zh,
+        name_en=service.permit_name_en,
+        holder=holder,
+        issuer=departments or _("Single window"),
+        issued_on=today,
+        valid_until=valid_until,
+    )
+    scope = application.values.filter(field="enterprise.business_scope").values_list(
+        "value", flat=True
+    ).first() or holder.business_scope
+    permit = Permit.objects.create(
+        number=number,
+        application=application,
+        holder=holder,
+        scope=scope,
+        issued_at=now,
+        valid_from=today,
+        valid_until=valid_until,
+        licence=licence,
+    )
+    step = Step.objects.create(
+        application=application,
+        kind=StepKind.PERMIT,
+        holder=ClockHolder.GOVERNMENT,
+        created_at=application.decided_at or now,
+    )
+    _step_finish(step, actor=None, at=now)
+    return permit
+
+
+# --- the ledger -----------------------------------------------------------
+
+
+def _days(start: datetime, end: datetime) -> tuple[float, float, bool]:
+    return (
+        timekeeping.calendar_days_between(start, end),
+        timekeeping.working_days_between(start, end),
+        timekeeping.spans_unofficial_days(start, end),
+    )
+
+
+def _step_finish(step: Step, *, actor, at: datetime) -> None:
+    step.finished_at = at
+    if actor is not None:
+        step.actor = actor
+    step.calendar_days, step.working_days, step.estimated = _days(step.created_at, at)
+    step.save()
+
+
+def _step_finish_for_task(task: Task, *, actor, at: datetime) -> None:
+    step = Step.objects.get(task=task)
+    if step.assigned_at is None:
+        step.assigned_at = at
+    _step_finish(step, actor=actor, at=at)
+
+
+def _clock_switch(application: Application, holder: str | None, *, at: datetime) -> None:
+    """Close the open clock interval, and open one for `holder` (None: the clock stops)."""
+    current = ClockInterval.objects.filter(application=application, ended_at__isnull=True).first()
+    if current is not None:
+        current.ended_at = at
+        current.calendar_days, current.working_days, _estimated = _days(current.started_at, at)
+        current.save(update_fields=["ended_at", "calendar_days", "working_days"])
+    if holder is not None:
+        ClockInterval.objects.create(application=application, holder=holder, started_at=at)
+
+
+# --- notifications --------------------------------------------------------
+
+_SUBJECTS = {
+    "accepted": ("您的申请已受理", "Your application was accepted"),
+    "returned": ("您的申请需要补正", "Your application needs correction"),
+    "decided": ("您的申请已办结", "A decision was made on your application"),
+}
+
+
+def _notify_on_commit(application: Application, event: str) -> None:
+    email = application.applicant.email
+    if not email:
+        return
+    zh, en = _SUBJECTS[event]
+    subject = f"[{application.reference}] {zh} / {en}"
+    body = (
+        f"{application.reference}: {application.get_status_display()}\n"
+        f"{application.service.name_zh} / {application.service.name_en}\n"
+    )
+    if application.decision_reasons:
+        body += f"\n{application.decision_reasons}\n"
+    transaction.on_commit(
+        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=True)
+    )
+
+
+def _notify_supervisors_on_commit(escalation: Escalation) -> None:
+    from django.contrib.auth import get_user_model
+
+    emails = list(
+        get_user_model()
+        .objects.filter(groups__name=SUPERVISOR_GROUP, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    if not emails:
+        return
+    subject = (
+        f"[{escalation.application.reference}] 审查超时 / Review overdue: "
+        f"{escalation.department.name_zh} / {escalation.department.name_en}"
+    )
+    body = f"Due {timezone.localtime(escalation.due_at):%Y-%m-%d %H:%M}"
+    transaction.on_commit(
+        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, emails, fail_silently=True)
+    )
+

@@ -1,0 +1,1 @@
+"""The Django project of the single window: settings, URLs, WSGI/ASGI."""

@@ -1,0 +1,79 @@
+"""Shared test set-up: a small catalogue, an enterprise, and one user per role."""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+
+from approvals import models as m
+from approvals.services import CLERK_GROUP, INVESTOR_GROUP, SUPERVISOR_GROUP
+from tests import factories as f
+
+
+def pytest_collection_modifyitems(config, items):
+    # On the PostgreSQL run (HW_REQUIRE_POSTGRES=1, set by `make test`) a test
+    # marked postgres_only must run; on SQLite it is skipped with a reason.
+    if os.environ.get("HW_REQUIRE_POSTGRES"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: runs in the PostgreSQL pass of `make test`")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _database_is_the_one_asked_for(request):
+    if os.environ.get("HW_REQUIRE_POSTGRES") and "django_db_setup" in request.fixturenames:
+        assert connection.vendor == "postgresql", "the PostgreSQL pass is not on PostgreSQL"
+
+
+@dataclass
+class World:
+    service: m.Service
+    departments: list
+    enterprise: m.Enterprise
+    investor: object
+    other_investor: object
+    clerk: object
+    reviewers: dict
+    supervisor: object
+
+
+@pytest.fixture
+def world(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    f.role_groups()
+    departments = [f.DepartmentFactory(code=c) for c in ("market", "commerce", "tax")]
+    f.DepartmentFactory(code="customs")  # in the catalogue, not in this service
+    service = f.ServiceFactory(code="fie", permit_licence_type="business-licence")
+    for d in departments:
+        m.ServiceDepartment.objects.create(service=service, department=d, review_limit_days=1)
+    f.MaterialFactory(service=service, code="registry", reuse_key="enterprise_registry", order=1)
+    f.MaterialFactory(service=service, code="tax-info", reuse_key="tax_registration", order=2)
+    f.MaterialFactory(service=service, code="prior-licence", reuse_key="licence:food-licence", order=3)
+    f.MaterialFactory(service=service, code="form", order=4)
+    f.MaterialFactory(service=service, code="lease", allow_commitment=True, order=5)
+    f.MaterialFactory(service=service, code="seal", allow_deferral=True, deferral_days=5, order=6)
+    enterprise = f.EnterpriseFactory()
+    m.TaxRegistration.objects.create(
+        enterprise=enterprise,
+        taxpayer_type="一般纳税人",
+        tax_authority="国家税务总局海口市税务局",
+        registered_on="2020-01-02",
+    )
+    reviewers = {
+        d.code: f.UserFactory(username=f"rev-{d.code}", groups=[f"reviewer:{d.code}"])
+        for d in [*departments, m.Department.objects.get(code="customs")]
+    }
+    return World(
+        service=service,
+        departments=departments,
+        enterprise=enterprise,
+        investor=f.UserFactory(username="investor", groups=[INVESTOR_GROUP]),
+        other_investor=f.UserFactory(username="investor2", groups=[INVESTOR_GROUP]),
+        clerk=f.UserFactory(username="clerk", groups=[CLERK_GROUP]),
+        reviewers=reviewers,
+        supervisor=f.UserFactory(username="supervisor", groups=[SUPERVISOR_GROUP]),
+    )

@@ -1,0 +1,106 @@
+"""Factories for the tests: small, explicit objects instead of the demo fixtures."""
+
+import itertools
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from approvals import models as m
+from approvals.identifiers import resident_id_check_character, uscc_check_character
+from approvals.services import CLERK_GROUP, INVESTOR_GROUP, SUPERVISOR_GROUP
+
+_uscc_seq = itertools.count(1)
+
+
+def new_uscc() -> str:
+    body = f"91460100MA{next(_uscc_seq):07d}"
+    return body + uscc_check_character(body)
+
+
+def resident_id(body17: str = "46010019850615123") -> str:
+    return body17 + resident_id_check_character(body17)
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Department
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"dept-{n}")
+    name_zh = factory.LazyAttribute(lambda o: f"部门{o.code}")
+    name_en = factory.LazyAttribute(lambda o: f"Department {o.code}")
+    reviewer_group = factory.LazyAttribute(
+        lambda o: Group.objects.get_or_create(name=f"reviewer:{o.code}")[0]
+    )
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Service
+
+    code = factory.Sequence(lambda n: f"service-{n}")
+    name_zh = factory.Sequence(lambda n: f"服务{n}")
+    name_en = factory.Sequence(lambda n: f"Service {n}")
+    statutory_limit_days = 20
+    promised_limit_days = 2
+    legacy_steps = 10
+    permit_licence_type = factory.Sequence(lambda n: f"permit-type-{n}")
+    permit_name_zh = "许可证"
+    permit_name_en = "Permit"
+
+
+class MaterialFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Material
+
+    code = factory.Sequence(lambda n: f"material-{n}")
+    name_zh = factory.LazyAttribute(lambda o: f"材料{o.code}")
+    name_en = factory.LazyAttribute(lambda o: f"Material {o.code}")
+
+
+class EnterpriseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Enterprise
+
+    uscc = factory.LazyFunction(new_uscc)
+    name_zh = factory.Sequence(lambda n: f"海南测试{n}有限公司")
+    name_en = factory.Sequence(lambda n: f"Hainan Test {n} Co., Ltd.")
+    enterprise_type = "有限责任公司(外商投资、非独资)"
+    legal_representative = "王海"
+    legal_representative_id = factory.LazyFunction(resident_id)
+    registered_capital = 500
+    address = "海南省海口市龙华区滨海大道1号"
+    business_scope = "货物进出口；技术进出口"
+    established_on = factory.Faker("date_between", start_date="-10y", end_date="-1y")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.test")
+    password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-only")
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        for name in extracted or ():
+            self.groups.add(Group.objects.get_or_create(name=name)[0])
+        self.save()
+
+
+def role_groups() -> None:
+    """The role groups with the permissions the services check."""
+    clerk, _ = Group.objects.get_or_create(name=CLERK_GROUP)
+    clerk.permissions.add(Permission.objects.get(codename="accept_application"))
+    supervisor, _ = Group.objects.get_or_create(name=SUPERVISOR_GROUP)
+    supervisor.permissions.add(Permission.objects.get(codename="supervise"))
+    Group.objects.get_or_create(name=INVESTOR_GROUP)
+
+
+def pdf_upload(name: str = "scan.pdf", size: int = 2048) -> SimpleUploadedFile:
+    body = b"%PDF-1.4\n" + b"0" * max(0, size - 9)
+    return SimpleUploadedFile(name, body, content_type="application/pdf")

@@ -1,0 +1,249 @@
+"""Tests for approvals.identifiers: credit codes and resident identity numbers."""
+
+import random
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone, translation
+
+from approvals.identifiers import (
+    USCC_ALPHABET,
+    is_valid_resident_id,
+    is_valid_uscc,
+    mask_resident_id,
+    normalize_resident_id,
+    normalize_uscc,
+    resident_id_check_character,
+    uscc_check_character,
+    validate_resident_id,
+    validate_uscc,
+)
+
+# Two real-format codes whose check characters were worked out by hand.
+# Weights 3^i mod 31, i = 0..16:
+#   1 3 9 27 19 26 16 17 20 29 25 13 8 24 10 30 28
+# 91350100M000100Y4|3: values 9 1 3 5 0 1 0 0 M=21 0 0 0 1 0 0 Y=30 4
+#   9 + 3 + 27 + 135 + 26 + 21*20 + 8 + 30*30 + 4*28 = 1640; 1640 mod 31 = 28;
+#   31 - 28 = 3 -> "3".
+# 91110000600037341|L: values 9 1 1 1 0 0 0 0 6 0 0 0 3 7 3 4 1
+#   9 + 3 + 9 + 27 + 6*20 + 3*8 + 7*24 + 3*10 + 4*30 + 28 = 538; 538 mod 31 = 11;
+#   31 - 11 = 20 -> alphabet[20] = "L".
+VALID_USCCS = ["91350100M000100Y43", "91110000600037341L"]
+
+# GB 11643-1999's own example. Weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2 over
+# 1 1 0 1 0 5 1 9 4 9 1 2 3 1 0 0 2:
+#   7 + 9 + 0 + 5 + 0 + 20 + 2 + 9 + 24 + 27 + 7 + 18 + 30 + 5 + 0 + 0 + 4 = 167;
+#   167 mod 11 = 2; (12 - 2) mod 11 = 10 -> "X".
+STANDARD_RESIDENT_ID = "11010519491231002X"
+
+
+def _code(excinfo) -> str:
+    return excinfo.value.code
+
+
+def _message(excinfo) -> str:
+    with translation.override("en"):
+        return excinfo.value.messages[0]
+
+
+# --- Unified social credit code ---------------------------------------------
+
+
+@pytest.mark.parametrize("code", VALID_USCCS)
+def test_real_credit_codes_are_valid(code):
+    validate_uscc(code)
+    assert is_valid_uscc(code)
+    assert uscc_check_character(code[:17]) == code[17]
+
+
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("91350100m000100y43", "91350100M000100Y43"),
+        (" 9135 0100 M000 100Y 43 ", "91350100M000100Y43"),
+        # Full-width, as a Chinese input method may type it.
+        ("９１１１００００６０００３７３４１Ｌ", "91110000600037341L"),
+    ],
+)
+def test_credit_code_is_normalised_before_validation(typed, stored):
+    assert normalize_uscc(typed) == stored
+    validate_uscc(typed)
+
+
+def test_wrong_check_character_is_reported_as_mistyped():
+    with pytest.raises(ValidationError) as excinfo:
+        validate_uscc("91350100M000100Y44")
+    assert _code(excinfo) == "uscc_check"
+    assert "check character (18th) does not match" in _message(excinfo)
+    assert "mistyped" in _message(excinfo)
+
+
+@pytest.mark.parametrize("letter", ["I", "O", "Z", "S", "V"])
+def test_letters_outside_the_alphabet_are_named_with_their_position(letter):
+    code = "91350100" + letter + "000100Y43"
+    with pytest.raises(ValidationError) as excinfo:
+        validate_uscc(code)
+    assert _code(excinfo) == "uscc_charset"
+    message = _message(excinfo)
+    assert f"“{letter}”" in message
+    assert "position(s) 9" in message
+    assert "never I, O, Z, S or V" in message
+
+
+def test_every_offending_character_is_named():
+    with pytest.raises(ValidationError) as excinfo:
+        validate_uscc("9135010OM000100Y4-")
+    message = _message(excinfo)
+    assert "“O”" in message
+    assert "“-”" in message
+    assert "8, 18" in message
+
+
+@pytest.mark.parametrize(
+    "value, length", [("91350100M000100Y4", 17), ("91350100M000100Y433", 19), ("", 0), (None, 0)]
+)
+def test_wrong_length_says_expected_and_actual(value, length):
+    with pytest.raises(ValidationError) as excinfo:
+        validate_uscc(value)
+    assert _code(excinfo) == "uscc_length"
+    message = _message(excinfo)
+    assert "18 characters" in message
+    assert f"has {length}." in message
+    assert not is_valid_uscc(value)
+
+
+def test_check_character_rejects_bad_input():
+    with pytest.raises(ValueError):
+        uscc_check_character("9135010")
+    with pytest.raises(ValueError):
+        uscc_check_character("91350100O000100Y4")
+
+
+def _random_bodies(count: int) -> list[str]:
+    rng = random.Random(32100)
+    return ["".join(rng.choice(USCC_ALPHABET) for _ in range(17)) for _ in range(count)]
+
+
+@pytest.mark.parametrize("body", _random_bodies(20))
+def test_generated_codes_validate_and_detect_any_single_substitution(body):
+    code = body + uscc_check_character(body)
+    validate_uscc(code)
+    for position in range(18):
+        for replacement in USCC_ALPHABET:
+            if replacement == code[position]:
+                continue
+            altered = code[:position] + replacement + code[position + 1 :]
+            assert not is_valid_uscc(altered), (code, altered)
+
+
+# --- Resident identity number ------------------------------------------------
+
+
+def test_standard_example_is_valid():
+    assert resident_id_check_character(STANDARD_RESIDENT_ID[:17]) == "X"
+    validate_resident_id(STANDARD_RESIDENT_ID)
+    assert is_valid_resident_id(STANDARD_RESIDENT_ID.lower())
+    assert normalize_resident_id(" 11010519491231002x ") == STANDARD_RESIDENT_ID
+
+
+@pytest.mark.parametrize("body", ["46010019900101123", "44030420000229001", "11010519000101000"])
+def test_numbers_built_with_the_check_function_are_valid(body):
+    number = body + resident_id_check_character(body)
+    validate_resident_id(number)
+
+
+def test_wrong_check_character_is_rejected():
+    with pytest.raises(ValidationError) as excinfo:
+        validate_resident_id("110105194912310021")
+    assert _code(excinfo) == "resident_id_check"
+    assert "check character (18th) does not match" in _message(excinfo)
+
+
+@pytest.mark.parametrize(
+    "number, position", [("1101051949123100X2", "17"), ("X10105194912310021", "1")]
+)
+def test_x_anywhere_but_last_is_a_charset_error(number, position):
+    with pytest.raises(ValidationError) as excinfo:
+        validate_resident_id(number)
+    assert _code(excinfo) == "resident_id_charset"
+    message = _message(excinfo)
+    assert "“X”" in message
+    assert f"position(s) {position} " in message
+
+
+def test_a_letter_other_than_x_at_the_end_is_rejected():
+    with pytest.raises(ValidationError) as excinfo:
+        validate_resident_id("11010519491231002Y")
+    assert _code(excinfo) == "resident_id_charset"
+    assert "position(s) 18 " in _message(excinfo)
+
+
+def _with_check(body: str) -> str:
+    return body + resident_id_check_character(body)
+
+
+@pytest.mark.parametrize(
+    "birth",
+    [
+        "19490230",  # 30 February
+        "19491301",  # month 13
+        "18991231",  # before 1900
+        "00000000",
+    ],
+)
+def test_impossible_birth_dates_are_rejected(birth):
+    # A correct check character, so only the date can be at fault.
+    number = _with_check("110105" + birth + "002")
+    with pytest.raises(ValidationError) as excinfo:
+        validate_resident_id(number)
+    assert _code(excinfo) == "resident_id_birthdate"
+    assert birth in _message(excinfo)
+
+
+def test_birth_date_in_the_future_is_rejected():
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    number = _with_check("110105" + tomorrow.strftime("%Y%m%d") + "002")
+    with pytest.raises(ValidationError) as excinfo:
+        validate_resident_id(number)
+    assert _code(excinfo) == "resident_id_birthdate"
+
+
+def test_birth_date_today_is_accepted():
+    number = _with_check("110105" + timezone.localdate().strftime("%Y%m%d") + "002")
+    validate_resident_id(number)
+
+
+@pytest.mark.parametrize(
+    "number, length",
+    [("110105491231002", 15), ("11010519491231002", 17), ("11010519491231002X1", 19), ("", 0)],
+)
+def test_wrong_length_is_rejected(number, length):
+    with pytest.raises(ValidationError) as excinfo:
+        validate_resident_id(number)
+    assert _code(excinfo) == "resident_id_length"
+    message = _message(excinfo)
+    assert "18 characters" in message
+    assert f"has {length}." in message
+
+
+@pytest.mark.parametrize(
+    "value, masked",
+    [
+        ("46010019900101123X", "460100********123X"),
+        ("46010019900101123x", "460100********123X"),
+        ("123456789", "*********"),
+        ("", ""),
+    ],
+)
+def test_masking_keeps_region_and_last_four_only(value, masked):
+    assert mask_resident_id(value) == masked
+
+
+def test_validators_work_on_a_model_field():
+    from django.db import models
+
+    field = models.CharField(max_length=18, validators=[validate_uscc])
+    field.run_validators("91350100M000100Y43")
+    with pytest.raises(ValidationError):
+        field.run_validators("91350100M000100Y44")
