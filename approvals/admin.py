@@ -29,7 +29,14 @@ class MaterialInline(admin.StackedInline):
 
 @admin.register(m.Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ("code", "name_zh", "name_en", "promised_limit_days", "statutory_limit_days", "is_active")
+    list_display = (
+        "code",
+        "name_zh",
+        "name_en",
+        "promised_limit_days",
+        "statutory_limit_days",
+        "is_active",
+    )
     list_filter = ("is_active",)
     search_fields = ("code", "name_zh", "name_en")
     inlines = [ServiceDepartmentInline, MaterialInline]
@@ -96,7 +103,15 @@ class ApplicationAdmin(ReadOnlyAdmin):
 
 @admin.register(m.Step)
 class StepAdmin(ReadOnlyAdmin):
-    list_display = ("application", "kind", "department", "holder", "created_at", "finished_at", "working_days")
+    list_display = (
+        "application",
+        "kind",
+        "department",
+        "holder",
+        "created_at",
+        "finished_at",
+        "working_days",
+    )
     list_filter = ("kind", "holder")
     list_select_related = ("application", "department")
 

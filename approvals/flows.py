@@ -93,9 +93,7 @@ class SingleWindowFlow(flow.Flow):
         .onCreate(this.step_opened)
         .Next(this.check_acceptance)
     )
-    check_acceptance = (
-        flow.If(this.is_accepted).Then(this.split_reviews).Else(this.correct)
-    )
+    check_acceptance = flow.If(this.is_accepted).Then(this.split_reviews).Else(this.correct)
     correct = (
         flow.View(TaskScreenView.as_view())
         .Annotation(title=_("Correction by the investor"))
@@ -134,7 +132,9 @@ class SingleWindowFlow(flow.Flow):
         return services.review_deadline(host_task=activation.task.previous.get())
 
     def record_escalation(self, activation):
-        services.escalation_record(host_task=activation.task.previous.get())
+        # escalate <- the timer that fired <- the review it is attached to
+        timer = activation.task.previous.get()
+        services.escalation_record(host_task=timer.previous.get())
 
     def make_decision(self, activation):
         services.application_decide(application=activation.process.application)

@@ -252,7 +252,9 @@ def read_all(uscc: str) -> list[SourceOutcome]:
             fetched = _fetch_remote(src, uscc, timeout) if src.remote else src.fetch(uscc)
         except Exception as exc:  # any adapter failure leaves the fields to the applicant
             logger.warning("prefill source %s failed for %s: %s", src.name, uscc, exc)
-            outcomes.append(SourceOutcome(src, None, None, error=str(exc)[:300] or type(exc).__name__))
+            outcomes.append(
+                SourceOutcome(src, None, None, error=str(exc)[:300] or type(exc).__name__)
+            )
             continue
         outcomes.append(SourceOutcome(src, fetched, timezone.now()))
     return outcomes

@@ -115,7 +115,9 @@ def application_create(
     if not service.is_active:
         raise ValidationError({"service": _("This service is not open for applications.")})
     if filed_as not in FiledAs.values:
-        raise ValidationError({"filed_as": _("Choose whether you file as the investor or an agent.")})
+        raise ValidationError(
+            {"filed_as": _("Choose whether you file as the investor or an agent.")}
+        )
     idempotency_key = (idempotency_key or "").strip()[:80]
     if idempotency_key:
         existing = Application.objects.filter(
@@ -219,7 +221,9 @@ def _validate_field_value(key: str, value: str) -> str:
         try:
             amount = Decimal(value.replace(",", ""))
         except InvalidOperation as exc:
-            raise ValidationError(_("Enter an amount in 10,000 CNY, for example 500 or 1200.50.")) from exc
+            raise ValidationError(
+                _("Enter an amount in 10,000 CNY, for example 500 or 1200.50.")
+            ) from exc
         if amount <= 0:
             raise ValidationError(_("The amount must be greater than zero."))
         return format(amount, "f")
@@ -303,9 +307,9 @@ def material_upload(
 ) -> ApplicationMaterial:
     _require_owner(actor, application)
     row = _material_row(application, material_code)
-    delivering_deferred = (
-        row.satisfied_by == SatisfiedBy.DEFERRAL
-        and application.status in (ApplicationStatus.ACCEPTED, ApplicationStatus.IN_REVIEW)
+    delivering_deferred = row.satisfied_by == SatisfiedBy.DEFERRAL and application.status in (
+        ApplicationStatus.ACCEPTED,
+        ApplicationStatus.IN_REVIEW,
     )
     if not delivering_deferred:
         _require_editable(application)
@@ -351,10 +355,14 @@ def material_commit(
     _require_editable(application)
     row = _material_row(application, material_code)
     if not row.material.allow_commitment:
-        raise ValidationError({"commitment": _("This material cannot be replaced by a commitment.")})
+        raise ValidationError(
+            {"commitment": _("This material cannot be replaced by a commitment.")}
+        )
     text = (text or "").strip()
     if len(text) < 10:
-        raise ValidationError({"commitment": _("Write the commitment out in full (at least 10 characters).")})
+        raise ValidationError(
+            {"commitment": _("Write the commitment out in full (at least 10 characters).")}
+        )
     row.satisfied_by, row.commitment_text = SatisfiedBy.COMMITMENT, text[:4000]
     row.save(update_fields=["satisfied_by", "commitment_text", "updated_at"])
     return row
@@ -520,7 +528,9 @@ def application_accept(
                     _("%(name)s cannot be handed in later.") % {"name": row.material.name}
                 )
             elif due is not None and due <= today:
-                errors.setdefault(f"material:{code}", []).append(_("The due date must be in the future."))
+                errors.setdefault(f"material:{code}", []).append(
+                    _("The due date must be in the future.")
+                )
         now = timezone.now()
         for row in rows:
             if row.material.code in requested and row.satisfied_by in (
@@ -535,9 +545,7 @@ def application_accept(
                     % {"name": row.material.name}
                 )
             if row.satisfied_by == SatisfiedBy.DEFERRAL and row.due_date is None:
-                row.due_date = timekeeping.add_working_days(
-                    now, row.material.deferral_days
-                ).date()
+                row.due_date = timekeeping.add_working_days(now, row.material.deferral_days).date()
         if errors:
             raise ValidationError(errors)
         ApplicationMaterial.objects.bulk_update(rows, ["satisfied_by", "due_date"])
@@ -621,7 +629,10 @@ def review_complete(
     if not approve and not reasons:
         raise ValidationError({"reasons": _("Give the reasons for rejecting.")})
     if not is_department_reviewer(actor, review.department.code):
-        raise PermissionDenied(_("Only reviewers of %(dept)s may decide this review.") % {"dept": review.department.name})
+        raise PermissionDenied(
+            _("Only reviewers of %(dept)s may decide this review.")
+            % {"dept": review.department.name}
+        )
     if review.task_id is None:
         raise ValidationError(_("This review has no open task."))
 
@@ -835,9 +846,12 @@ def permit_issue(*, application: Application) -> Permit:
         issued_on=today,
         valid_until=valid_until,
     )
-    scope = application.values.filter(field="enterprise.business_scope").values_list(
-        "value", flat=True
-    ).first() or holder.business_scope
+    scope = (
+        application.values.filter(field="enterprise.business_scope")
+        .values_list("value", flat=True)
+        .first()
+        or holder.business_scope
+    )
     permit = Permit.objects.create(
         number=number,
         application=application,
@@ -940,4 +954,3 @@ def _notify_supervisors_on_commit(escalation: Escalation) -> None:
     transaction.on_commit(
         lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, emails, fail_silently=True)
     )
-

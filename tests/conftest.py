@@ -43,6 +43,8 @@ class World:
 @pytest.fixture
 def world(db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Real hashing costs ~0.3 s a user; these tests are not about passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     f.role_groups()
     departments = [f.DepartmentFactory(code=c) for c in ("market", "commerce", "tax")]
@@ -52,7 +54,9 @@ def world(db, settings, tmp_path):
         m.ServiceDepartment.objects.create(service=service, department=d, review_limit_days=1)
     f.MaterialFactory(service=service, code="registry", reuse_key="enterprise_registry", order=1)
     f.MaterialFactory(service=service, code="tax-info", reuse_key="tax_registration", order=2)
-    f.MaterialFactory(service=service, code="prior-licence", reuse_key="licence:food-licence", order=3)
+    f.MaterialFactory(
+        service=service, code="prior-licence", reuse_key="licence:food-licence", order=3
+    )
     f.MaterialFactory(service=service, code="form", order=4)
     f.MaterialFactory(service=service, code="lease", allow_commitment=True, order=5)
     f.MaterialFactory(service=service, code="seal", allow_deferral=True, deferral_days=5, order=6)

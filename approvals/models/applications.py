@@ -137,9 +137,7 @@ class ValueState(models.TextChoices):
 class PrefilledValue(models.Model):
     """One field of an application, with where its value came from."""
 
-    application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="values"
-    )
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="values")
     field = models.CharField(_("field"), max_length=80)
     source = models.CharField(_("source"), max_length=80)
     record_ref = models.CharField(_("source record"), max_length=120, blank=True)
@@ -180,9 +178,7 @@ def material_upload_to(instance: "ApplicationMaterial", filename: str) -> str:
 
 
 class ApplicationMaterial(models.Model):
-    application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="materials"
-    )
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="materials")
     material = models.ForeignKey(Material, on_delete=models.PROTECT, related_name="+")
     satisfied_by = models.CharField(
         _("satisfied by"), max_length=20, choices=SatisfiedBy, default=SatisfiedBy.MISSING
@@ -231,6 +227,9 @@ class CorrectionRequest(models.Model):
     class Meta:
         ordering = ["application", "requested_at"]
 
+    def __str__(self) -> str:
+        return f"{self.application} correction {self.requested_at:%Y-%m-%d}"
+
 
 class ReviewDecision(models.TextChoices):
     PENDING = "pending", _("pending")
@@ -239,9 +238,7 @@ class ReviewDecision(models.TextChoices):
 
 
 class DepartmentReview(models.Model):
-    application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="reviews"
-    )
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="reviews")
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="reviews")
     task = models.OneToOneField(
         "viewflow.Task", on_delete=models.SET_NULL, null=True, blank=True, related_name="review"
@@ -287,6 +284,9 @@ class Escalation(models.Model):
 
     class Meta:
         ordering = ["-fired_at"]
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.department.code} overdue"
 
 
 class ApplicationProcess(Process):

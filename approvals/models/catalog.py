@@ -21,12 +21,12 @@ class BilingualName(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         return self.name_en if (get_language() or "").startswith("en") else self.name_zh
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Department(BilingualName):
@@ -118,7 +118,9 @@ class Service(BilingualName):
 class ServiceDepartment(models.Model):
     """A department's part in a service, with its own review time limit."""
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="service_departments")
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="service_departments"
+    )
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, related_name="service_departments"
     )
@@ -136,7 +138,9 @@ class ServiceDepartment(models.Model):
         verbose_name = _("department in a service")
         verbose_name_plural = _("departments in a service")
         constraints = [
-            models.UniqueConstraint(fields=["service", "department"], name="service_department_once"),
+            models.UniqueConstraint(
+                fields=["service", "department"], name="service_department_once"
+            ),
             models.CheckConstraint(
                 condition=models.Q(review_limit_days__gt=0), name="review_limit_positive"
             ),
@@ -173,16 +177,16 @@ class Material(BilingualName):
     allow_commitment = models.BooleanField(
         _("may be replaced by a signed commitment"),
         default=False,
-        help_text=_("告知承诺制: verified after approval; the permit is revocable if it was false."),
+        help_text=_(
+            "告知承诺制: verified after approval; the permit is revocable if it was false."
+        ),
     )
     allow_deferral = models.BooleanField(
         _("may be handed in after acceptance"),
         default=False,
         help_text=_("容缺受理: a minor material, accepted missing with a due date."),
     )
-    deferral_days = models.PositiveSmallIntegerField(
-        _("deferral period (working days)"), default=5
-    )
+    deferral_days = models.PositiveSmallIntegerField(_("deferral period (working days)"), default=5)
 
     class Meta:
         ordering = ["service", "order", "code"]
@@ -200,4 +204,3 @@ class Material(BilingualName):
                 ),
             ),
         ]
-

@@ -18,9 +18,7 @@ class PermitStatus(models.TextChoices):
 
 class Permit(models.Model):
     number = models.CharField(_("permit number"), max_length=40, unique=True)
-    application = models.OneToOneField(
-        Application, on_delete=models.PROTECT, related_name="permit"
-    )
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="permit")
     holder = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="permits")
     scope = models.TextField(_("scope"))
     issued_at = models.DateTimeField(_("issued"))

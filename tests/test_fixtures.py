@@ -1,0 +1,185 @@
+"""The demo catalogue, the shared data and ``seed_demo``.
+
+The fixtures are what a demo (and the first deployment) runs on, so they are
+held to the same rules as data entered in the admin: every object passes
+``full_clean()``, every identifier is valid, and every reuse key is one the
+prefill sources can actually satisfy.
+"""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+
+from approvals.identifiers import is_valid_resident_id, is_valid_uscc
+from approvals.models import (
+    Department,
+    Enterprise,
+    InvestmentProject,
+    Licence,
+    Material,
+    Service,
+    ServiceDepartment,
+    SocialSecurityRegistration,
+    TaxRegistration,
+)
+
+FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
+# The reuse keys the default prefill sources fill (approvals/prefill.py),
+# besides "licence:<type>" from the licence library.
+SOURCE_REUSE_KEYS = {
+    "enterprise_registry",
+    "tax_registration",
+    "social_security",
+    "investment_project",
+}
+
+pytestmark = pytest.mark.django_db
+
+
+def load_fixtures():
+    for name in ("catalogue", "shared_data"):
+        call_command("loaddata", str(FIXTURES_DIR / f"{name}.json"), verbosity=0)
+
+
+def test_fixtures_load_and_every_object_is_valid():
+    load_fixtures()
+    reviewer_groups = Group.objects.filter(department__isnull=False)
+    for model in (
+        Department,
+        Service,
+        ServiceDepartment,
+        Material,
+        Enterprise,
+        TaxRegistration,
+        SocialSecurityRegistration,
+        InvestmentProject,
+        Licence,
+    ):
+        objects = list(model.objects.all())
+        assert objects, f"no {model.__name__} in the fixtures"
+        for obj in objects:
+            obj.full_clean()
+    for group in reviewer_groups:
+        group.full_clean()
+
+
+def test_loading_twice_updates_in_place():
+    load_fixtures()
+    counts = [m.objects.count() for m in (Group, Department, Material, Enterprise, Licence)]
+    load_fixtures()
+    assert [m.objects.count() for m in (Group, Department, Material, Enterprise, Licence)] == counts
+
+
+def test_identifiers_are_valid():
+    load_fixtures()
+    for enterprise in Enterprise.objects.all():
+        assert is_valid_uscc(enterprise.uscc), enterprise
+        assert enterprise.uscc.startswith("91"), enterprise
+        assert is_valid_resident_id(enterprise.legal_representative_id), enterprise
+
+
+def test_enough_enterprises_and_some_with_nothing_on_file():
+    load_fixtures()
+    assert Enterprise.objects.count() >= 20
+    nothing_on_file = Enterprise.objects.filter(
+        tax_registration__isnull=True,
+        social_security__isnull=True,
+        investment_projects__isnull=True,
+        licences__isnull=True,
+    )
+    assert nothing_on_file.count() >= 5
+
+
+def test_fie_establishment_is_a_bundle():
+    load_fixtures()
+    service = Service.objects.get(code="fie-establishment")
+    assert service.departments.count() >= 4
+    assert service.materials.count() >= 8
+    assert service.promised_limit_days <= service.statutory_limit_days
+    # Every material is handled by a department of the service itself.
+    assert not service.materials.exclude(department__in=service.departments.all()).exists()
+    # Some of it is never asked for again when government already holds it.
+    assert service.materials.exclude(reuse_key="").count() >= 2
+
+
+def test_every_reuse_key_can_be_provided_by_a_source():
+    load_fixtures()
+    licence_types = set(Service.objects.values_list("permit_licence_type", flat=True))
+    licence_types |= set(Licence.objects.values_list("licence_type", flat=True))
+    for material in Material.objects.exclude(reuse_key=""):
+        key = material.reuse_key
+        if key.startswith("licence:"):
+            assert key.removeprefix("licence:") in licence_types, material.code
+        else:
+            assert key in SOURCE_REUSE_KEYS, material.code
+
+
+def test_a_permit_from_one_service_is_reused_by_another():
+    load_fixtures()
+    fie = Service.objects.get(code="fie-establishment")
+    filing = Service.objects.get(code="investment-project-filing")
+    assert filing.materials.filter(reuse_key=f"licence:{fie.permit_licence_type}").exists()
+
+
+def test_seed_demo_is_idempotent():
+    User = get_user_model()
+    call_command("seed_demo", verbosity=0, stdout=_Sink())
+    counts = (User.objects.count(), Group.objects.count(), Department.objects.count())
+    call_command("seed_demo", verbosity=0, stdout=_Sink())
+    assert (User.objects.count(), Group.objects.count(), Department.objects.count()) == counts
+
+    assert User.objects.get(username="clerk").has_perm("approvals.accept_application")
+    assert User.objects.get(username="supervisor").has_perm("approvals.supervise")
+    assert not User.objects.get(username="investor").has_perm("approvals.accept_application")
+    assert User.objects.get(username="admin").is_superuser
+    for department in Department.objects.select_related("reviewer_group"):
+        assert department.reviewer_group.name == f"reviewer:{department.code}"
+    for department in Department.objects.filter(services__code="fie-establishment"):
+        reviewer = User.objects.get(username=f"rev-{department.code}")
+        assert reviewer.groups.filter(pk=department.reviewer_group_id).exists()
+
+
+def test_seed_demo_keeps_passwords_unless_told():
+    User = get_user_model()
+    call_command("seed_demo", stdout=_Sink())
+    clerk = User.objects.get(username="clerk")
+    assert clerk.check_password("demo-pass-2026")
+    clerk.set_password("changed-by-the-demo-user")
+    clerk.save()
+
+    call_command("seed_demo", password="another-pass-1", stdout=_Sink())
+    clerk.refresh_from_db()
+    assert clerk.check_password("changed-by-the-demo-user")
+
+    call_command("seed_demo", password="another-pass-1", reset_passwords=True, stdout=_Sink())
+    clerk.refresh_from_db()
+    assert clerk.check_password("another-pass-1")
+
+
+def test_seed_demo_prints_the_demo_users():
+    out = _Sink()
+    call_command("seed_demo", stdout=out)
+    text = out.getvalue()
+    assert "rev-market-regulation" in text
+    assert "demo-pass-2026" in text
+    assert "demo only" in text
+
+
+class _Sink:
+    """A stdout for call_command that keeps what was written."""
+
+    def __init__(self):
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+
+    def flush(self) -> None:
+        pass
+
+    def getvalue(self) -> str:
+        return "".join(self.parts)
