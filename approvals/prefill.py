@@ -18,6 +18,8 @@ from decimal import Decimal
 from functools import cache
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
@@ -211,6 +213,12 @@ class LicenceLibrarySource(Source):
 @cache
 def _configured_sources() -> tuple[Source, ...]:
     return tuple(import_string(path)() for path in settings.PREFILL_SOURCES)
+
+
+@receiver(setting_changed)
+def _forget_sources(*, setting, **kwargs):
+    if setting in ("PREFILL_SOURCES", "PREFILL_SOURCE_TIMEOUT_SECONDS"):
+        _configured_sources.cache_clear()
 
 
 def sources() -> tuple[Source, ...]:

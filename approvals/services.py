@@ -446,6 +446,8 @@ class Deferral:
 
 
 def _open_task(application: Application, node) -> Task:
+    # The caller's object may be stale (another request moved the case on).
+    application.refresh_from_db(fields=["status", "process"])
     task = (
         Task.objects.filter(process_id=application.process_id, flow_task=node)
         .exclude(status__in=[STATUS.DONE, STATUS.CANCELED])
@@ -712,15 +714,15 @@ def step_opened(*, task: Task) -> None:
     application = task.process.application
     department = None
     if kind == StepKind.REVIEW:
-        department = Department.objects.get(code=task.data["department"])
-        limit = ServiceDepartment.objects.get(
-            service_id=application.service_id, department=department
-        ).review_limit_days
+        part = ServiceDepartment.objects.select_related("department").get(
+            service_id=application.service_id, department__code=task.data["department"]
+        )
+        department = part.department
         DepartmentReview.objects.create(
             application=application,
             department=department,
             task=task,
-            due_at=timekeeping.add_working_days(task.created, float(limit)),
+            due_at=timekeeping.add_working_days(task.created, float(part.review_limit_days)),
         )
     Step.objects.create(
         application=application,

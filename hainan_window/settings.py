@@ -115,6 +115,8 @@ USE_I18N = True
 USE_TZ = True
 
 # --- files ----------------------------------------------------------------
+FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "staticfiles"))

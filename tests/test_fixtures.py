@@ -6,6 +6,7 @@ held to the same rules as data entered in the admin: every object passes
 prefill sources can actually satisfy.
 """
 
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -127,9 +128,9 @@ def test_a_permit_from_one_service_is_reused_by_another():
 
 def test_seed_demo_is_idempotent():
     User = get_user_model()
-    call_command("seed_demo", verbosity=0, stdout=_Sink())
+    call_command("seed_demo", verbosity=0, stdout=StringIO())
     counts = (User.objects.count(), Group.objects.count(), Department.objects.count())
-    call_command("seed_demo", verbosity=0, stdout=_Sink())
+    call_command("seed_demo", verbosity=0, stdout=StringIO())
     assert (User.objects.count(), Group.objects.count(), Department.objects.count()) == counts
 
     assert User.objects.get(username="clerk").has_perm("approvals.accept_application")
@@ -145,41 +146,25 @@ def test_seed_demo_is_idempotent():
 
 def test_seed_demo_keeps_passwords_unless_told():
     User = get_user_model()
-    call_command("seed_demo", stdout=_Sink())
+    call_command("seed_demo", stdout=StringIO())
     clerk = User.objects.get(username="clerk")
     assert clerk.check_password("demo-pass-2026")
     clerk.set_password("changed-by-the-demo-user")
     clerk.save()
 
-    call_command("seed_demo", password="another-pass-1", stdout=_Sink())
+    call_command("seed_demo", password="another-pass-1", stdout=StringIO())
     clerk.refresh_from_db()
     assert clerk.check_password("changed-by-the-demo-user")
 
-    call_command("seed_demo", password="another-pass-1", reset_passwords=True, stdout=_Sink())
+    call_command("seed_demo", password="another-pass-1", reset_passwords=True, stdout=StringIO())
     clerk.refresh_from_db()
     assert clerk.check_password("another-pass-1")
 
 
 def test_seed_demo_prints_the_demo_users():
-    out = _Sink()
+    out = StringIO()
     call_command("seed_demo", stdout=out)
     text = out.getvalue()
     assert "rev-market-regulation" in text
     assert "demo-pass-2026" in text
     assert "demo only" in text
-
-
-class _Sink:
-    """A stdout for call_command that keeps what was written."""
-
-    def __init__(self):
-        self.parts: list[str] = []
-
-    def write(self, text: str) -> None:
-        self.parts.append(text)
-
-    def flush(self) -> None:
-        pass
-
-    def getvalue(self) -> str:
-        return "".join(self.parts)

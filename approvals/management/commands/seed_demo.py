@@ -4,7 +4,7 @@ Everything here is safe to run again: fixtures carry fixed keys (groups are
 matched by name), groups and users are looked up before they are created, and
 an existing user's password is left alone unless ``--reset-passwords`` says
 otherwise, so a demo someone has already logged into keeps working. Demo
-applications are not created here.
+applications are made once, by ``approvals.demo``, when there are none.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from approvals.demo import demo_applications_create
 from approvals.models import Department
 from approvals.services import CLERK_GROUP, INVESTOR_GROUP, SUPERVISOR_GROUP
 
@@ -73,6 +74,14 @@ class Command(BaseCommand):
         self._load_fixtures()
         self._ensure_groups()
         rows = self._ensure_users(options["password"], options["reset_passwords"])
+        made = demo_applications_create()
+        for line in made:
+            self.stdout.write(f"  demo application {line}")
+        self.stdout.write(
+            f"Demo applications: {len(made)} created"
+            + ("" if made else " (applications already exist: left as they are)")
+            + "."
+        )
         self._print_users(rows)
 
     def _load_fixtures(self) -> None:

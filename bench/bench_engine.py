@@ -1,0 +1,567 @@
+"""The approval engine's cost: one full application against a bare viewflow flow.
+
+Run from the repository root:
+
+    .venv/bin/python bench/bench_engine.py [--runs 30] [--warmup 3] [--database both]
+
+Each database part starts from nothing (a temporary SQLite file, or a
+throwaway PostgreSQL started through ``tests/postgres.py``), migrates, loads
+the demo catalogue and shared data, and then measures two workloads run by
+run, interleaved so that machine noise hits both alike:
+
+* ours: one ``fie-establishment`` application through ``approvals.services``,
+  from the draft and its prefill to the last department's approval (which
+  runs the join, the decision and the permit);
+* bare: ``approvals.yardstick.BareSingleWindowFlow``, the same nodes on
+  viewflow alone, driven from code with as many departments.
+
+It reports SQL queries per run (exact: the count is deterministic), median
+and p90 wall time, the ratios ours/bare, where our queries go by phase, and
+the share of required materials that prefill spares each demo service.
+Times are reported, never asserted. See bench/README.md for what each figure
+means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+SERVICE = "fie-establishment"
+FIXTURES = (ROOT / "fixtures" / "catalogue.json", ROOT / "fixtures" / "shared_data.json")
+# Set only on the command this script runs under tests/postgres.py, so the
+# PostgreSQL part never migrates a database somebody pointed DATABASE_URL at.
+THROWAWAY_MARK = "HW_BENCH_THROWAWAY_POSTGRES"
+AVOIDED_TARGET = 0.55
+OUR_PHASES = ("create+prefill", "hand-in", "submit", "accept", "reviews")
+BARE_PHASES = ("start", "accept", "reviews")
+# Rows of the phase table: our phase, and the bare flow's phase doing the same engine work.
+PHASE_ROWS = (
+    ("create+prefill", None),
+    ("hand-in", None),
+    ("submit", "start"),
+    ("accept", "accept"),
+    ("reviews", "reviews"),
+)
+PDF = b"%PDF-1.4\n" + b"0" * 2039
+
+
+def say(message: str) -> None:
+    print(f"[bench_engine] {message}", file=sys.stderr, flush=True)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Queries and time of one full application, ours against a bare viewflow flow."
+    )
+    parser.add_argument("--runs", type=int, default=30, help="measured runs of each workload")
+    parser.add_argument("--warmup", type=int, default=3, help="runs of each workload discarded")
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgres", "both"),
+        default="both",
+        help="where to measure (postgres starts a throwaway server via tests/postgres.py)",
+    )
+    parser.add_argument("--results-json", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.runs < 1 or args.warmup < 0:
+        parser.error("--runs must be at least 1 and --warmup at least 0")
+    return args
+
+
+# --- statistics -------------------------------------------------------------
+
+
+def p90(values: list[float]) -> float:
+    """Nearest-rank 90th percentile: the value 90 % of the runs did not exceed."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]
+
+
+def summarise(samples: list[dict], phases: tuple[str, ...]) -> dict:
+    totals = [s["queries"] for s in samples]
+    ms = [s["ms"] for s in samples]
+    return {
+        "queries": statistics.median(totals),
+        "queries_min": min(totals),
+        "queries_max": max(totals),
+        "median_ms": statistics.median(ms),
+        "p90_ms": p90(ms),
+        "phases": {
+            p: {
+                "queries": statistics.median(s["phases"][p]["queries"] for s in samples),
+                "median_ms": statistics.median(s["phases"][p]["ms"] for s in samples),
+            }
+            for p in phases
+        },
+    }
+
+
+# --- one database part (runs inside Django) ----------------------------------
+
+
+def setup_django(database_url: str, workdir: Path) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "hainan_window.settings"
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["MEDIA_ROOT"] = str(workdir / "media")
+    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
+    import django
+
+    django.setup()
+
+
+def prepare_data() -> dict:
+    """Schema, catalogue, shared data and one user per role; returns what the runs need."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+    from django.core.management import call_command
+
+    from approvals.models import Department, Enterprise, Service
+    from approvals.services import CLERK_GROUP, INVESTOR_GROUP
+
+    say("migrate")
+    call_command("migrate", verbosity=0, interactive=False)
+    say("load the catalogue and the shared data")
+    call_command("loaddata", *map(str, FIXTURES), verbosity=0)
+
+    say("create the users (investor, clerk, one reviewer per department)")
+    User = get_user_model()
+
+    def user(username: str, *groups: Group):
+        u = User(username=username, email=f"{username}@bench.example")
+        u.set_unusable_password()  # no hashing cost: nobody logs in
+        u.save()
+        u.groups.add(*groups)
+        return u
+
+    clerks, _ = Group.objects.get_or_create(name=CLERK_GROUP)
+    clerks.permissions.add(
+        Permission.objects.get(content_type__app_label="approvals", codename="accept_application")
+    )
+    investors, _ = Group.objects.get_or_create(name=INVESTOR_GROUP)
+    investor = user("investor", investors)
+    clerk = user("clerk", clerks)
+    reviewers = {
+        d.code: user(f"rev-{d.code}", d.reviewer_group).pk
+        for d in Department.objects.filter(services__isnull=False)
+        .select_related("reviewer_group")
+        .distinct()
+    }
+    service = Service.objects.get(code=SERVICE)
+    return {
+        "investor": investor.pk,
+        "clerk": clerk.pk,
+        "reviewers": reviewers,
+        "service": service,
+        "departments": list(
+            service.service_departments.order_by("department__code").values_list(
+                "department__code", flat=True
+            )
+        ),
+        "enterprise": Enterprise.objects.order_by("pk").first(),
+    }
+
+
+def materials_avoided(investor_pk: int) -> dict:
+    """Per active service: the share of required materials prefill reused, over every
+    enterprise of the shared data. The drafts are rolled back afterwards."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from approvals import selectors, services
+    from approvals.models import Enterprise, Service
+
+    investor = get_user_model().objects.get(pk=investor_pk)
+    enterprises = list(Enterprise.objects.order_by("pk"))
+    result = {}
+    with transaction.atomic():
+        for service in Service.objects.filter(is_active=True).order_by("pk"):
+            shares = []
+            for enterprise in enterprises:
+                app = services.application_create(
+                    applicant=investor, service=service, uscc=enterprise.uscc
+                )
+                shares.append(selectors.application_materials_summary(app).avoided_share)
+            result[service.code] = {
+                "required": service.materials.count(),
+                "enterprises": len(shares),
+                "mean": statistics.fmean(shares),
+                "max": max(shares),
+                "reached": sum(s >= AVOIDED_TARGET - 1e-9 for s in shares),
+            }
+        transaction.set_rollback(True)
+    return result
+
+
+def hand_in(investor, app) -> dict:
+    """What an investor does after prefill: hand in, commit or defer every missing
+    material, and type the values no source gave. Mirrors tests/journey.py."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from approvals import services
+    from approvals.models import SatisfiedBy
+
+    done = {"uploads": 0, "commitments": 0, "deferrals": 0, "values": 0}
+    missing = app.materials.filter(satisfied_by=SatisfiedBy.MISSING).select_related("material")
+    for row in missing:
+        code = row.material.code
+        if row.material.allow_deferral:
+            services.material_defer(actor=investor, application=app, material_code=code)
+            done["deferrals"] += 1
+        elif row.material.allow_commitment:
+            services.material_commit(
+                actor=investor,
+                application=app,
+                material_code=code,
+                text="本企业承诺所填住所真实有效 / We commit that the address is real.",
+            )
+            done["commitments"] += 1
+        else:
+            upload = SimpleUploadedFile("scan.pdf", PDF, content_type="application/pdf")
+            services.material_upload(
+                actor=investor, application=app, material_code=code, upload=upload
+            )
+            done["uploads"] += 1
+    blanks = {}
+    for key in app.values.filter(value="").values_list("field", flat=True):
+        if key.endswith(("registered_capital", "total_investment")):
+            blanks[key] = "500"
+        elif key.endswith("established_on"):
+            blanks[key] = "2020-01-01"
+        else:
+            blanks[key] = "由申请人填写 / filled by hand"
+    if blanks:
+        services.application_values_update(actor=investor, application=app, values=blanks)
+        done["values"] = len(blanks)
+    return done
+
+
+class Measured:
+    """Queries and wall time of one run, with marks at the end of each phase."""
+
+    def __init__(self, connection):
+        from django.test.utils import CaptureQueriesContext
+
+        self._capture = CaptureQueriesContext(connection)
+        self.phases: dict[str, dict] = {}
+
+    def __enter__(self):
+        self._capture.__enter__()
+        self._last = (0, time.perf_counter())
+        self._start = self._last[1]
+        return self
+
+    def mark(self, phase: str) -> None:
+        now = time.perf_counter()
+        count = len(self._capture.captured_queries)
+        self.phases[phase] = {
+            "queries": count - self._last[0],
+            "ms": (now - self._last[1]) * 1000,
+        }
+        self._last = (count, now)
+
+    def __exit__(self, *exc):
+        self.ms = (time.perf_counter() - self._start) * 1000
+        self._capture.__exit__(*exc)
+        self.queries = len(self._capture.captured_queries)
+
+    def sample(self) -> dict:
+        return {"queries": self.queries, "ms": self.ms, "phases": self.phases}
+
+
+def run_ours(data: dict) -> tuple[dict, dict]:
+    from django.contrib.auth import get_user_model
+    from django.core import mail
+    from django.db import connection
+
+    from approvals import services
+    from approvals.models import ApplicationStatus, DepartmentReview, Permit
+
+    # Fresh user objects each run, as each request would load them: the
+    # permission caches on a user object must not carry over between runs.
+    users = get_user_model().objects.in_bulk(
+        [data["investor"], data["clerk"], *data["reviewers"].values()]
+    )
+    investor, clerk = users[data["investor"]], users[data["clerk"]]
+    reviewers = {code: users[pk] for code, pk in data["reviewers"].items()}
+    mail.outbox = []
+
+    with Measured(connection) as m:
+        app = services.application_create(
+            applicant=investor, service=data["service"], uscc=data["enterprise"].uscc
+        )
+        m.mark("create+prefill")
+        handed_in = hand_in(investor, app)
+        m.mark("hand-in")
+        app = services.application_submit(actor=investor, application=app)
+        m.mark("submit")
+        app = services.application_accept(actor=clerk, application=app)
+        m.mark("accept")
+        for review in app.reviews.select_related("department"):
+            services.review_complete(
+                actor=reviewers[review.department.code], review=review, approve=True
+            )
+        m.mark("reviews")
+
+    app.refresh_from_db()
+    reviewed = DepartmentReview.objects.filter(application=app).count()
+    if app.status != ApplicationStatus.APPROVED or not Permit.objects.filter(application=app):
+        raise RuntimeError(f"our run ended as {app.status}, without a permit")
+    if reviewed != len(data["departments"]):
+        raise RuntimeError(f"our run had {reviewed} reviews, not {len(data['departments'])}")
+    return m.sample(), handed_in
+
+
+def run_bare(data: dict) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import PROCESS
+
+    from approvals.yardstick import BareSingleWindowFlow as Bare
+
+    users = get_user_model().objects.in_bulk([data["clerk"], *data["reviewers"].values()])
+    clerk = users[data["clerk"]]
+    reviewers = {code: users[pk] for code, pk in data["reviewers"].items()}
+
+    def complete(task, user) -> None:
+        with task.activation() as act:
+            if act.assign.can_proceed():
+                if not task.flow_task.can_assign(user, act.task):
+                    raise RuntimeError("viewflow refused the assignment")
+                act.assign(user)
+            if not task.flow_task.can_execute(user, act.task):
+                raise RuntimeError("viewflow refused the execution")
+            act.start(None)
+            act.execute()
+
+    with Measured(connection) as m:
+        process = Bare.start.run(_process_data={"departments": data["departments"]})
+        m.mark("start")
+        complete(Task.objects.get(process_id=process.pk, flow_task=Bare.accept), clerk)
+        m.mark("accept")
+        for task in Task.objects.filter(process_id=process.pk, flow_task=Bare.review).order_by(
+            "pk"
+        ):
+            complete(task, reviewers[task.data["department"]])
+        m.mark("reviews")
+
+    process.refresh_from_db()
+    reviews = Task.objects.filter(process_id=process.pk, flow_task=Bare.review).count()
+    if process.status != PROCESS.DONE or reviews != len(data["departments"]):
+        raise RuntimeError(f"the bare run ended as {process.status} with {reviews} reviews")
+    return m.sample()
+
+
+def database_part(label: str, database_url: str | None, args: argparse.Namespace) -> dict:
+    """Everything measured on one database, as a JSON-able dict."""
+    started = time.perf_counter()
+    workdir = Path(tempfile.mkdtemp(prefix="hw-bench-"))
+    try:
+        if database_url is None:
+            database_url = f"sqlite:///{workdir / 'bench.sqlite3'}"
+        setup_django(database_url, workdir)
+        from django.db import connection
+
+        data = prepare_data()
+        say(f"{label}: materials avoided by prefill (a draft per enterprise and service)")
+        avoided = materials_avoided(data["investor"])
+        total = args.warmup + args.runs
+        say(
+            f"{label}: {args.warmup} warm-up + {args.runs} measured runs of each workload, "
+            f"interleaved ({len(data['departments'])} departments)"
+        )
+        ours, bare, handed_in = [], [], None
+        for i in range(total):
+            sample, handed_in = run_ours(data)
+            if i >= args.warmup:
+                ours.append(sample)
+            sample = run_bare(data)
+            if i >= args.warmup:
+                bare.append(sample)
+        if connection.vendor == "postgresql":
+            server = "PostgreSQL {}.{}".format(*divmod(connection.pg_version // 100, 100))
+        else:
+            import sqlite3
+
+            server = f"SQLite {sqlite3.sqlite_version}"
+        connection.close()
+        say(f"{label}: done in {time.perf_counter() - started:.0f} s")
+        return {
+            "label": label,
+            "server": server,
+            "departments": data["departments"],
+            "enterprise": data["enterprise"].uscc,
+            "handed_in": handed_in,
+            "ours": summarise(ours, OUR_PHASES),
+            "bare": summarise(bare, BARE_PHASES),
+            "avoided": avoided,
+        }
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def postgres_part_in_subprocess(args: argparse.Namespace) -> dict:
+    """Run the PostgreSQL part in a child under a throwaway server; return its results."""
+    with tempfile.TemporaryDirectory(prefix="hw-bench-pg-") as tmp:
+        out = Path(tmp) / "results.json"
+        command = [
+            sys.executable,
+            str(ROOT / "tests" / "postgres.py"),
+            "--",
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--database=postgres",
+            f"--runs={args.runs}",
+            f"--warmup={args.warmup}",
+            f"--results-json={out}",
+        ]
+        say("postgresql: starting a throwaway server through tests/postgres.py")
+        result = subprocess.run(command, cwd=ROOT, env={**os.environ, THROWAWAY_MARK: "1"})
+        if result.returncode != 0:
+            raise RuntimeError(f"the PostgreSQL part failed (exit {result.returncode})")
+        return json.loads(out.read_text())
+
+
+# --- the report -------------------------------------------------------------
+
+
+def machine() -> str:
+    model = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import django
+    import viewflow
+
+    return (
+        f"{datetime.date.today():%Y-%m-%d}, {os.cpu_count()} CPU ({model}), "
+        f"Python {platform.python_version()}, Django {django.get_version()}, "
+        f"viewflow {getattr(viewflow, '__version__', '2.4')}"
+    )
+
+
+def queries_text(summary: dict) -> str:
+    q = summary["queries"]
+    text = f"{q:g}"
+    if summary["queries_min"] != summary["queries_max"]:
+        text += f" ({summary['queries_min']}-{summary['queries_max']})"
+    return text
+
+
+def print_report(parts: list[dict], args: argparse.Namespace) -> None:
+    first = parts[0]
+    print(f"Engine benchmark: {machine()}")
+    print(
+        f"{args.runs} measured runs after {args.warmup} warm-up, ours and bare interleaved; "
+        f"service {SERVICE} with {len(first['departments'])} departments "
+        f"({', '.join(first['departments'])}); enterprise {first['enterprise']}"
+    )
+    h = first["handed_in"]
+    print(
+        f"Our run hands in {h['uploads']} uploads, {h['commitments']} commitments, "
+        f"{h['deferrals']} deferrals and types {h['values']} values; the rest is reused."
+    )
+    print()
+    header = f"{'database':<16} {'workload':<22} {'queries/run':>12} {'median ms':>10} {'p90 ms':>8}"
+    print(header)
+    print("-" * len(header))
+    for part in parts:
+        ours, bare = part["ours"], part["bare"]
+        for name, s in (("ours (services+flow)", ours), ("bare viewflow", bare)):
+            print(
+                f"{part['server']:<16} {name:<22} {queries_text(s):>12} "
+                f"{s['median_ms']:>10.1f} {s['p90_ms']:>8.1f}"
+            )
+        print(
+            f"{part['server']:<16} {'ratio ours/bare':<22} "
+            f"{ours['queries'] / bare['queries']:>11.2f}x "
+            f"{ours['median_ms'] / bare['median_ms']:>9.2f}x {'':>8}"
+        )
+    for part in parts:
+        print()
+        print(f"Where the queries go, {part['server']} (queries and median ms per phase)")
+        header = f"{'phase':<16} {'ours q':>7} {'ours ms':>8}   {'bare phase':<10} {'bare q':>7} {'bare ms':>8}"
+        print(header)
+        print("-" * len(header))
+        for ours_phase, bare_phase in PHASE_ROWS:
+            o = part["ours"]["phases"][ours_phase]
+            line = f"{ours_phase:<16} {o['queries']:>7g} {o['median_ms']:>8.1f}"
+            if bare_phase:
+                b = part["bare"]["phases"][bare_phase]
+                line += f"   {bare_phase:<10} {b['queries']:>7g} {b['median_ms']:>8.1f}"
+            else:
+                line += f"   {'-':<10} {'':>7} {'':>8}"
+            print(line)
+        print(
+            f"{'total':<16} {part['ours']['queries']:>7g} {part['ours']['median_ms']:>8.1f}"
+            f"   {'':<10} {part['bare']['queries']:>7g} {part['bare']['median_ms']:>8.1f}"
+        )
+        print("(phase medians need not add up to the run's median)")
+
+    print()
+    same = all(p["avoided"] == first["avoided"] for p in parts)
+    where = "same on every database" if same else first["server"]
+    print(f"Materials avoided by prefill: a draft for every enterprise in the shared data ({where})")
+    header = (
+        f"{'service':<28} {'required':>8} {'enterprises':>11} {'mean':>6} {'max':>6} "
+        f"{'>= ' + format(AVOIDED_TARGET, '.0%'):>7}"
+    )
+    for part in parts if not same else parts[:1]:
+        if not same:
+            print(part["server"])
+        print(header)
+        print("-" * len(header))
+        for code, a in part["avoided"].items():
+            print(
+                f"{code:<28} {a['required']:>8} {a['enterprises']:>11} {a['mean']:>6.1%} "
+                f"{a['max']:>6.1%} {a['reached']:>7}"
+            )
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    try:
+        if args.database == "postgres" and not os.environ.get(THROWAWAY_MARK):
+            parts = [postgres_part_in_subprocess(args)]
+        elif args.database == "postgres":
+            url = os.environ.get("DATABASE_URL", "")
+            if not url.startswith(("postgres://", "postgresql://")):
+                raise RuntimeError(f"expected a PostgreSQL DATABASE_URL, got {url!r}")
+            parts = [database_part("postgresql", url, args)]
+        else:
+            parts = [database_part("sqlite", None, args)]
+            if args.database == "both":
+                parts.append(postgres_part_in_subprocess(args))
+    except Exception:
+        traceback.print_exc()
+        return 1
+    if args.results_json:
+        Path(args.results_json).write_text(json.dumps(parts[0]))
+        return 0
+    print_report(parts, args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,38 @@
+"""The exact cost in queries of one full application, so later changes show theirs.
+
+When a change moves these numbers, update them on purpose and say why in
+the commit: the benchmark in bench/ compares the same run to bare viewflow.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from approvals import services
+from tests import journey
+
+# Per database: PostgreSQL adds viewflow's SELECT ... FOR UPDATE row locks,
+# which SQLite (serialised by IMMEDIATE transactions instead) does not need.
+EXPECTED = {
+    "sqlite": {"create": 15, "hand_in": 16, "submit": 21, "accept": 67, "reviews": 117},
+    "postgresql": {"create": 15, "hand_in": 16, "submit": 22, "accept": 68, "reviews": 120},
+}
+
+
+@pytest.mark.django_db
+def test_queries_of_one_full_application_run(world):
+    counts = {}
+
+    def phase(name, call):
+        with CaptureQueriesContext(connection) as ctx:
+            result = call()
+        counts[name] = len(ctx.captured_queries)
+        return result
+
+    app = phase("create", lambda: journey.draft(world))
+    phase("hand_in", lambda: journey.complete(world, app))
+    phase("submit", lambda: services.application_submit(actor=world.investor, application=app))
+    phase("accept", lambda: services.application_accept(actor=world.clerk, application=app))
+    phase("reviews", lambda: journey.approve_all(world, app))
+    assert app.status == "approved"
+    assert counts == EXPECTED[connection.vendor]
