@@ -7,8 +7,8 @@ on PostgreSQL); it runs on PostgreSQL, where row locks are real.
 import threading
 
 import pytest
-from django.db import connection
-from viewflow.workflow.models import Task
+from django.db import connection, transaction
+from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
 from approvals import models as m
@@ -76,3 +76,43 @@ def test_two_reviews_finishing_at_once_end_every_process_exactly_once(world):
         assert tasks.filter(flow_task=SingleWindowFlow.end, status=STATUS.DONE).count() == 1
         assert not tasks.filter(status=STATUS.ERROR).exists()
         assert m.Permit.objects.filter(application=app).count() == 1
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_lock_held_too_long_is_a_clear_retryable_error_and_loses_nothing(world):
+    app = journey.submitted(world)
+    services.application_accept(actor=world.clerk, application=app)
+    review = journey.review_of(app, "market")
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_process_row():
+        try:
+            with transaction.atomic():
+                Process.objects.select_for_update().get(pk=app.process_id)
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_process_row)
+    holder.start()
+    assert holding.wait(timeout=10)
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '100ms'")
+    try:
+        with pytest.raises(services.ApplicationBusy) as err:
+            services.review_complete(actor=world.reviewers["market"], review=review, approve=True)
+    finally:
+        release.set()
+        holder.join(timeout=30)
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    assert "try again" in str(err.value)
+    review.refresh_from_db()
+    assert review.decision == m.ReviewDecision.PENDING
+    assert not m.Step.objects.filter(task=review.task, finished_at__isnull=False).exists()
+    # The retry the message asks for goes through.
+    services.review_complete(actor=world.reviewers["market"], review=review, approve=True)
+    review.refresh_from_db()
+    assert review.decision == m.ReviewDecision.APPROVED
