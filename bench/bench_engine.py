@@ -60,6 +60,9 @@ PHASE_ROWS = (
     ("reviews", "reviews"),
 )
 PDF = b"%PDF-1.4\n" + b"0" * 2039
+# Counted among the queries, and shown apart: PostgreSQL's BEGIN and COMMIT go
+# through the driver and are not captured, SQLite's are.
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
 def say(message: str) -> None:
@@ -99,6 +102,7 @@ def summarise(samples: list[dict], phases: tuple[str, ...]) -> dict:
     ms = [s["ms"] for s in samples]
     return {
         "queries": statistics.median(totals),
+        "transaction_control": statistics.median(s["transaction_control"] for s in samples),
         "queries_min": min(totals),
         "queries_max": max(totals),
         "median_ms": statistics.median(ms),
@@ -126,7 +130,7 @@ def setup_django(database_url: str, workdir: Path) -> None:
     django.setup()
 
 
-def prepare_data() -> dict:
+def prepare_data(label: str) -> dict:
     """Schema, catalogue, shared data and one user per role; returns what the runs need."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group, Permission
@@ -135,12 +139,12 @@ def prepare_data() -> dict:
     from approvals.models import Department, Enterprise, Service
     from approvals.services import CLERK_GROUP, INVESTOR_GROUP
 
-    say("migrate")
+    say(f"{label}: migrate")
     call_command("migrate", verbosity=0, interactive=False)
-    say("load the catalogue and the shared data")
+    say(f"{label}: load the catalogue and the shared data")
     call_command("loaddata", *map(str, FIXTURES), verbosity=0)
 
-    say("create the users (investor, clerk, one reviewer per department)")
+    say(f"{label}: create the users (investor, clerk, one reviewer per department)")
     User = get_user_model()
 
     def user(username: str, *groups: Group):
@@ -262,6 +266,11 @@ class Measured:
         self.phases: dict[str, dict] = {}
 
     def __enter__(self):
+        # The connection's query log is a bounded deque: past 9,000 entries a
+        # capture would count nothing, so every run starts from an empty log.
+        from django.db import reset_queries
+
+        reset_queries()
         self._capture.__enter__()
         self._last = (0, time.perf_counter())
         self._start = self._last[1]
@@ -279,10 +288,19 @@ class Measured:
     def __exit__(self, *exc):
         self.ms = (time.perf_counter() - self._start) * 1000
         self._capture.__exit__(*exc)
-        self.queries = len(self._capture.captured_queries)
+        captured = self._capture.captured_queries
+        self.queries = len(captured)
+        self.transaction_control = sum(
+            q["sql"].lstrip().upper().startswith(TRANSACTION_CONTROL) for q in captured
+        )
 
     def sample(self) -> dict:
-        return {"queries": self.queries, "ms": self.ms, "phases": self.phases}
+        return {
+            "queries": self.queries,
+            "transaction_control": self.transaction_control,
+            "ms": self.ms,
+            "phases": self.phases,
+        }
 
 
 def run_ours(data: dict) -> tuple[dict, dict]:
@@ -379,7 +397,7 @@ def database_part(label: str, database_url: str | None, args: argparse.Namespace
         setup_django(database_url, workdir)
         from django.db import connection
 
-        data = prepare_data()
+        data = prepare_data(label)
         say(f"{label}: materials avoided by prefill (a draft per enterprise and service)")
         avoided = materials_avoided(data["investor"])
         total = args.warmup + args.runs
@@ -483,7 +501,10 @@ def print_report(parts: list[dict], args: argparse.Namespace) -> None:
         f"{h['deferrals']} deferrals and types {h['values']} values; the rest is reused."
     )
     print()
-    header = f"{'database':<16} {'workload':<22} {'queries/run':>12} {'median ms':>10} {'p90 ms':>8}"
+    header = (
+        f"{'database':<16} {'workload':<22} {'queries/run':>12} {'(tx)':>6} "
+        f"{'median ms':>10} {'p90 ms':>8}"
+    )
     print(header)
     print("-" * len(header))
     for part in parts:
@@ -491,13 +512,15 @@ def print_report(parts: list[dict], args: argparse.Namespace) -> None:
         for name, s in (("ours (services+flow)", ours), ("bare viewflow", bare)):
             print(
                 f"{part['server']:<16} {name:<22} {queries_text(s):>12} "
-                f"{s['median_ms']:>10.1f} {s['p90_ms']:>8.1f}"
+                f"{s['transaction_control']:>6g} {s['median_ms']:>10.1f} {s['p90_ms']:>8.1f}"
             )
         print(
             f"{part['server']:<16} {'ratio ours/bare':<22} "
-            f"{ours['queries'] / bare['queries']:>11.2f}x "
+            f"{ours['queries'] / bare['queries']:>11.2f}x {'':>6} "
             f"{ours['median_ms'] / bare['median_ms']:>9.2f}x {'':>8}"
         )
+    print("(tx): BEGIN/COMMIT/SAVEPOINT/RELEASE among the queries (the driver's own")
+    print("BEGIN and COMMIT on PostgreSQL are not seen, SQLite's are)")
     for part in parts:
         print()
         print(f"Where the queries go, {part['server']} (queries and median ms per phase)")
@@ -522,7 +545,9 @@ def print_report(parts: list[dict], args: argparse.Namespace) -> None:
     print()
     same = all(p["avoided"] == first["avoided"] for p in parts)
     where = "same on every database" if same else first["server"]
-    print(f"Materials avoided by prefill: a draft for every enterprise in the shared data ({where})")
+    print(
+        f"Materials avoided by prefill: a draft for every enterprise in the shared data ({where})"
+    )
     header = (
         f"{'service':<28} {'required':>8} {'enterprises':>11} {'mean':>6} {'max':>6} "
         f"{'>= ' + format(AVOIDED_TARGET, '.0%'):>7}"

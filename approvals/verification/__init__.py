@@ -1,0 +1,1 @@
+"""Public permit verification: anyone holding a permit can check it."""

@@ -1,0 +1,4 @@
+"""Verification URLs (filled in by the permits work)."""
+
+app_name = "verification"
+urlpatterns: list = []
