@@ -51,7 +51,9 @@ class DepartmentAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         # A new department brings its own reviewer group: no code, no migration.
         if not obj.reviewer_group_id:
-            obj.reviewer_group, _created = Group.objects.get_or_create(name=f"reviewer:{obj.code}")
+            obj.reviewer_group, _created = Group.objects.get_or_create(
+                name=f"{m.Department.GROUP_PREFIX}{obj.code}"
+            )
         super().save_model(request, obj, form, change)
 
 

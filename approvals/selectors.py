@@ -10,7 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
 
 from approvals import timekeeping
@@ -19,9 +27,11 @@ from approvals.models import (
     Application,
     ClockHolder,
     DepartmentReview,
+    Material,
     ReviewDecision,
     SatisfiedBy,
     Service,
+    ServiceDepartment,
 )
 
 SUBMITTED_WAYS = (SatisfiedBy.UPLOAD, SatisfiedBy.COMMITMENT, SatisfiedBy.DEFERRAL)
@@ -164,3 +174,48 @@ def department_reviews_for(user) -> QuerySet[DepartmentReview]:
         .select_related("application__service", "department", "task")
         .order_by("due_at", "pk")
     )
+
+
+def service_guide() -> QuerySet[Service]:
+    """Open services with their departments and materials, for the public guide."""
+    return (
+        Service.objects.filter(is_active=True)
+        .prefetch_related(
+            Prefetch(
+                "service_departments",
+                queryset=ServiceDepartment.objects.select_related("department").order_by(
+                    "department__code"
+                ),
+            ),
+            Prefetch("materials", queryset=Material.objects.select_related("department")),
+        )
+        .order_by("code")
+    )
+
+
+def median_decision_days(service: Service) -> float | None:
+    """Median calendar days from submission to decision of the service's real applications.
+
+    Computed in the database (order by the duration, read the middle one or
+    two rows), so it costs two queries whatever the number of applications.
+    """
+    durations = (
+        Application.objects.filter(
+            service=service,
+            decided_at__isnull=False,
+            submitted_at__isnull=False,
+            is_simulated=False,
+        )
+        .annotate(
+            took=ExpressionWrapper(
+                F("decided_at") - F("submitted_at"), output_field=DurationField()
+            )
+        )
+        .order_by("took")
+    )
+    n = durations.count()
+    if n == 0:
+        return None
+    middle = list(durations.values_list("took", flat=True)[(n - 1) // 2 : n // 2 + 1])
+    seconds = sum(d.total_seconds() for d in middle) / len(middle)
+    return round(seconds / 86400, 2)

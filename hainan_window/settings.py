@@ -72,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "approvals.context_processors.roles",
             ],
         },
     },
@@ -146,7 +147,11 @@ PREFILL_SOURCES = [
     "approvals.prefill.LicenceLibrarySource",
 ]
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+# Pages list this many rows; lists are paginated, never unbounded.
+PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
 
 LOGGING = {
     "version": 1,

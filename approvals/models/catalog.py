@@ -30,6 +30,9 @@ class BilingualName(models.Model):
 
 
 class Department(BilingualName):
+    # Reviewer groups are named "reviewer:<code>".
+    GROUP_PREFIX = "reviewer:"
+
     code = models.SlugField(_("code"), max_length=40, unique=True)
     # The department's reviewers are the members of this group; reviewers see
     # only the tasks of the departments whose groups they belong to.

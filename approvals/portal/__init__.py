@@ -1,0 +1,1 @@
+"""Investor-facing pages: the service guide, accounts, applying, following an application."""
