@@ -49,6 +49,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -121,6 +122,9 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "staticfiles"))
+# The app serves its own static files (also with DEBUG off); straight from
+# static/ until `collectstatic` has filled STATIC_ROOT.
+WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "media/"
 # Uploads live outside static/ and templates/; they are served by views that
 # check who may see them, never by a static file handler.

@@ -1,0 +1,56 @@
+"""Public pages in a real browser: both languages, phone width, keyboard."""
+
+import pytest
+
+from approvals import models as m
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def catalogue(db):
+    dept = f.DepartmentFactory(code="market", name_zh="市场监督管理局", name_en="Market Regulation")
+    service = f.ServiceFactory(
+        code="fie", name_zh="外商投资企业设立", name_en="Foreign-invested enterprise establishment"
+    )
+    m.ServiceDepartment.objects.create(service=service, department=dept)
+    f.MaterialFactory(service=service, code="registry", reuse_key="enterprise_registry")
+    return service
+
+
+def test_service_guide_in_english_and_chinese(catalogue, open_tab):
+    en = open_tab(locale="en-US")
+    page = en.go("/services/fie/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1").inner_text() == "Foreign-invested enterprise establishment"
+    en.shot("service-guide-en")
+
+    zh = open_tab(locale="zh-CN")
+    page = zh.go("/services/fie/")
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    assert page.locator("h1").inner_text() == "外商投资企业设立"
+    zh.shot("service-guide-zh")
+
+
+def test_language_switch_is_kept_across_pages(catalogue, tab):
+    page = tab.go("/services/")
+    page.select_option("#lang-select", "zh-hans")
+    page.get_by_test_id("switch-language").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    page.goto(tab.base + "/services/fie/")
+    assert page.locator("h1").inner_text() == "外商投资企业设立"
+
+
+def test_phone_width_and_keyboard(catalogue, open_tab):
+    phone = open_tab(width=390, height=844)
+    page = phone.go("/services/fie/")
+    # Nothing wider than the screen: no sideways scrolling on a phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused  # the skip link comes first
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    phone.shot("service-guide-phone")
