@@ -46,9 +46,14 @@ sysdeps: ## check system packages (PostgreSQL, Pango, CJK font); as root, instal
 migrate: venv ## apply database migrations
 	$(PY) manage.py migrate --noinput
 
-run: venv sysdeps ## migrate, load demo data and demo users, serve http://127.0.0.1:8000
+# The demo signs permits with var/permit_signing_key.pem, made on first run;
+# a deployment sets PERMIT_SIGNING_KEY(_FILE) instead. A permit whose PDF
+# could not be made does not stop the server: it stays listed for a retry.
+run: venv sysdeps ## migrate, load demo data and demo users, render permit PDFs, serve http://127.0.0.1:8000
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py permit_keys --generate-if-missing
 	$(PY) manage.py seed_demo
+	$(PY) manage.py render_permits || echo "run: some permit PDFs failed; see above (retry: manage.py render_permits)"
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 lint: venv ## ruff check, ruff format --check, and check no migration is missing

@@ -126,8 +126,29 @@ class EscalationAdmin(ReadOnlyAdmin):
 
 @admin.register(m.Permit)
 class PermitAdmin(ReadOnlyAdmin):
-    list_display = ("number", "holder", "issued_at", "valid_until", "status")
+    # A failed rendering shows here (filter "rendering: failed") until
+    # `manage.py render_permits` has produced the PDF.
+    list_display = (
+        "number",
+        "holder",
+        "issued_at",
+        "valid_until",
+        "status",
+        "render_status",
+        "render_attempts",
+        "render_error",
+    )
+    list_filter = ("render_status", "status")
+    search_fields = ("number", "holder__uscc", "holder__name_zh")
     list_select_related = ("holder",)
 
 
 admin.site.site_header = _("Single window administration")
+
+
+@admin.register(m.RejectionReason)
+class RejectionReasonAdmin(admin.ModelAdmin):
+    list_display = ("code", "text_zh", "text_en", "department", "is_active")
+    list_filter = ("is_active", "department")
+    search_fields = ("code", "text_zh", "text_en")
+    list_select_related = ("department",)

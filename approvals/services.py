@@ -871,6 +871,12 @@ def permit_issue(*, application: Application) -> Permit:
         created_at=application.decided_at or now,
     )
     _step_finish(step, actor=None, at=now)
+    # The PDF is made after the decision has committed and outside its
+    # transaction: a renderer failure marks the permit for a retry
+    # (manage.py render_permits) and never undoes the approval.
+    from approvals import permits
+
+    transaction.on_commit(lambda: permits.render_soon(permit.pk))
     return permit
 
 
@@ -956,3 +962,40 @@ def _notify_supervisors_on_commit(escalation: Escalation) -> None:
     transaction.on_commit(
         lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, emails, fail_silently=True)
     )
+
+
+# --- revocation -------------------------------------------------------------
+
+
+def permit_revoke(*, actor, permit: Permit, reason: str) -> Permit:
+    """Revoke a permit, for example when a commitment (告知承诺) proves false.
+
+    Supervisors only, with a reason. The permit then verifies as revoked, and
+    its licence leaves the licence library, so no later application reuses it.
+    """
+    from approvals.models import LicenceStatus, PermitStatus
+
+    if not is_supervisor(actor):
+        raise PermissionDenied(_("Only supervisors may revoke a permit."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for revoking this permit.")})
+    try:
+        with transaction.atomic():
+            locked = Permit.objects.select_for_update().get(pk=permit.pk)
+            if locked.status == PermitStatus.REVOKED:
+                raise ValidationError(
+                    _("This permit was already revoked on %(date)s.")
+                    % {"date": timezone.localdate(locked.revoked_at).isoformat()}
+                )
+            locked.status = PermitStatus.REVOKED
+            locked.revoked_at = timezone.now()
+            locked.revoked_by = actor
+            locked.revocation_reason = reason[:4000]
+            locked.save(update_fields=["status", "revoked_at", "revoked_by", "revocation_reason"])
+            if locked.licence_id:
+                Licence.objects.filter(pk=locked.licence_id).update(status=LicenceStatus.REVOKED)
+    except OperationalError as exc:
+        raise ApplicationBusy() from exc
+    permit.refresh_from_db()
+    return permit

@@ -12,5 +12,6 @@ urlpatterns = [
     path("signup/", portal_views.signup, name="signup"),
     path("", include("approvals.portal.urls")),
     path("office/", include("approvals.review.urls")),
+    path("reports/", include("approvals.reporting.urls")),
     path("verify/", include("approvals.verification.urls")),
 ]

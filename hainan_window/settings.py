@@ -151,6 +151,25 @@ PREFILL_SOURCES = [
     "approvals.prefill.LicenceLibrarySource",
 ]
 
+# --- permits ----------------------------------------------------------------
+# The Ed25519 key that signs the token in each permit's QR code. Either the
+# PEM text itself (PERMIT_SIGNING_KEY; "\n" escapes are accepted, for
+# environments that cannot hold newlines) or a file (PERMIT_SIGNING_KEY_FILE).
+# `manage.py permit_keys --generate` writes the file; `make run` does so for
+# the demo. Verifiers need only the public key: `manage.py permit_keys --public`.
+PERMIT_SIGNING_KEY = os.environ.get("PERMIT_SIGNING_KEY", "")
+PERMIT_SIGNING_KEY_FILE = Path(
+    os.environ.get("PERMIT_SIGNING_KEY_FILE", BASE_DIR / "var" / "permit_signing_key.pem")
+)
+# Where the public reaches /verify/: printed on permits and encoded in their QR codes.
+PERMIT_PUBLIC_BASE_URL = os.environ.get("PERMIT_PUBLIC_BASE_URL", "").rstrip("/")
+PERMIT_PUBLIC_BASE_URL = PERMIT_PUBLIC_BASE_URL or "http://127.0.0.1:8000"
+# What happens when an issued permit's transaction commits: "background" renders
+# its PDF in a worker thread of this process, "inline" in the committing thread
+# (tests, scripts), "off" leaves it to `manage.py render_permits` (e.g. from cron).
+# Whatever is missed (a crash, a failure) is picked up by render_permits.
+PERMIT_RENDER_MODE = os.environ.get("PERMIT_RENDER_MODE", "background")
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

@@ -16,7 +16,7 @@ from .applications import (
     SatisfiedBy,
     ValueState,
 )
-from .catalog import Department, Material, Service, ServiceDepartment
+from .catalog import Department, Material, RejectionReason, Service, ServiceDepartment
 from .ledger import INVESTOR_STEPS, ClockHolder, ClockInterval, Step, StepKind
 from .permits import Permit, PermitStatus
 from .shared_data import (
@@ -53,6 +53,7 @@ __all__ = [
     "Permit",
     "PermitStatus",
     "PrefilledValue",
+    "RejectionReason",
     "ReviewDecision",
     "SatisfiedBy",
     "Service",

@@ -207,3 +207,39 @@ class Material(BilingualName):
                 ),
             ),
         ]
+
+
+class RejectionReason(models.Model):
+    """A reason a department may give for rejecting, picked from a list instead of typed anew.
+
+    The list is data like the rest of the catalogue: a reason without a
+    department may be given by any department, one with a department only by
+    that department's reviewers. A reason no longer in use is deactivated,
+    never deleted, so past decisions keep reading the same.
+    """
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    text_zh = models.CharField(_("text (Chinese)"), max_length=500)
+    text_en = models.CharField(_("text (English)"), max_length=500)
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="rejection_reasons",
+        null=True,
+        blank=True,
+        verbose_name=_("department"),
+        help_text=_("Empty: any department may give this reason."),
+    )
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("rejection reason")
+        verbose_name_plural = _("rejection reasons")
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def text(self) -> str:
+        return self.text_en if (get_language() or "").startswith("en") else self.text_zh

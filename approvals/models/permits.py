@@ -1,9 +1,12 @@
 """Permits: the one decision that comes back to the investor.
 
-The PDF and its signed QR code come later; this is the record that the
-licence library and verification rest on.
+The record here is what the licence library and public verification rest
+on; the PDF is derived from it, rendered off the request path by
+``approvals.permits`` (so a rendering failure never undoes a decision) and
+kept beside the record with the state of its rendering.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +17,12 @@ from .shared_data import Enterprise, Licence
 class PermitStatus(models.TextChoices):
     ISSUED = "issued", _("issued")
     REVOKED = "revoked", _("revoked")
+
+
+class RenderStatus(models.TextChoices):
+    PENDING = "pending", _("waiting to be rendered")
+    RENDERED = "rendered", _("rendered")
+    FAILED = "failed", _("rendering failed: will be retried")
 
 
 class Permit(models.Model):
@@ -31,10 +40,77 @@ class Permit(models.Model):
         Licence, on_delete=models.PROTECT, related_name="permit", null=True, blank=True
     )
 
+    # The PDF. One file per permit, named after its number: rendering again
+    # replaces it rather than adding a second one.
+    pdf = models.FileField(_("PDF"), upload_to="permits/", max_length=200, blank=True)
+    pdf_sha256 = models.CharField(
+        _("SHA-256 of the PDF"),
+        max_length=64,
+        blank=True,
+        help_text=_("Lets the verification page tell an uploaded file from the one issued."),
+    )
+    render_status = models.CharField(
+        _("rendering"),
+        max_length=20,
+        choices=RenderStatus,
+        default=RenderStatus.PENDING,
+        db_index=True,
+    )
+    render_attempts = models.PositiveSmallIntegerField(_("rendering attempts"), default=0)
+    render_error = models.TextField(_("last rendering error"), blank=True)
+    rendered_at = models.DateTimeField(_("rendered"), null=True, blank=True)
+
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("revoked by"),
+    )
+    revocation_reason = models.TextField(_("reason for revocation"), blank=True)
+
     class Meta:
         ordering = ["-issued_at"]
         verbose_name = _("permit")
         verbose_name_plural = _("permits")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="permit_valid_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(render_status__in=RenderStatus.values),
+                name="permit_render_status_known",
+            ),
+            # A permit marked rendered has its file, its hash and its time.
+            models.CheckConstraint(
+                condition=~models.Q(render_status=RenderStatus.RENDERED)
+                | (
+                    ~models.Q(pdf="")
+                    & ~models.Q(pdf_sha256="")
+                    & models.Q(rendered_at__isnull=False)
+                ),
+                name="permit_rendered_has_file",
+            ),
+            # Revoked means: when, by whom and why; issued means none of these.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status=PermitStatus.REVOKED)
+                    & models.Q(revoked_at__isnull=False)
+                    & models.Q(revoked_by__isnull=False)
+                    & ~models.Q(revocation_reason="")
+                )
+                | (
+                    models.Q(status=PermitStatus.ISSUED)
+                    & models.Q(revoked_at__isnull=True)
+                    & models.Q(revoked_by__isnull=True)
+                ),
+                name="permit_revocation_complete",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number

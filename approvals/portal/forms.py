@@ -5,6 +5,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
+from approvals import prefill
+from approvals.identifiers import normalize_uscc, validate_uscc
+from approvals.models import ApplicationStatus, FiledAs
+
 
 class SignUpForm(UserCreationForm):
     email = forms.EmailField(
@@ -23,3 +27,132 @@ class SignUpForm(UserCreationForm):
                 _("An account with this email already exists. Log in instead.")
             )
         return email
+
+
+# --- applying -----------------------------------------------------------------
+
+ACCEPTED_UPLOAD_TYPES = "application/pdf,image/jpeg,image/png"
+
+
+class ApplyForm(forms.Form):
+    uscc = forms.CharField(
+        label=_("Unified social credit code"),
+        max_length=40,
+        help_text=_(
+            "The 18 characters on the business licence (统一社会信用代码). Spaces are ignored. "
+            "For an enterprise being established, use the code reserved at name registration."
+        ),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "class": "code-input",
+            }
+        ),
+    )
+    filed_as = forms.ChoiceField(
+        label=_("You file as"),
+        choices=FiledAs.choices,
+        initial=FiledAs.INVESTOR,
+        widget=forms.RadioSelect,
+    )
+    # Generated when the form is shown: posting the same form twice (double
+    # click, back button, a retried request) opens one draft, not two.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean_idempotency_key(self) -> str:
+        return self.cleaned_data["idempotency_key"].strip()[:40]
+
+    def clean_uscc(self) -> str:
+        code = normalize_uscc(self.cleaned_data["uscc"])
+        validate_uscc(code)
+        return code
+
+
+def value_field_name(key: str) -> str:
+    """The form field of an application value: 'enterprise.name_zh' -> 'v-enterprise-name_zh'."""
+    return "v-" + key.replace(".", "-")
+
+
+def _value_widget(key: str) -> forms.Widget:
+    if key.endswith("business_scope"):
+        return forms.Textarea(attrs={"rows": 3})
+    if key.endswith("established_on"):
+        return forms.TextInput(attrs={"type": "date"})
+    if key.endswith(("registered_capital", "total_investment", "insured_employees")):
+        return forms.TextInput(attrs={"inputmode": "decimal"})
+    return forms.TextInput()
+
+
+class ValuesForm(forms.Form):
+    """One input per field of the application, initially what the sources gave.
+
+    Nothing is required here, so a half-finished draft can be saved; what a
+    submission needs is decided by the services' completeness check.
+    """
+
+    def __init__(self, *args, rows, **kwargs):
+        super().__init__(*args, **kwargs)
+        specs = prefill.field_specs()
+        self.keys: dict[str, str] = {}
+        for row in rows:
+            spec = specs.get(row.field, (None,))[0]
+            name = value_field_name(row.field)
+            self.fields[name] = forms.CharField(
+                label=spec.label if spec else row.field,
+                required=False,
+                strip=False,
+                initial=row.value,
+                widget=_value_widget(row.field),
+            )
+            self.fields[name].mandatory = bool(spec and spec.required)
+            self.keys[name] = row.field
+
+    def values(self) -> dict[str, str]:
+        """The posted values by field key; a field missing from the POST is left as it is."""
+        return {
+            self.keys[name]: self.cleaned_data[name]
+            for name in self.keys
+            if name in self.data and name in self.cleaned_data
+        }
+
+
+class UploadForm(forms.Form):
+    # The type is checked from the content by the service; `accept` only
+    # helps the browser's file picker.
+    file = forms.FileField(
+        label=_("File"),
+        widget=forms.FileInput(attrs={"accept": ACCEPTED_UPLOAD_TYPES}),
+    )
+
+
+class CommitmentForm(forms.Form):
+    text = forms.CharField(
+        label=_("Commitment"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Signed instead of proof (告知承诺制). It is checked after approval; "
+            "a false commitment makes the permit revocable."
+        ),
+    )
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Your answer to the correction notice"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Say what you changed; the window clerk reads it with the application."),
+    )
+
+
+class StatusFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All statuses")), *ApplicationStatus.choices],
+    )

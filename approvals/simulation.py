@@ -1,0 +1,747 @@
+"""The what-if simulator: many applications through the real engine, on a simulated clock.
+
+``manage.py simulate`` creates N applications and drives each one through
+``approvals.services`` and the viewflow flow exactly as people would (draft
+and prefill, hand-in, submission, the clerk's acceptance or return, the
+investor's correction, every department's review, the decision and the
+permit), with ``time_machine`` moving the clock to the moment of each event.
+The records are ordinary ones; only ``Application.is_simulated`` is set
+(right after ``application_create``), and everything else hangs off the
+application. The report counts them only when asked (``include_simulated``),
+and its figures come from these records, never from the distributions
+below: the engine stamps the times, the ledger adds up the days.
+
+Model
+-----
+
+A discrete-event simulation: one queue of (time, event) over all
+applications, so the simulated clock only moves forward. Applications
+arrive as a Poisson process (exponential gaps, ``arrival_hours`` on
+average). Each draws, from its own random stream (seeded by the run's seed
+and its number, so the interleaving never changes what it draws):
+
+* the investor's time to complete the draft (calendar hours: investors
+  work any time);
+* the window clerk's time to accept (working hours: ``office_hours`` on the
+  official PRC calendar's working days, see ``approvals.timekeeping``); with
+  ``correction_probability`` the clerk returns the case instead (at most
+  ``max_corrections`` times), and the investor corrects it after
+  ``correction_hours`` (calendar);
+* per department: the time before a reviewer takes the task
+  (``queue_hours``) and the review itself (``review_hours``), both in
+  working hours, and a small ``reject_probability``.
+
+All durations are lognormal, given by their median and the sigma of their
+logarithm. Defaults are in :data:`DEFAULT_PROFILE`; a JSON file passed as
+``--profile`` overrides any part of it (see :func:`load_profile`).
+
+Routing. *Parallel* is the single window: after acceptance every
+department reviews at once, and the decision waits for the last one.
+*Sequential* is the old way, one department after another with a separate
+submission to each, modelled inside the same engine by timing alone:
+department k's reviewer takes the case only after department k-1 decided
+and the investor has carried the case to department k, which takes
+``resubmission_hours`` (calendar hours: collecting the previous decision,
+filing anew, visiting the next office). Each of those extra submissions is
+recorded as a ``Step(kind=submission, holder=investor)`` for department k,
+from department k-1's decision to the new submission, so the investor's
+steps count one submission per department. The order is the catalogue's
+(``ServiceDepartment`` order: registration before the commerce report,
+seal, tax and social security). A rejection ends the sequence: the
+departments not reached reject with that reason at the same moment, as the
+engine's join needs every review decided.
+
+What the sequential model does not change, because the engine is the real
+one: every review task (and its SLA timer) is created at acceptance, so a
+later department's review step also counts the time it waited for the
+earlier ones, its timer may escalate while it waits, and the clock between
+departments stays government-held (the engine has no state for "the
+investor is walking to the next office"). The end-to-end days, the
+investor's steps and the per-step figures of the parallel run are exactly
+what the engine records.
+
+Side effects kept out of real life. Mail goes to memory (escalations would
+otherwise reach real supervisors), permit PDFs are not rendered
+(``PERMIT_RENDER_MODE=off``), only the simulated applications' own timers
+are fired, and the licences the simulated permits put into the licence
+library are revoked when the run ends, so no real application ever reuses
+one (simulated applications of the same run may, as they would in life).
+Users ``sim-investor``, ``sim-clerk`` and ``sim-rev-<department>`` are
+created once, with unusable passwords. A run is one transaction: it writes
+everything or, on any error, nothing.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from approvals import services, timekeeping
+from approvals.models import (
+    Application,
+    ApplicationStatus,
+    ClockHolder,
+    Department,
+    DepartmentReview,
+    Enterprise,
+    Licence,
+    LicenceStatus,
+    SatisfiedBy,
+    Service,
+    ServiceDepartment,
+    Step,
+    StepKind,
+)
+
+ROUTINGS = ("parallel", "sequential")
+# Fixed, so that the same seed gives the same figures whatever day it is run
+# (the working-day calendar differs from week to week); a Monday the
+# official calendar covers.
+DEFAULT_START = date(2025, 3, 3)
+SIMULATED_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+DEFAULT_PROFILE: dict = {
+    # Mean calendar hours between two new applications (exponential gaps).
+    "arrival_hours": 3.0,
+    # Officials work these local hours on the official calendar's working days.
+    "office_hours": [9, 17],
+    # Investor completing the prefilled draft (calendar hours).
+    "draft_hours": {"median": 1.0, "sigma": 0.8},
+    # Window clerk's acceptance (working hours).
+    "clerk_hours": {"median": 1.5, "sigma": 0.6},
+    "correction_probability": 0.2,
+    "max_corrections": 2,
+    # Investor correcting a returned case (calendar hours).
+    "correction_hours": {"median": 20.0, "sigma": 0.7},
+    # Sequential routing only: from one department's decision to the
+    # submission at the next (calendar hours).
+    "resubmission_hours": {"median": 24.0, "sigma": 0.6},
+    "departments": {
+        # Any department not named below (working hours).
+        "default": {
+            "queue_hours": {"median": 2.0, "sigma": 0.8},
+            "review_hours": {"median": 3.0, "sigma": 0.6},
+            "reject_probability": 0.02,
+        },
+        "market-regulation": {"review_hours": {"median": 4.0, "sigma": 0.6}},
+        "commerce": {"review_hours": {"median": 2.0, "sigma": 0.5}},
+        "public-security": {"review_hours": {"median": 1.5, "sigma": 0.5}},
+        "tax": {"review_hours": {"median": 2.0, "sigma": 0.5}},
+        "human-resources": {"review_hours": {"median": 2.0, "sigma": 0.5}},
+        "development-reform": {"review_hours": {"median": 5.0, "sigma": 0.7}},
+        "natural-resources": {"review_hours": {"median": 6.0, "sigma": 0.7}},
+        "ecology-environment": {"review_hours": {"median": 4.0, "sigma": 0.7}},
+    },
+}
+
+
+class ProfileError(ValueError):
+    """The profile cannot be used; the message says which entry and why."""
+
+
+# --- the profile --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lognormal:
+    """A duration in hours whose logarithm is normal: median exp(mu), spread sigma."""
+
+    median: float
+    sigma: float
+
+    def sample(self, rng: random.Random) -> float:
+        return rng.lognormvariate(math.log(self.median), self.sigma)
+
+
+@dataclass(frozen=True)
+class DepartmentProfile:
+    queue_hours: Lognormal
+    review_hours: Lognormal
+    reject_probability: float
+
+
+@dataclass(frozen=True)
+class Profile:
+    arrival_hours: float
+    office_hours: tuple[int, int]
+    draft_hours: Lognormal
+    clerk_hours: Lognormal
+    correction_probability: float
+    max_corrections: int
+    correction_hours: Lognormal
+    resubmission_hours: Lognormal
+    departments: dict[str, DepartmentProfile] = field(default_factory=dict)
+
+    def department(self, code: str) -> DepartmentProfile:
+        return self.departments.get(code) or self.departments["default"]
+
+
+def _merge(base: dict, override: dict, where: str) -> dict:
+    merged = dict(base)
+    for key, value in override.items():
+        if key not in base and where != "departments":
+            raise ProfileError(f"{where or 'profile'}: unknown entry {key!r}")
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = _merge(base[key], value, key if not where else f"{where}.{key}")
+        else:
+            merged[key] = value
+    return merged
+
+
+def _lognormal(data, where: str) -> Lognormal:
+    if not isinstance(data, dict) or set(data) != {"median", "sigma"}:
+        raise ProfileError(f"{where}: give {{'median': hours, 'sigma': spread}}")
+    median, sigma = data["median"], data["sigma"]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (median, sigma)):
+        raise ProfileError(f"{where}: median and sigma must be numbers")
+    if median <= 0 or sigma < 0 or sigma > 3:
+        raise ProfileError(f"{where}: the median must be above 0 and sigma between 0 and 3")
+    return Lognormal(float(median), float(sigma))
+
+
+def _probability(value, where: str) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
+        raise ProfileError(f"{where}: a probability between 0 and 1")
+    return float(value)
+
+
+def build_profile(overrides: dict | None = None) -> Profile:
+    """The default profile with `overrides` (the parsed JSON of --profile) applied."""
+    if overrides is not None and not isinstance(overrides, dict):
+        raise ProfileError("profile: the file must hold a JSON object")
+    data = _merge(DEFAULT_PROFILE, overrides or {}, "")
+    arrival = data["arrival_hours"]
+    if not isinstance(arrival, int | float) or isinstance(arrival, bool) or arrival <= 0:
+        raise ProfileError("arrival_hours: a number of hours above 0")
+    office = data["office_hours"]
+    if (
+        not isinstance(office, list | tuple)
+        or len(office) != 2
+        or not all(isinstance(h, int) and not isinstance(h, bool) for h in office)
+        or not 0 <= office[0] < office[1] <= 24
+    ):
+        raise ProfileError("office_hours: [opening hour, closing hour], e.g. [9, 17]")
+    corrections = data["max_corrections"]
+    if not isinstance(corrections, int) or isinstance(corrections, bool) or corrections < 0:
+        raise ProfileError("max_corrections: a whole number, 0 or more")
+    default = data["departments"]["default"]
+    departments = {}
+    for code, entry in data["departments"].items():
+        where = f"departments.{code}"
+        if not isinstance(entry, dict):
+            raise ProfileError(f"{where}: an object")
+        unknown = set(entry) - {"queue_hours", "review_hours", "reject_probability"}
+        if unknown:
+            raise ProfileError(f"{where}: unknown entry {sorted(unknown)[0]!r}")
+        entry = {**default, **entry}
+        departments[code] = DepartmentProfile(
+            queue_hours=_lognormal(entry["queue_hours"], f"{where}.queue_hours"),
+            review_hours=_lognormal(entry["review_hours"], f"{where}.review_hours"),
+            reject_probability=_probability(
+                entry["reject_probability"], f"{where}.reject_probability"
+            ),
+        )
+    return Profile(
+        arrival_hours=float(arrival),
+        office_hours=(office[0], office[1]),
+        draft_hours=_lognormal(data["draft_hours"], "draft_hours"),
+        clerk_hours=_lognormal(data["clerk_hours"], "clerk_hours"),
+        correction_probability=_probability(
+            data["correction_probability"], "correction_probability"
+        ),
+        max_corrections=corrections,
+        correction_hours=_lognormal(data["correction_hours"], "correction_hours"),
+        resubmission_hours=_lognormal(data["resubmission_hours"], "resubmission_hours"),
+        departments=departments,
+    )
+
+
+def load_profile(path: str | Path | None) -> Profile:
+    """The profile of a JSON file (only the entries to change), or the defaults."""
+    if path is None:
+        return build_profile()
+    try:
+        overrides = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ProfileError(f"cannot read the profile {path}: {exc.strerror or exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise ProfileError(f"the profile {path} is not valid JSON: {exc}") from exc
+    return build_profile(overrides)
+
+
+# --- time -------------------------------------------------------------------------
+
+
+def add_office_hours(start: datetime, hours: float, office: tuple[int, int]) -> datetime:
+    """The instant `hours` of office time after `start`, on official working days."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    cursor = timezone.localtime(start, zone)
+    remaining = timedelta(hours=hours)
+    while True:
+        day = cursor.date()
+        if timekeeping.is_working_day(day):
+            opens = datetime.combine(day, time(office[0]), zone)
+            closes = (
+                datetime.combine(day + timedelta(days=1), time.min, zone)
+                if office[1] == 24
+                else datetime.combine(day, time(office[1]), zone)
+            )
+            begin = max(cursor, opens)
+            if begin < closes:
+                if remaining <= closes - begin:
+                    return _to_second(begin + remaining)
+                remaining -= closes - begin
+        cursor = datetime.combine(day + timedelta(days=1), time.min, zone)
+
+
+def _to_second(moment: datetime) -> datetime:
+    # Whole seconds keep the records readable and the figures free of float dust.
+    return (moment + timedelta(microseconds=500_000)).replace(microsecond=0)
+
+
+def _after(moment: datetime, hours: float) -> datetime:
+    return _to_second(moment + timedelta(hours=hours))
+
+
+# --- the run ------------------------------------------------------------------------
+
+
+@dataclass
+class _Case:
+    number: int
+    rng: random.Random
+    service: Service
+    enterprise: Enterprise
+    departments: list[str]
+    application: Application | None = None
+    corrections: int = 0
+    # department code -> (review pk, due at)
+    reviews: dict[str, tuple[int, datetime | None]] = field(default_factory=dict)
+    sequence: list[tuple[str, bool]] = field(default_factory=list)
+    timers_at: set[datetime] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    applications: int
+    decided: int
+    routing: str
+    seed: int
+    first_pk: int | None
+    last_pk: int | None
+    first_submission: datetime | None
+    last_decision: datetime | None
+    escalations_fired: int
+    extra_submissions: int
+
+    def batch(self):
+        """The applications this run wrote, as a queryset."""
+        if self.first_pk is None:
+            return Application.objects.none()
+        return Application.objects.filter(
+            is_simulated=True, pk__gte=self.first_pk, pk__lte=self.last_pk
+        )
+
+    def population(self):
+        """This run's decided applications, for ``reports.approval_report``."""
+        from approvals.reports import Population
+
+        return Population(simulated_only=True, ids=(self.first_pk or 0, self.last_pk or 0))
+
+
+class Simulation:
+    """One run: the event queue, the simulated people, and what they have done so far."""
+
+    def __init__(
+        self,
+        *,
+        applications: int,
+        routing: str,
+        seed: int,
+        services_: list[Service],
+        start: date,
+        profile: Profile,
+        progress: Callable[[int, int], None] | None = None,
+    ):
+        if applications < 1:
+            raise ValueError("at least one application")
+        if routing not in ROUTINGS:
+            raise ValueError(f"routing must be one of {', '.join(ROUTINGS)}")
+        self.count = applications
+        self.routing = routing
+        self.seed = seed
+        self.services = services_
+        self.start = start
+        self.profile = profile
+        self.progress = progress or (lambda done, total: None)
+        self._queue: list = []
+        self._sequence = itertools.count()
+        self.decided = 0
+        self.escalations = 0
+        self.extra_submissions = 0
+        self.pks: list[int] = []
+        self.first_submission: datetime | None = None
+        self.last_decision: datetime | None = None
+
+    # -- the event queue
+
+    def _at(self, when: datetime, case: _Case, action: str, *payload) -> None:
+        heapq.heappush(self._queue, (when, next(self._sequence), case, action, payload))
+
+    def run(self) -> SimulationResult:
+        self._prepare()
+        zone = ZoneInfo(settings.TIME_ZONE)
+        self._arrivals = random.Random(f"{self.seed}:arrivals")
+        self._numbers = iter(range(self.count))
+        self._arrive(datetime.combine(self.start, time(self.profile.office_hours[0]), zone))
+        with time_machine.travel(self._queue[0][0], tick=False) as traveller:
+            while self._queue:
+                when, _seq, case, action, payload = heapq.heappop(self._queue)
+                traveller.move_to(when, tick=False)
+                getattr(self, f"_on_{action}")(case, when, *payload)
+        self._keep_licences_out_of_the_library()
+        return SimulationResult(
+            applications=len(self.pks),
+            decided=self.decided,
+            routing=self.routing,
+            seed=self.seed,
+            first_pk=min(self.pks) if self.pks else None,
+            last_pk=max(self.pks) if self.pks else None,
+            first_submission=self.first_submission,
+            last_decision=self.last_decision,
+            escalations_fired=self.escalations,
+            extra_submissions=self.extra_submissions,
+        )
+
+    def _arrive(self, after: datetime) -> None:
+        """Queue the next application's arrival; each arrival queues the one after it,
+        so only the applications in flight are held in memory."""
+        number = next(self._numbers, None)
+        if number is None:
+            return
+        when = _after(after, self._arrivals.expovariate(1 / self.profile.arrival_hours))
+        rng = random.Random(f"{self.seed}:{number}")
+        service = self.services[rng.randrange(len(self.services))]
+        case = _Case(
+            number=number,
+            rng=rng,
+            service=service,
+            enterprise=self.enterprises[rng.randrange(len(self.enterprises))],
+            departments=self.departments_of[service.pk],
+        )
+        self._at(when, case, "create")
+
+    def _prepare(self) -> None:
+        self.enterprises = list(Enterprise.objects.order_by("pk"))
+        if not self.enterprises:
+            raise ValueError("the shared data holds no enterprise: load fixtures/shared_data.json")
+        self.departments_of: dict[int, list[str]] = {s.pk: [] for s in self.services}
+        parts = (
+            ServiceDepartment.objects.filter(service__in=self.services)
+            .select_related("department")
+            .order_by("pk")
+        )
+        for part in parts:
+            self.departments_of[part.service_id].append(part.department.code)
+        User = get_user_model()
+
+        def user(username: str):
+            account, created = User.objects.get_or_create(
+                username=username, defaults={"email": "", "is_active": True}
+            )
+            if created:
+                account.set_unusable_password()
+                account.save(update_fields=["password"])
+            return account
+
+        self.investor = user("sim-investor")
+        self.clerk = user("sim-clerk")
+        self.clerk.user_permissions.add(
+            Permission.objects.get(
+                content_type__app_label="approvals", codename="accept_application"
+            )
+        )
+        self.clerk = User.objects.get(pk=self.clerk.pk)  # no stale permission cache
+        self.reviewers = {}
+        self.department_of = {}
+        codes = {code for codes in self.departments_of.values() for code in codes}
+        for department in Department.objects.filter(code__in=codes).select_related(
+            "reviewer_group"
+        ):
+            reviewer = user(f"sim-rev-{department.code}")
+            reviewer.groups.add(department.reviewer_group)
+            self.reviewers[department.code] = reviewer
+            self.department_of[department.code] = department
+
+    # -- the investor
+
+    def _on_create(self, case: _Case, now: datetime) -> None:
+        self._arrive(now)
+        application = services.application_create(
+            applicant=self.investor, service=case.service, uscc=case.enterprise.uscc
+        )
+        Application.objects.filter(pk=application.pk).update(is_simulated=True)
+        self.pks.append(application.pk)
+        case.application = application
+        self._hand_in(application)
+        self._at(_after(now, self.profile.draft_hours.sample(case.rng)), case, "submit")
+
+    def _hand_in(self, application: Application) -> None:
+        """What prefill could not reuse: defer, commit or upload; type the blank values."""
+        missing = application.materials.filter(satisfied_by=SatisfiedBy.MISSING).select_related(
+            "material"
+        )
+        for row in missing:
+            material = row.material
+            if material.allow_deferral:
+                services.material_defer(
+                    actor=self.investor, application=application, material_code=material.code
+                )
+            elif material.allow_commitment:
+                services.material_commit(
+                    actor=self.investor,
+                    application=application,
+                    material_code=material.code,
+                    text="模拟申请承诺 / Simulated application: we commit that this is true.",
+                )
+            else:
+                services.material_upload(
+                    actor=self.investor,
+                    application=application,
+                    material_code=material.code,
+                    upload=SimpleUploadedFile(f"{material.code}.pdf", SIMULATED_PDF),
+                )
+        blanks = {}
+        for key in application.values.filter(value="").values_list("field", flat=True):
+            if key.endswith(("registered_capital", "total_investment")):
+                blanks[key] = "1000"
+            elif key.endswith("established_on"):
+                blanks[key] = "2020-01-01"
+            else:
+                blanks[key] = "模拟 / simulated"
+        if blanks:
+            services.application_values_update(
+                actor=self.investor, application=application, values=blanks
+            )
+
+    def _on_submit(self, case: _Case, now: datetime) -> None:
+        services.application_submit(actor=self.investor, application=case.application)
+        if self.first_submission is None or now < self.first_submission:
+            self.first_submission = now
+        self._at_window(case, now)
+
+    def _on_resubmit(self, case: _Case, now: datetime) -> None:
+        services.application_resubmit(
+            actor=self.investor, application=case.application, answer="已补正 / corrected"
+        )
+        self._at_window(case, now)
+
+    # -- the window
+
+    def _at_window(self, case: _Case, now: datetime) -> None:
+        done = add_office_hours(
+            now, self.profile.clerk_hours.sample(case.rng), self.profile.office_hours
+        )
+        self._at(done, case, "window")
+
+    def _on_window(self, case: _Case, now: datetime) -> None:
+        returned = (
+            case.corrections < self.profile.max_corrections
+            and case.rng.random() < self.profile.correction_probability
+        )
+        if returned:
+            case.corrections += 1
+            services.application_return(
+                actor=self.clerk,
+                application=case.application,
+                items=["模拟补正 / simulated correction: a document is unclear"],
+            )
+            hours = self.profile.correction_hours.sample(case.rng)
+            self._at(_after(now, hours), case, "resubmit")
+            return
+        application = services.application_accept(actor=self.clerk, application=case.application)
+        case.reviews = {
+            code: (pk, due)
+            for code, pk, due in DepartmentReview.objects.filter(
+                application=application
+            ).values_list("department__code", "pk", "due_at")
+        }
+        if self.routing == "parallel":
+            for code in case.departments:
+                self._plan_review(case, code, now)
+        else:
+            # Draw every department's verdict now, in order, so a rejection
+            # stops the sequence where it happens.
+            case.sequence = [
+                (code, case.rng.random() < self.profile.department(code).reject_probability)
+                for code in case.departments
+            ]
+            self._plan_review(case, case.sequence[0][0], now, rejects=case.sequence[0][1])
+
+    # -- the departments
+
+    def _plan_review(
+        self, case: _Case, code: str, start: datetime, *, rejects: bool | None = None
+    ) -> None:
+        profile = self.profile.department(code)
+        office = self.profile.office_hours
+        taken = add_office_hours(start, profile.queue_hours.sample(case.rng), office)
+        decided = add_office_hours(taken, profile.review_hours.sample(case.rng), office)
+        if rejects is None:
+            rejects = case.rng.random() < profile.reject_probability
+        self._at(taken, case, "take", code)
+        self._at(decided, case, "review", code, not rejects)
+        due = case.reviews[code][1]
+        if due is not None and due < decided and due not in case.timers_at:
+            case.timers_at.add(due)
+            self._at(_after(due, 1 / 3600), case, "timers")
+
+    def _review(self, case: _Case, code: str) -> DepartmentReview:
+        return DepartmentReview.objects.select_related("department", "task").get(
+            pk=case.reviews[code][0]
+        )
+
+    def _on_take(self, case: _Case, now: datetime, code: str) -> None:
+        review = self._review(case, code)
+        if review.task is not None and review.task.owner_id is None:
+            services.task_assign(actor=self.reviewers[code], task=review.task)
+
+    def _on_review(self, case: _Case, now: datetime, code: str, approve: bool) -> None:
+        services.review_complete(
+            actor=self.reviewers[code],
+            review=self._review(case, code),
+            approve=approve,
+            reasons="" if approve else "模拟：不符合条件 / Simulated: the conditions are not met.",
+        )
+        if self.routing == "sequential":
+            position = [c for c, _rejects in case.sequence].index(code)
+            rest = case.sequence[position + 1 :]
+            if not approve:
+                for later, _rejects in rest:
+                    services.review_complete(
+                        actor=self.reviewers[later],
+                        review=self._review(case, later),
+                        approve=False,
+                        reasons=(
+                            "未受理：前序部门不予许可 / Not reached: an earlier department "
+                            "refused (sequential routing)."
+                        ),
+                    )
+            elif rest:
+                hours = self.profile.resubmission_hours.sample(case.rng)
+                self._at(_after(now, hours), case, "forward", rest[0][0], now)
+        self._count_if_decided(case, now)
+
+    def _on_forward(self, case: _Case, now: datetime, code: str, since: datetime) -> None:
+        """Sequential routing: the investor files the case anew at the next department."""
+        calendar = timekeeping.calendar_days_between(since, now)
+        Step.objects.create(
+            application=case.application,
+            kind=StepKind.SUBMISSION,
+            department=self.department_of[code],
+            holder=ClockHolder.INVESTOR,
+            actor=self.investor,
+            created_at=since,
+            assigned_at=since,
+            finished_at=now,
+            calendar_days=calendar,
+            working_days=timekeeping.working_days_between(since, now),
+            estimated=timekeeping.spans_unofficial_days(since, now),
+        )
+        self.extra_submissions += 1
+        rejects = dict(case.sequence)[code]
+        self._plan_review(case, code, now, rejects=rejects)
+
+    def _on_timers(self, case: _Case, now: datetime) -> None:
+        """Fire this application's due SLA timers, and only its own."""
+        due = Task.objects.filter(
+            process_id=case.application.process_id,
+            flow_task_type="TIMER",
+            status=STATUS.SCHEDULED,
+            scheduled__lte=now,
+        ).order_by("scheduled", "pk")
+        for task in due:
+            with task.activation() as activation:
+                if activation.start.can_proceed():
+                    activation.start()
+                    activation.execute()
+                    self.escalations += 1
+
+    def _count_if_decided(self, case: _Case, now: datetime) -> None:
+        status = Application.objects.values_list("status", flat=True).get(pk=case.application.pk)
+        if status in (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED):
+            self.decided += 1
+            self.last_decision = max(self.last_decision or now, now)
+            self.progress(self.decided, self.count)
+
+    def _keep_licences_out_of_the_library(self) -> None:
+        Licence.objects.filter(permit__application__pk__in=self.pks).update(
+            status=LicenceStatus.REVOKED
+        )
+
+
+def simulate(
+    *,
+    applications: int,
+    routing: str,
+    seed: int,
+    service: Service | None = None,
+    start: date | None = None,
+    profile: Profile | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SimulationResult:
+    """Run a simulation in one transaction; see the module docstring."""
+    if service is not None:
+        chosen = [service]
+    else:
+        chosen = list(
+            Service.objects.filter(is_active=True, service_departments__isnull=False)
+            .distinct()
+            .order_by("code")
+        )
+    if not chosen:
+        raise ValueError("no active service with departments: load fixtures/catalogue.json")
+    if not all(ServiceDepartment.objects.filter(service=s).exists() for s in chosen):
+        raise ValueError(f"service {chosen[0].code} has no department to review it")
+    simulation = Simulation(
+        applications=applications,
+        routing=routing,
+        seed=seed,
+        services_=chosen,
+        start=start or DEFAULT_START,
+        profile=profile or build_profile(),
+        progress=progress,
+    )
+    # Mail to memory: escalations would otherwise mail the real supervisors.
+    with (
+        override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+            PERMIT_RENDER_MODE="off",
+        ),
+        transaction.atomic(),
+    ):
+        return simulation.run()

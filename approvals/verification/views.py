@@ -1,0 +1,175 @@
+"""Public permit verification (no login), and the permit PDF for those entitled to it.
+
+Every answer about a token, HTML or JSON, comes from
+``approvals.permits.verify_token``; these views only read input and present
+the outcome. A verification that cannot be answered for a reason the
+visitor caused gets a message, never a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from approvals import permits
+from approvals.models import Permit
+from approvals.models.permits import RenderStatus
+from approvals.verification.forms import VerifyForm
+
+logger = logging.getLogger(__name__)
+
+
+def _wants_json(request) -> bool:
+    if request.GET.get("format") == "json":
+        return True
+    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
+
+
+def _unavailable(request, as_json: bool) -> HttpResponse:
+    # The signing key is missing or broken: an operator's problem, said plainly.
+    if as_json:
+        return JsonResponse({"error": "verification unavailable"}, status=503)
+    return render(request, "verification/unavailable.html", status=503)
+
+
+def _facts(verification: permits.Verification) -> dict:
+    permit = verification.permit
+    if permit is None:
+        return {}
+    service = permit.application.service
+    return {
+        "number": permit.number,
+        "permit_name_zh": service.permit_name_zh,
+        "permit_name_en": service.permit_name_en,
+        "holder": permit.holder.name_zh,
+        "holder_en": permit.holder.name_en,
+        "uscc": permit.holder.uscc,
+        "service_zh": service.name_zh,
+        "service_en": service.name_en,
+        "issued": permit.valid_from.isoformat(),
+        "valid_until": permit.valid_until.isoformat() if permit.valid_until else None,
+        "revoked_at": (
+            timezone.localtime(permit.revoked_at).isoformat() if permit.revoked_at else None
+        ),
+    }
+
+
+def _respond(request, verification, *, upload: dict | None = None) -> HttpResponse:
+    label_zh, label_en, message_zh, message_en = verification.text
+    if _wants_json(request):
+        body = {
+            "status": verification.status,
+            "label_zh": label_zh,
+            "label_en": label_en,
+            "message_zh": message_zh,
+            "message_en": message_en,
+            **dict.fromkeys(
+                ("number", "holder", "uscc", "issued", "valid_until", "revoked_at"), None
+            ),
+            **_facts(verification),
+        }
+        if upload is not None:
+            body["file_is_issued_original"] = upload["is_original"]
+        response = JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+    else:
+        response = render(
+            request,
+            "verification/result.html",
+            {
+                "verification": verification,
+                "status": verification.status,
+                "label_zh": label_zh,
+                "label_en": label_en,
+                "message_zh": message_zh,
+                "message_en": message_en,
+                "facts": _facts(verification),
+                "upload": upload,
+            },
+        )
+    # Verification pages are answers about one document, not content to index.
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    """The form: paste a code or a link, or upload the PDF."""
+    if request.method == "GET":
+        return render(request, "verification/verify.html", {"form": VerifyForm()})
+    form = VerifyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "verification/verify.html", {"form": form}, status=400)
+    if form.cleaned_data.get("code"):
+        return redirect("verification:check", token=form.cleaned_data["code"])
+    try:
+        verification = permits.verify_token(form.document_token)
+    except permits.SigningKeyMissing:
+        logger.exception("permit verification is not configured")
+        return _unavailable(request, _wants_json(request))
+    permit = verification.permit
+    upload = {
+        "name": form.cleaned_data["document"].name,
+        "is_original": bool(permit and permits.is_issued_file(permit, form.document_data)),
+    }
+    return _respond(request, verification, upload=upload)
+
+
+@never_cache
+@vary_on_headers("Accept")
+@require_GET
+def check(request, token: str):
+    """What the QR code opens: the outcome for one token, as HTML or JSON."""
+    try:
+        verification = permits.verify_token(token)
+    except permits.SigningKeyMissing:
+        logger.exception("permit verification is not configured")
+        return _unavailable(request, _wants_json(request))
+    return _respond(request, verification)
+
+
+@require_GET
+def public_key(request):
+    """The key that checks every permit signature, for verifying offline."""
+    try:
+        pem = permits.public_key_pem()
+    except permits.SigningKeyMissing:
+        logger.exception("permit verification is not configured")
+        return HttpResponse("verification unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse(pem, content_type="application/x-pem-file")
+
+
+@never_cache
+@login_required
+@require_GET
+def permit_download(request, number: str):
+    """The permit PDF, for the applicant, the officials involved, clerks and supervisors."""
+    permit = get_object_or_404(
+        Permit.objects.select_related("application", "holder"), number=number
+    )
+    if not permits.can_download(request.user, permit):
+        # Not 403: whether a permit number exists is not for everyone to learn.
+        raise Http404
+    if permit.render_status != RenderStatus.RENDERED or not permit.pdf:
+        return _not_ready(request, permit)
+    try:
+        handle = permit.pdf.open("rb")
+    except FileNotFoundError:
+        logger.error("the PDF of permit %s is missing from storage", permit.number)
+        return _not_ready(request, permit)
+    return FileResponse(
+        handle, as_attachment=False, filename=f"{permit.number}.pdf", content_type="application/pdf"
+    )
+
+
+def _not_ready(request, permit) -> HttpResponse:
+    response = render(request, "verification/pdf_pending.html", {"permit": permit}, status=503)
+    response["Retry-After"] = "60"
+    return response

@@ -1,0 +1,598 @@
+"""Permits: the PDF, the signed QR code, public verification, revocation, rendering.
+
+The PDF and its QR code are read back the way a person or a phone would:
+its text through PDFium, its QR code from a rendered page image through
+zxing. Every outcome of verification is checked through the public pages.
+"""
+
+import io
+import json
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pypdfium2 as pdfium
+import pytest
+import time_machine
+import zxingcpp
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+
+from approvals import models as m
+from approvals import permits, services
+from approvals.models.permits import RenderStatus
+from tests import factories as f
+from tests import journey
+
+SH = ZoneInfo("Asia/Shanghai")
+BASE_URL = "https://window.example.test"
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def permit_settings(settings, tmp_path):
+    """A fresh signing key, renderings in the committing thread, files in tmp_path."""
+    settings.PERMIT_SIGNING_KEY = permits.generate_private_key_pem()
+    settings.PERMIT_SIGNING_KEY_FILE = tmp_path / "no-such-key.pem"
+    settings.PERMIT_RENDER_MODE = "inline"
+    settings.PERMIT_PUBLIC_BASE_URL = BASE_URL
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings
+
+
+def approve(world, *, capture=None):
+    """An application driven to approval; with `capture`, its on-commit work runs (the PDF)."""
+    app = journey.submitted(world)
+    services.application_accept(actor=world.clerk, application=app)
+    if capture is None:
+        return journey.approve_all(world, app)
+    with capture(execute=True):
+        app = journey.approve_all(world, app)
+    return app
+
+
+@pytest.fixture
+def issued(world):
+    """A permit whose PDF was never rendered (its on-commit work did not run): cheap."""
+    return approve(world).permit
+
+
+@pytest.fixture
+def rendered(world, django_capture_on_commit_callbacks):
+    world.service.permit_name_zh, world.service.permit_name_en = "营业执照", "Business licence"
+    world.service.permit_valid_years = 5
+    world.service.save()
+    app = approve(world, capture=django_capture_on_commit_callbacks)
+    permit = m.Permit.objects.get(application=app)
+    assert permit.render_status == RenderStatus.RENDERED, permit.render_error
+    return permit
+
+
+def pdf_bytes(permit) -> bytes:
+    with permit.pdf.open("rb") as handle:
+        return handle.read()
+
+
+def squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+def pdf_text(data: bytes) -> str:
+    """The text a reader copies out of the PDF, without whitespace (letter-spacing adds it)."""
+    document = pdfium.PdfDocument(data)
+    try:
+        assert len(document) == 1
+        return squeeze(document[0].get_textpage().get_text_range())
+    finally:
+        document.close()
+
+
+def qr_codes(data: bytes) -> list[str]:
+    document = pdfium.PdfDocument(data)
+    try:
+        image = document[0].render(scale=2).to_pil()  # about 144 dpi, a phone photo's worth
+    finally:
+        document.close()
+    return [
+        c.text for c in zxingcpp.read_barcodes(image) if c.format == zxingcpp.BarcodeFormat.QRCode
+    ]
+
+
+# --- the PDF ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_pdf_shows_the_permit_in_chinese_and_english(rendered):
+    text = pdf_text(pdf_bytes(rendered))
+    holder, service = rendered.holder, rendered.application.service
+    for expected in (
+        rendered.number,
+        holder.uscc,
+        "营业执照",
+        "Businesslicence",
+        holder.name_zh,
+        squeeze(holder.name_en),
+        service.name_zh,
+        squeeze(service.name_en),
+        squeeze(rendered.scope),
+        "有效期限",
+        "Validity",
+        f"{rendered.valid_until.year}年{rendered.valid_until.month}月{rendered.valid_until.day}日",
+        squeeze(f"{rendered.valid_until:%B} {rendered.valid_until.year}"),
+        "发证机关",
+        "Issuingauthority",
+        "审批部门",
+        *(d.name_zh for d in rendered.application.service.departments.all()),
+        *(squeeze(d.name_en) for d in rendered.application.service.departments.all()),
+        permits.permit_token(rendered),
+    ):
+        # English titles are set in capitals: compare without case.
+        assert expected.casefold() in text.casefold(), expected
+
+
+@pytest.mark.django_db
+def test_a_long_scope_continues_on_further_pages_and_stays_checkable(
+    world, django_capture_on_commit_callbacks
+):
+    scope = "；".join(f"第{i}项经营活动：货物进出口与技术服务" for i in range(120))
+    m.PrefilledValue.objects.filter(field="enterprise.business_scope").update(value=scope)
+    world.enterprise.business_scope = scope
+    world.enterprise.save()
+    permit = approve(world, capture=django_capture_on_commit_callbacks).permit
+    permit.refresh_from_db()
+    assert permit.render_status == RenderStatus.RENDERED, permit.render_error
+    data = pdf_bytes(permit)
+    document = pdfium.PdfDocument(data)
+    try:
+        assert len(document) > 1
+        text = squeeze("".join(page.get_textpage().get_text_range() for page in document))
+    finally:
+        document.close()
+    assert "第119项经营活动" in text and permits.permit_token(permit) in text
+    assert permits.token_from_pdf(data) == permits.permit_token(permit)
+
+
+@pytest.mark.django_db
+def test_permit_without_expiry_says_so_in_both_languages(world, django_capture_on_commit_callbacks):
+    permit = approve(world, capture=django_capture_on_commit_callbacks).permit
+    text = pdf_text(pdf_bytes(permit))
+    assert "长期" in text and "Noexpiry" in text
+
+
+@pytest.mark.django_db
+def test_qr_code_read_from_the_printed_page_opens_its_verification(rendered, client):
+    codes = qr_codes(pdf_bytes(rendered))
+    assert len(codes) == 1
+    url = codes[0]
+    assert url == permits.verification_url(permits.permit_token(rendered))
+    assert url.startswith(f"{BASE_URL}/verify/")
+    response = client.get(url.removeprefix(BASE_URL), HTTP_ACCEPT="application/json")
+    assert response.json()["status"] == "valid"
+    assert response.json()["number"] == rendered.number
+
+
+# --- the token ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_every_single_character_change_of_a_real_token_is_caught(issued):
+    token = permits.permit_token(issued)
+    assert permits.verify_token(token).status == "valid"
+    outcomes = {}
+    for i, original in enumerate(token):
+        for replacement in ALPHABET + ".":
+            if replacement == original:
+                continue
+            changed = token[:i] + replacement + token[i + 1 :]
+            status = permits.verify_token(changed).status
+            assert status in ("altered", "unknown"), (i, replacement, status)
+            outcomes[status] = outcomes.get(status, 0) + 1
+    # Most changes reach the signature check and are reported as alterations.
+    assert outcomes["altered"] > outcomes.get("unknown", 0)
+
+
+@pytest.mark.django_db
+def test_a_verifier_needs_only_the_public_key(issued, capsys):
+    token = permits.permit_token(issued)
+    call_command("permit_keys", "--public")
+    public = load_pem_public_key(capsys.readouterr().out.encode())
+    claims = permits.decode_token(token, key=public)
+    assert claims.number == issued.number and claims.uscc == issued.holder.uscc
+    with pytest.raises(permits.TokenForged):
+        permits.decode_token(token, key=Ed25519PrivateKey.generate().public_key())
+
+
+@pytest.mark.django_db
+def test_outcomes_valid_revoked_expired_unknown_altered(world, issued):
+    token = permits.permit_token(issued)
+    assert permits.verify_token(token).status == "valid"
+
+    # Genuine signature, but no such permit.
+    ghost = permits.TokenClaims("HNSW-2099-001-99999999", issued.holder.uscc, "2099-01-01", None)
+    assert permits.verify_token(permits.sign(ghost)).status == "unknown"
+    # Genuine signature over facts that disagree with the record.
+    lying = permits.TokenClaims(issued.number, f.new_uscc(), issued.valid_from.isoformat(), None)
+    assert permits.verify_token(permits.sign(lying)).status == "altered"
+    # Signed by someone else's key.
+    other = Ed25519PrivateKey.generate()
+    payload = permits.claims_of(issued).payload()
+    forged = f"{token.split('.')[0]}.{permits._b64encode(other.sign(payload))}"
+    assert permits.verify_token(forged).status == "altered"
+    for garbage in ("", "hello", "a.b", "x" * 5000, token + token, token.replace(".", "")):
+        assert permits.verify_token(garbage).status == "unknown"
+
+    services.permit_revoke(
+        actor=world.supervisor, permit=issued, reason="承诺不实 / false commitment"
+    )
+    assert permits.verify_token(token).status == "revoked"
+
+
+@pytest.mark.django_db
+def test_a_permit_expires_the_day_after_its_validity(world):
+    world.service.permit_valid_years = 1
+    world.service.save()
+    permit = approve(world).permit
+    token = permits.permit_token(permit)
+    assert permits.verify_token(token, today=permit.valid_until).status == "valid"
+    assert (
+        permits.verify_token(token, today=permit.valid_until + timedelta(days=1)).status
+        == "expired"
+    )
+
+
+# --- the public pages -----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_verification_page_in_both_languages_and_json(client, issued):
+    token = permits.permit_token(issued)
+    url = reverse("verification:check", kwargs={"token": token})
+
+    page = client.get(url)
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'data-status="valid"' in body and "有效" in body and "Valid" in body
+    assert issued.number in body and issued.holder.name_zh in body
+    # No personal data on a public page.
+    assert issued.holder.legal_representative not in body
+    assert issued.holder.legal_representative_id not in body
+
+    for response in (
+        client.get(url, {"format": "json"}),
+        client.get(url, HTTP_ACCEPT="application/json"),
+    ):
+        data = response.json()
+        assert response["Content-Type"].startswith("application/json")
+        assert data["status"] == "valid"
+        assert data["number"] == issued.number
+        assert data["uscc"] == issued.holder.uscc
+        assert data["holder"] == issued.holder.name_zh
+        assert data["issued"] == issued.valid_from.isoformat()
+        assert data["valid_until"] is None and data["revoked_at"] is None
+        assert "legal_representative" not in json.dumps(data)
+
+
+@pytest.mark.django_db
+def test_altered_and_revoked_pages_say_so_without_a_500(client, world, issued):
+    token = permits.permit_token(issued)
+    i = len(token) - 5
+    altered = token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1 :]
+    response = client.get(reverse("verification:check", kwargs={"token": altered}))
+    assert response.status_code == 200
+    assert 'data-status="altered"' in response.content.decode()
+    assert issued.number not in response.content.decode()  # nothing shown for a forgery
+
+    services.permit_revoke(actor=world.supervisor, permit=issued, reason="承诺不实")
+    data = client.get(f"/verify/{token}/?format=json").json()
+    assert data["status"] == "revoked" and data["revoked_at"]
+
+
+@pytest.mark.django_db
+def test_expired_permit_verifies_as_expired_on_the_page(client, world):
+    world.service.permit_valid_years = 1
+    world.service.save()
+    permit = approve(world).permit
+    later = datetime.combine(permit.valid_until + timedelta(days=2), datetime.min.time(), SH)
+    with time_machine.travel(later, tick=False):
+        data = client.get(f"/verify/{permits.permit_token(permit)}/?format=json").json()
+    assert data["status"] == "expired"
+
+
+@pytest.mark.django_db
+def test_pasted_code_or_link_leads_to_its_verification(client, issued):
+    token = permits.permit_token(issued)
+    check = reverse("verification:check", kwargs={"token": token})
+    wrapped = "\n".join(token[i : i + 40] for i in range(0, len(token), 40))
+    for pasted in (token, f"  {BASE_URL}/verify/{token}/  ", wrapped):
+        response = client.post(reverse("verification:verify"), {"code": pasted})
+        assert response.status_code == 302 and response["Location"] == check
+    assert client.get(reverse("verification:verify")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_bad_input_gets_a_message_never_a_500(client, settings, issued):
+    settings.UPLOAD_MAX_BYTES = 64 * 1024
+    verify = reverse("verification:verify")
+    gets = [
+        "/verify/garbage/",
+        "/verify/" + "A" * 5000 + "." + "B" * 86 + "/",
+        "/verify/" + "x" * 20000 + "/",
+        "/verify/%00%ff/",
+        "/verify/a.b.c/?format=json",
+        "/verify/" + permits.permit_token(issued)[:-1] + "!/",
+    ]
+    for url in gets:
+        response = client.get(url)
+        assert response.status_code < 500, url
+        if response.status_code == 200 and "json" in url:
+            assert response.json()["status"] == "unknown", url
+        elif response.status_code == 200:
+            assert b'data-status="unknown"' in response.content, url
+
+    posts = [
+        ({}, "Paste a code"),
+        ({"code": "definitely not a permit"}, "not a permit verification code"),
+        ({"code": "x" * 3000}, "at most 2000"),
+        ({"document": SimpleUploadedFile("a.pdf", b"GIF89a not a pdf")}, "not a PDF"),
+        ({"document": SimpleUploadedFile("e.pdf", b"")}, "empty"),
+        ({"document": f.pdf_upload(size=200 * 1024)}, "the limit is"),
+        ({"document": f.pdf_upload(size=2048)}, "could not be read"),
+        ({"document": SimpleUploadedFile("x.pdf", _blank_pdf())}, "carries no permit"),
+        (
+            {"code": permits.permit_token(issued), "document": SimpleUploadedFile("x.pdf", b"%")},
+            "not a PDF",
+        ),
+    ]
+    for data, message in posts:
+        response = client.post(verify, data, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 400, data
+        assert message in response.content.decode(), message
+
+
+def _blank_pdf() -> bytes:
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_uploaded_pdf_is_verified_and_told_from_a_changed_copy(client, rendered):
+    original = pdf_bytes(rendered)
+    verify = reverse("verification:verify")
+
+    response = client.post(verify, {"document": SimpleUploadedFile("p.pdf", original)})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-status="valid"' in body and 'data-testid="upload-original"' in body
+
+    # Same genuine code, different file: the code checks out, the file does not.
+    changed = original + b"\n% edited after issue\n"
+    response = client.post(verify, {"document": SimpleUploadedFile("p.pdf", changed)})
+    body = response.content.decode()
+    assert 'data-status="valid"' in body and 'data-testid="upload-differs"' in body
+
+    # A copy whose metadata was stripped (re-saved by a viewer) still carries the printed code.
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    writer.add_page(pypdf.PdfReader(io.BytesIO(original)).pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    assert permits.token_from_pdf(out.getvalue()) == permits.permit_token(rendered)
+
+
+# --- rendering off the request path -----------------------------------------------
+
+
+@pytest.mark.django_db
+def test_renderer_failure_keeps_the_approval_and_the_retry_produces_the_pdf(
+    world, django_capture_on_commit_callbacks, monkeypatch, capsys
+):
+    def broken(permit):
+        raise RuntimeError("font cache is corrupt")
+
+    monkeypatch.setattr(permits, "render_pdf", broken)
+    app = approve(world, capture=django_capture_on_commit_callbacks)
+
+    app.refresh_from_db()
+    assert app.status == m.ApplicationStatus.APPROVED
+    permit = m.Permit.objects.get(application=app)
+    assert permit.render_status == RenderStatus.FAILED
+    assert "font cache is corrupt" in permit.render_error
+    assert not permit.pdf
+    assert list(permits.permits_awaiting_render()) == [permit]
+    # Still in the licence library: the decision stands whatever the renderer did.
+    assert m.Licence.objects.filter(number=permit.number, status="valid").exists()
+
+    with pytest.raises(CommandError, match="0 rendered, 1 failed"):
+        call_command("render_permits")
+    monkeypatch.undo()
+    capsys.readouterr()
+    call_command("render_permits")
+    out = capsys.readouterr().out
+    assert f"[1/1] {permit.number}: rendered" in out
+    permit.refresh_from_db()
+    assert permit.render_status == RenderStatus.RENDERED and permit.render_error == ""
+    assert permit.render_attempts == 3
+    assert pdf_bytes(permit).startswith(b"%PDF-")
+    assert not permits.permits_awaiting_render().exists()
+
+
+@pytest.mark.django_db
+def test_rendering_twice_yields_one_pdf(rendered, monkeypatch, capsys):
+    folder = Path(rendered.pdf.path).parent
+    assert [p.name for p in folder.iterdir()] == [f"{rendered.number}.pdf"]
+
+    permits.render_permit(rendered, force=True)
+    call_command("render_permits", rendered.number, "--force")
+    rendered.refresh_from_db()
+    assert [p.name for p in folder.iterdir()] == [f"{rendered.number}.pdf"]
+    assert rendered.pdf.name == f"permits/{rendered.number}.pdf"
+    assert permits.is_issued_file(rendered, pdf_bytes(rendered))
+
+    # Not forced: a rendered permit is not rendered again at all.
+    monkeypatch.setattr(permits, "render_pdf", lambda permit: pytest.fail("rendered again"))
+    permits.render_permit(rendered)
+    capsys.readouterr()
+    call_command("render_permits")
+    assert "nothing to render" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_render_mode_off_leaves_the_pdf_to_the_command(
+    world, settings, django_capture_on_commit_callbacks
+):
+    settings.PERMIT_RENDER_MODE = "off"
+    permit = approve(world, capture=django_capture_on_commit_callbacks).permit
+    permit.refresh_from_db()
+    assert permit.render_status == RenderStatus.PENDING
+    assert list(permits.permits_awaiting_render()) == [permit]
+
+
+def test_weasyprint_is_imported_only_to_render():
+    code = (
+        "import sys, django; django.setup();"
+        "import approvals.permits, approvals.services, approvals.verification.views;"
+        "print('weasyprint' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={"DJANGO_SETTINGS_MODULE": "hainan_window.settings", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "False"
+
+
+# --- the protected PDF --------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_only_those_involved_may_download_the_pdf(client, world, rendered):
+    url = reverse("verification:download", kwargs={"number": rendered.number})
+    assert client.get(url).status_code == 302  # to the login page
+
+    for outsider in (world.other_investor, world.reviewers["customs"]):
+        client.force_login(outsider)
+        assert client.get(url).status_code == 404
+    for insider in (world.investor, world.reviewers["market"], world.clerk, world.supervisor):
+        client.force_login(insider)
+        response = client.get(url)
+        assert response.status_code == 200, insider
+        assert response["Content-Type"] == "application/pdf"
+        assert b"".join(response.streaming_content) == pdf_bytes(rendered)
+
+
+@pytest.mark.django_db
+def test_download_of_a_pdf_not_rendered_yet_says_to_come_back(client, world, issued):
+    client.force_login(world.investor)
+    response = client.get(reverse("verification:download", kwargs={"number": issued.number}))
+    assert response.status_code == 503 and response["Retry-After"]
+
+
+# --- revocation ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_revocation_needs_a_supervisor_and_a_reason(world, issued):
+    for actor in (world.investor, world.clerk, world.reviewers["market"]):
+        with pytest.raises(PermissionDenied):
+            services.permit_revoke(actor=actor, permit=issued, reason="想撤就撤")
+    with pytest.raises(ValidationError):
+        services.permit_revoke(actor=world.supervisor, permit=issued, reason="   ")
+    issued.refresh_from_db()
+    assert issued.status == m.PermitStatus.ISSUED
+
+    services.permit_revoke(
+        actor=world.supervisor, permit=issued, reason="承诺的住所不存在 / no such address"
+    )
+    issued.refresh_from_db()
+    assert issued.status == m.PermitStatus.REVOKED
+    assert issued.revoked_by == world.supervisor and issued.revoked_at is not None
+    assert issued.licence.status == m.LicenceStatus.REVOKED
+    with pytest.raises(ValidationError):
+        services.permit_revoke(actor=world.supervisor, permit=issued, reason="again")
+
+
+@pytest.mark.django_db
+def test_a_revoked_permit_is_not_reused_by_the_next_application(world):
+    project = f.ServiceFactory(code="project", permit_licence_type="project-filing")
+    m.ServiceDepartment.objects.create(service=project, department=world.departments[0])
+    f.MaterialFactory(
+        service=project, code="business-licence", reuse_key="licence:business-licence"
+    )
+
+    def licence_material():
+        app = services.application_create(
+            applicant=world.investor, service=project, uscc=world.enterprise.uscc
+        )
+        return app.materials.get(material__code="business-licence")
+
+    permit = approve(world).permit
+    assert licence_material().reuse_reference == permit.number
+
+    services.permit_revoke(actor=world.supervisor, permit=permit, reason="承诺不实")
+    after = licence_material()
+    assert after.satisfied_by == m.SatisfiedBy.MISSING and after.reuse_reference == ""
+
+
+# --- operations --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_supervisors_see_failed_renderings_in_the_admin(client, world, issued):
+    m.Permit.objects.filter(pk=issued.pk).update(
+        render_status=RenderStatus.FAILED, render_error="boom"
+    )
+    admin = f.UserFactory(username="admin")
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    response = client.get("/admin/approvals/permit/", {"render_status__exact": "failed"})
+    assert response.status_code == 200
+    assert issued.number in response.content.decode()
+
+
+def test_permit_keys_generates_a_demo_key_once(settings, tmp_path, capsys):
+    settings.PERMIT_SIGNING_KEY = ""
+    settings.PERMIT_SIGNING_KEY_FILE = tmp_path / "var" / "key.pem"
+    call_command("permit_keys", "--generate-if-missing")
+    key_file = settings.PERMIT_SIGNING_KEY_FILE
+    first = key_file.read_text()
+    assert "PRIVATE KEY" in first and (key_file.stat().st_mode & 0o077) == 0
+    call_command("permit_keys", "--generate-if-missing")
+    assert key_file.read_text() == first
+    with pytest.raises(CommandError, match="exists"):
+        call_command("permit_keys", "--generate")
+    capsys.readouterr()
+    call_command("permit_keys", "--public")
+    assert capsys.readouterr().out.startswith("-----BEGIN PUBLIC KEY-----")
+
+
+@pytest.mark.django_db
+def test_missing_key_makes_verification_unavailable_not_broken(client, settings, tmp_path):
+    settings.PERMIT_SIGNING_KEY = ""
+    settings.PERMIT_SIGNING_KEY_FILE = tmp_path / "absent.pem"
+    token = "A" * 40 + "." + "A" * 86  # well-formed, so the signature is checked
+    assert client.get(f"/verify/{token}/").status_code == 503
+    assert client.get(f"/verify/{token}/?format=json").status_code == 503
+    assert client.get(reverse("verification:public_key")).status_code == 503
+
+
+def test_date_of_issue_is_the_signed_date():
+    claims = permits.TokenClaims("N-1", "91460100MA0000001X", date(2026, 1, 2).isoformat(), None)
+    assert permits.TokenClaims.from_payload(claims.payload()) == claims

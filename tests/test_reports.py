@@ -1,0 +1,371 @@
+"""The supervisor's report: figures worked out by hand, on both databases, and its faces.
+
+Three applications go through the real services on a frozen clock (as in
+test_engine.py), Monday 3 November 2025 onwards, an ordinary fortnight of
+the official calendar:
+
+    A  submitted Mon 09:00, accepted 15:00, approved Tue 15:00
+       1.25 days, 1.25 working days, statutory 1.0 (accepted Mon 15:00)
+    B  submitted Mon 09:00, returned 11:00, corrected Wed 11:00, accepted
+       12:00, approved Thu 13:00 (escalated: due Thu 12:00)
+       3 d 4 h = 3.166667 days and working days, of which 2.0 investor-held;
+       statutory 25 h = 1.041667 working days
+    C  submitted Fri 7th 10:00, accepted 11:00, approved Mon 10th 10:00
+       3.0 days over a weekend, 1.0 working day; statutory 23 h = 0.958333
+
+Calendar days sorted 1.25, 3.0, 3.166667: median 3.0, p90 (position
+1 + 0.9 x 2 = 2.8) 3.0 + 0.8 x 0.166667 = 3.133333. Working days 1.0, 1.25,
+3.166667: median 1.25, p90 1.25 + 0.8 x 1.916667 = 2.783333.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from viewflow.workflow.timers import fire_due_timers
+
+from approvals import models as m
+from approvals import reports, services
+from approvals.reporting import views as report_views
+from approvals.reporting.filters import ReportFilterSet
+from tests import factories as f
+from tests import journey
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def at(*args):
+    return time_machine.travel(datetime(*args, tzinfo=SH), tick=False)
+
+
+def decided_at(world, submitted, accepted, approved, *, returned=None, corrected=None, late=None):
+    """One application through the services; each time is a tuple for datetime()."""
+    with at(*submitted):
+        app = journey.submitted(world)
+    if returned:
+        with at(*returned):
+            services.application_return(actor=world.clerk, application=app, items=["lease"])
+        with at(*corrected):
+            app = services.application_resubmit(actor=world.investor, application=app)
+    with at(*accepted):
+        services.application_accept(actor=world.clerk, application=app)
+    if late:
+        with at(*late):
+            assert fire_due_timers() == len(world.departments)
+    with at(*approved):
+        app = journey.approve_all(world, app)
+    assert app.status == m.ApplicationStatus.APPROVED
+    return app
+
+
+@pytest.fixture
+def three(world):
+    # Limit 1 working day, so that B (1.041667 from acceptance) is out of it.
+    m.Service.objects.filter(pk=world.service.pk).update(
+        statutory_limit_days=1, promised_limit_days=1
+    )
+    a = decided_at(world, (2025, 11, 3, 9), (2025, 11, 3, 15), (2025, 11, 4, 15))
+    b = decided_at(
+        world,
+        (2025, 11, 3, 9),
+        (2025, 11, 5, 12),
+        (2025, 11, 6, 13),
+        returned=(2025, 11, 3, 11),
+        corrected=(2025, 11, 5, 11),
+        late=(2025, 11, 6, 12, 30),
+    )
+    c = decided_at(world, (2025, 11, 7, 10), (2025, 11, 7, 11), (2025, 11, 10, 10))
+    return a, b, c
+
+
+def figures(**data) -> reports.Report:
+    filterset = ReportFilterSet(data)
+    assert filterset.is_valid(), filterset.errors
+    return filterset.report()
+
+
+def close(value, expected):
+    return value == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.django_db
+def test_the_report_equals_the_figures_worked_out_by_hand(world, three):
+    report = figures()
+    o = report.overall
+    assert o.applications == 3
+    assert close(o.median_days, 3.0) and close(o.p90_days, 3.133333)
+    assert close(o.mean_days, (1.25 + 3 + 3 + 4 / 24) / 3)
+    assert close(o.median_working_days, 1.25) and close(o.p90_working_days, 2.783333)
+    assert close(o.mean_working_days, (1.0 + 1.25 + 3 + 4 / 24) / 3)
+    # Only A was decided within 2 days; all within 7.
+    assert close(o.within_target, 1 / 3) and close(o.within_baseline, 1.0)
+    assert close(o.median_vs_baseline, 1 - 3 / 7) and close(o.median_vs_target, 1.0)
+    # Held: government 1.25 + 1.166667 + 3.0 calendar days, investor 2.0 (B's correction).
+    assert close(o.government_days, (1.25 + 28 / 24 + 3.0) / 3)
+    assert close(o.investor_days, 2 / 3)
+    assert close(o.government_working_days, (1.25 + 28 / 24 + 1.0) / 3)
+    assert close(o.investor_working_days, 2 / 3)
+    assert close(o.government_share, (1.25 + 28 / 24 + 3) / (1.25 + 28 / 24 + 3 + 2))
+    # Investor steps: A 1, B 2 (submission, correction), C 1; government A 6, B 7, C 6.
+    assert close(o.investor_steps, 4 / 3) and close(o.government_steps, 19 / 3)
+    assert close(o.legacy_steps, 10) and close(o.steps_avoided, 1 - 4 / 30)
+    # Two of six materials reused by prefill in each application.
+    assert (o.materials_required, o.materials_reused) == (18, 6)
+    assert close(o.materials_avoided, 1 / 3)
+    # B held 1.041667 government working days from acceptance: over the limit of 1.
+    assert close(o.statutory_compliance, 2 / 3)
+    assert o.escalations == 3
+    assert [r.key for r in report.services] == ["fie"]
+    assert report.services[0].median_days == o.median_days
+    assert [(r.key, r.applications) for r in report.months] == [("2025-11", 3)]
+    assert report.months[0].p90_working_days == o.p90_working_days
+
+
+@pytest.mark.django_db
+def test_median_and_p90_of_an_even_count(world, three):
+    # Decided up to Thursday 6th: A and B only.
+    o = figures(decided_to="2025-11-06").overall
+    assert o.applications == 2
+    assert close(o.median_days, (1.25 + 3 + 4 / 24) / 2)
+    assert close(o.p90_days, 1.25 + 0.9 * (3 + 4 / 24 - 1.25))
+    assert close(o.median_working_days, (1.25 + 3 + 4 / 24) / 2)
+    # And a single application: every percentile is its value.
+    o = figures(decided_from="2025-11-07").overall
+    assert o.applications == 1 and close(o.median_days, 3.0) and close(o.p90_days, 3.0)
+    assert close(o.median_working_days, 1.0)
+
+
+@pytest.mark.django_db
+def test_departments_steps_and_the_slowest_step(world, three):
+    report = figures()
+    reviews = {r.key: r for r in report.departments}
+    assert set(reviews) == {"market", "commerce", "tax"}
+    market = reviews["market"]
+    # Each review runs from acceptance: A 1.0, B 1.041667, C 2.958333 (0.958333 working).
+    assert (market.steps, market.applications, market.escalations) == (3, 3, 1)
+    assert close(market.median_days, 25 / 24)
+    assert close(market.p90_days, 25 / 24 + 0.8 * (71 / 24 - 25 / 24))
+    assert close(market.median_working_days, 1.0)
+    steps = {r.key: r for r in report.steps}
+    assert list(steps) == ["submission", "acceptance", "correction", "review", "decision", "permit"]
+    assert (steps["acceptance"].steps, steps["acceptance"].applications) == (4, 3)
+    assert steps["review"].steps == 9
+    assert close(steps["correction"].median_days, 2.0)
+    # B's correction (2 days) is the step with the highest median.
+    assert report.slowest_step.key == "correction"
+
+
+@pytest.mark.django_db
+def test_simulated_applications_are_left_out_unless_asked_for(world, three):
+    _a, _b, c = three
+    m.Application.objects.filter(pk=c.pk).update(is_simulated=True)
+    assert figures().overall.applications == 2
+    assert figures().overall.median_days == pytest.approx((1.25 + 3 + 4 / 24) / 2)
+    assert figures(include_simulated="on").overall.applications == 3
+
+
+@pytest.mark.django_db
+def test_filters_by_service_and_department(world, three):
+    other = f.ServiceFactory(code="other")
+    assert figures(service="fie").overall.applications == 3
+    assert figures(service=other.code).overall.applications == 0
+    report = figures(department="market")
+    assert report.overall.applications == 3
+    assert [r.key for r in report.departments] == ["market"]
+    assert figures(department="customs").overall.applications == 0
+
+
+@pytest.mark.django_db
+def test_no_decided_application_gives_empty_figures(world):
+    report = figures()
+    assert report.overall.applications == 0
+    assert report.overall.median_days is None
+    assert report.services == report.months == report.departments == report.steps == []
+    assert report.slowest_step is None
+
+
+# --- the page, the exports and the command ------------------------------------
+
+
+class _Cells(HTMLParser):
+    """The report tables' cells: (table, key, column) -> data-value, and the headline."""
+
+    def __init__(self):
+        super().__init__()
+        self.cells: dict[tuple[str, str, str], str] = {}
+        self.headline: dict[str, str] = {}
+        self._row = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "tr" and "data-table" in a:
+            self._row = (a["data-table"], a["data-key"])
+        elif tag == "td" and self._row and "data-column" in a:
+            self.cells[(*self._row, a["data-column"])] = a["data-value"]
+        elif tag == "div" and "data-key" in a and "data-value" in a:
+            self.headline[a["data-key"]] = a["data-value"]
+
+    def handle_endtag(self, tag):
+        if tag == "tr":
+            self._row = None
+
+
+def _number(text: str):
+    return None if text in ("", None) else float(text)
+
+
+@pytest.mark.django_db
+def test_the_page_the_csv_and_the_json_agree(world, three, client):
+    client.force_login(world.supervisor)
+    page = client.get(reverse("reporting:report"))
+    assert page.status_code == 200
+    parser = _Cells()
+    parser.feed(page.content.decode())
+    assert parser.cells, "the page has no table cells"
+
+    exported = client.get(reverse("reporting:report"), {"format": "csv"})
+    assert exported["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+
+    out = io.StringIO()
+    call_command("approval_report", "--format", "json", stdout=out)
+    data = json.loads(out.getvalue())
+    by_group = {
+        (r["table"], r["key"]): r
+        for r in [data["overall"], *data["services"], *data["months"]]
+        + data["departments"]
+        + data["steps"]
+    }
+    assert {(r["table"], r["key"]) for r in rows} == set(by_group)
+
+    compared = 0
+    for row in rows:
+        group = (row["table"], row["key"])
+        for column, text in row.items():
+            if column in ("table", "key", "label"):
+                continue
+            assert _number(text) == by_group[group][column], (group, column)
+            on_page = parser.cells.get((*group, column))
+            if on_page is not None:
+                assert _number(on_page) == _number(text), (group, column)
+                compared += 1
+    assert compared > 100
+    assert _number(parser.headline["median_days"]) == data["overall"]["median_days"]
+    assert parser.headline["slowest_step"] == data["slowest_step"]["key"] == "correction"
+
+    out = io.StringIO()
+    call_command("approval_report", "--format", "csv", stdout=out)
+    assert list(csv.DictReader(io.StringIO(out.getvalue()))) == rows
+
+
+@pytest.mark.django_db
+def test_the_page_has_charts_with_text_and_takes_filters(world, three, client):
+    client.force_login(world.supervisor)
+    page = client.get(reverse("reporting:report"), {"decided_to": "2025-11-06"})
+    html = page.content.decode()
+    assert html.count("<svg") == 4
+    assert 'role="img"' in html and "<desc" in html
+    assert "http://" not in html.split("<svg", 1)[1].replace(
+        'xmlns="http://www.w3.org/2000/svg"', ""
+    )
+    parser = _Cells()
+    parser.feed(html)
+    assert parser.cells[("overall", "all", "applications")] == "2"
+
+
+@pytest.mark.django_db
+def test_bad_filters_are_explained_not_a_500(world, client):
+    client.force_login(world.supervisor)
+    url = reverse("reporting:report")
+    page = client.get(url, {"decided_from": "2025-11-10", "decided_to": "2025-11-01"})
+    assert page.status_code == 400
+    assert "after the last day" in page.content.decode()
+    assert client.get(url, {"service": "nope"}).status_code == 400
+    assert client.get(url, {"format": "xml"}).status_code == 400
+    assert client.get(url, {"decided_from": "yesterday", "format": "csv"}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_only_supervisors_see_the_report(world, client):
+    url = reverse("reporting:report")
+    assert client.get(url).status_code == 302  # to the log-in page
+    for user in (world.investor, world.clerk, world.reviewers["market"]):
+        client.force_login(user)
+        for fmt in ("html", "csv", "pdf"):
+            assert client.get(url, {"format": fmt}).status_code == 403
+    client.force_login(world.supervisor)
+    assert client.get(url).status_code == 200
+    # The supervisors' menu links to it.
+    assert url in client.get(reverse("review:overdue")).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_page_costs_the_same_queries_at_two_sizes(world, client):
+    client.force_login(world.supervisor)
+    url = reverse("reporting:report")
+    decided_at(world, (2025, 11, 3, 9), (2025, 11, 3, 15), (2025, 11, 4, 15))
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    for day in (4, 5, 6):
+        decided_at(world, (2025, 11, day, 9), (2025, 11, day, 10), (2025, 11, day + 1, 16))
+    decided_at(world, (2025, 12, 1, 9), (2025, 12, 1, 10), (2025, 12, 2, 11))
+    with CaptureQueriesContext(connection) as large:
+        page = client.get(url)
+    assert "applications" in page.content.decode()
+    assert len(large.captured_queries) == len(small.captured_queries)
+    parser = _Cells()
+    parser.feed(page.content.decode())
+    assert parser.cells[("overall", "all", "applications")] == "5"
+
+
+@pytest.mark.django_db
+def test_the_pdf_is_rendered_offline(world, three, client):
+    client.force_login(world.supervisor)
+    response = client.get(reverse("reporting:report"), {"format": "pdf"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    fetcher = report_views._url_fetcher()
+    with pytest.raises(ValueError):
+        fetcher.fetch("https://example.com/logo.png")
+    with pytest.raises(ValueError):
+        fetcher.fetch("file:///etc/passwd")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--service", "nope"],
+        ["--department", "nope"],
+        ["--from", "2025-02-30"],
+        ["--to", "tomorrow"],
+        ["--from", "2025-11-10", "--to", "2025-11-01"],
+        ["--format", "xml"],
+        ["--bogus"],
+    ],
+)
+def test_bad_command_arguments_give_a_command_error(world, args):
+    with pytest.raises(CommandError):
+        call_command("approval_report", *args, stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_the_command_prints_a_table_by_default(world, three):
+    out = io.StringIO()
+    call_command("approval_report", "--service", "fie", stdout=out)
+    text = out.getvalue()
+    assert "3 applications decided: median 3.00 days (p90 3.13" in text
+    assert "By department (reviews)" in text and "market" in text
