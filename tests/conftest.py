@@ -23,6 +23,13 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _no_background_rendering(settings):
+    # A worker thread rendering permits would outlive the test's transaction;
+    # the permit tests choose "inline" themselves.
+    settings.PERMIT_RENDER_MODE = "off"
+
+
+@pytest.fixture(autouse=True)
 def _database_is_the_one_asked_for(request):
     if os.environ.get("HW_REQUIRE_POSTGRES") and "django_db_setup" in request.fixturenames:
         assert connection.vendor == "postgresql", "the PostgreSQL pass is not on PostgreSQL"

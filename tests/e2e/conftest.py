@@ -59,7 +59,8 @@ class Pages:
     def _guard(self, host):
         def handle(route):
             url = urlsplit(route.request.url)
-            if url.scheme in ("data", "blob") or url.netloc == host:
+            # data:, blob: and the browser's own pages (its PDF viewer) are not the internet.
+            if url.scheme in ("data", "blob", "chrome", "chrome-extension") or url.netloc == host:
                 route.continue_()
             else:
                 self.foreign.append(route.request.url)

@@ -24,7 +24,7 @@ from approvals.models import Department
 from approvals.services import CLERK_GROUP, INVESTOR_GROUP, SUPERVISOR_GROUP
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
-FIXTURES = ("catalogue", "shared_data")
+FIXTURES = ("catalogue", "shared_data", "rejection_reasons")
 DEMO_EMAIL_DOMAIN = "demo.hainan-window.test"
 DEFAULT_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed on purpose: demo accounts only
 # The services whose departments get one demo reviewer each.
