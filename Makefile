@@ -19,7 +19,7 @@ PYTEST_ARGS ?=
 # Section header for long targets: $(call section,text)
 section = @printf '\n==== %s ====\n' '$(1)'
 
-.PHONY: help venv sysdeps migrate run lint test-sqlite test-postgres test bench clean
+.PHONY: help venv sysdeps messages migrate run lint test-sqlite test-postgres test bench clean
 
 help: ## list the targets
 	@echo "usage: make <target>"
@@ -49,12 +49,19 @@ migrate: venv ## apply database migrations
 # The demo signs permits with var/permit_signing_key.pem, made on first run;
 # a deployment sets PERMIT_SIGNING_KEY(_FILE) instead. A permit whose PDF
 # could not be made does not stop the server: it stays listed for a retry.
-run: venv sysdeps ## migrate, load demo data and demo users, render permit PDFs, serve http://127.0.0.1:8000
+run: venv sysdeps messages ## migrate, load demo data and demo users, render permit PDFs, serve http://127.0.0.1:8000
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py permit_keys --generate-if-missing
 	$(PY) manage.py seed_demo
 	$(PY) manage.py render_permits || echo "run: some permit PDFs failed; see above (retry: manage.py render_permits)"
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+# The Chinese translation is compiled from locale/*.po; the .mo is a build product.
+messages: venv ## compile the translations (zh-hans)
+	@if ls locale/*/LC_MESSAGES/django.po >/dev/null 2>&1; then \
+	  $(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0; \
+	  echo "messages: compiled"; \
+	fi
 
 lint: venv ## ruff check, ruff format --check, and check no migration is missing
 	$(VENV)/bin/ruff check .
@@ -74,7 +81,7 @@ test-postgres: venv ## run the test suite on a throwaway real PostgreSQL started
 
 # Stops at the first failing step. pytest's exit status 5 ("no tests
 # collected") is non-zero and therefore a failure here too.
-test: venv sysdeps ## everything CI runs: lint, then the suite on SQLite, then on PostgreSQL
+test: venv sysdeps messages ## everything CI runs: lint, then the suite on SQLite, then on PostgreSQL
 	$(call section,lint: ruff and migrations check)
 	@$(MAKE) lint
 	$(call section,tests on SQLite)

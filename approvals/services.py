@@ -8,6 +8,7 @@ the functions at the bottom; views and the API call the ones at the top.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -17,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, OperationalError, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.exceptions import FlowLockFailed
@@ -64,6 +66,19 @@ class ApplicationBusy(Exception):
         super().__init__(
             _("This application is being updated by someone else. Please try again in a moment.")
         )
+
+
+def busy_is_retryable(service):
+    """A database lock timeout in a plain write becomes ApplicationBusy, not a 500."""
+
+    @functools.wraps(service)
+    def wrapper(*args, **kwargs):
+        try:
+            return service(*args, **kwargs)
+        except OperationalError as exc:
+            raise ApplicationBusy() from exc
+
+    return wrapper
 
 
 # --- roles ----------------------------------------------------------------
@@ -237,6 +252,7 @@ def _validate_field_value(key: str, value: str) -> str:
     return value
 
 
+@busy_is_retryable
 def application_values_update(*, actor, application: Application, values: dict[str, str]) -> None:
     """Confirm or correct prefilled values, or fill the ones no source could give.
 
@@ -302,6 +318,7 @@ def _material_row(application: Application, material_code: str) -> ApplicationMa
     return row
 
 
+@busy_is_retryable
 def material_upload(
     *, actor, application: Application, material_code: str, upload: UploadedFile
 ) -> ApplicationMaterial:
@@ -321,8 +338,8 @@ def material_upload(
     if upload.size > limit:
         raise ValidationError(
             {
-                "file": _("The file is %(size).1f MB; the limit is %(limit).0f MB.")
-                % {"size": upload.size / 1e6, "limit": limit / 1e6}
+                "file": _("The file is %(size)s; the limit is %(limit)s.")
+                % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
             }
         )
     upload.seek(0)
@@ -347,6 +364,7 @@ def material_upload(
     return row
 
 
+@busy_is_retryable
 def material_commit(
     *, actor, application: Application, material_code: str, text: str
 ) -> ApplicationMaterial:
@@ -368,6 +386,7 @@ def material_commit(
     return row
 
 
+@busy_is_retryable
 def material_defer(*, actor, application: Application, material_code: str) -> ApplicationMaterial:
     """Ask to hand a minor material in after acceptance (容缺受理)."""
     _require_owner(actor, application)

@@ -228,15 +228,16 @@ def test_a_text_file_named_pdf_is_refused_and_the_draft_is_kept(client, world):
 
 
 def test_an_oversized_file_is_refused_with_the_limit(client, world, settings):
-    settings.UPLOAD_MAX_BYTES = 1_000_000
+    settings.UPLOAD_MAX_BYTES = 1024 * 1024
     app = journey.draft(world)
     client.force_login(world.investor)
     response = client.post(
         url("material_upload", app, material_code="form"),
-        {upload_field("form"): pdf_upload("big.pdf", size=1_200_000)},
+        {upload_field("form"): pdf_upload("big.pdf", size=1024 * 1024 + 200 * 1024)},
     )
     assert response.status_code == 400
-    assert "The file is 1.2 MB; the limit is 1 MB." in text(response)
+    # Sizes in the same (binary) units as the limit itself.
+    assert "The file is 1.2\xa0MB; the limit is 1.0\xa0MB." in text(response)
     assert app.materials.get(material__code="form").satisfied_by == m.SatisfiedBy.MISSING
 
 
