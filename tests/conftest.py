@@ -23,6 +23,13 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _english_unless_asked(settings):
+    # The site defaults to Chinese; tests read English messages unless they
+    # ask for another language (Accept-Language, or a browser locale).
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
 def _no_background_rendering(settings):
     # A worker thread rendering permits would outlive the test's transaction;
     # the permit tests choose "inline" themselves.

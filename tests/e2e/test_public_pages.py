@@ -30,6 +30,7 @@ def test_service_guide_in_english_and_chinese(catalogue, open_tab):
     page = zh.go("/services/fie/")
     assert page.locator("html").get_attribute("lang") == "zh-Hans"
     assert page.locator("h1").inner_text() == "外商投资企业设立"
+    assert "办事指南" in page.locator("nav").inner_text()  # the interface too, not only the data
     zh.shot("service-guide-zh")
 
 
