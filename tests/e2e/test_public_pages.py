@@ -55,3 +55,17 @@ def test_phone_width_and_keyboard(catalogue, open_tab):
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
     phone.shot("service-guide-phone")
+
+
+def test_static_files_are_served_by_the_app_with_debug_off(catalogue, tab, settings):
+    assert settings.DEBUG is False  # as in production: no runserver static handler
+    page = tab.go("/services/")
+    stylesheet = page.locator("link[rel=stylesheet]").get_attribute("href")
+    response = tab.context.request.get(tab.base + stylesheet)
+    assert response.status == 200
+    assert "text/css" in response.headers["content-type"]
+    # The stylesheet really applied: the header is the window's red.
+    colour = page.evaluate(
+        "getComputedStyle(document.querySelector('.site-header')).backgroundColor"
+    )
+    assert colour == "rgb(179, 38, 30)"
