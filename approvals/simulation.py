@@ -88,7 +88,6 @@ import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
@@ -96,6 +95,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from approvals import services, timekeeping
+from approvals.demo import hand_in_missing
 from approvals.models import (
     Application,
     ApplicationStatus,
@@ -105,7 +105,6 @@ from approvals.models import (
     Enterprise,
     Licence,
     LicenceStatus,
-    SatisfiedBy,
     Service,
     ServiceDepartment,
     Step,
@@ -117,13 +116,6 @@ ROUTINGS = ("parallel", "sequential")
 # (the working-day calendar differs from week to week); a Monday the
 # official calendar covers.
 DEFAULT_START = date(2025, 3, 3)
-SIMULATED_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
-
 DEFAULT_PROFILE: dict = {
     # Mean calendar hours between two new applications (exponential gaps).
     "arrival_hours": 3.0,
@@ -511,42 +503,13 @@ class Simulation:
         self._at(_after(now, self.profile.draft_hours.sample(case.rng)), case, "submit")
 
     def _hand_in(self, application: Application) -> None:
-        """What prefill could not reuse: defer, commit or upload; type the blank values."""
-        missing = application.materials.filter(satisfied_by=SatisfiedBy.MISSING).select_related(
-            "material"
+        """What prefill could not reuse: the shared scripted investor hands it in."""
+        hand_in_missing(
+            application,
+            actor=self.investor,
+            commitment="模拟申请承诺 / Simulated application: we commit that this is true.",
+            typed="模拟 / simulated",
         )
-        for row in missing:
-            material = row.material
-            if material.allow_deferral:
-                services.material_defer(
-                    actor=self.investor, application=application, material_code=material.code
-                )
-            elif material.allow_commitment:
-                services.material_commit(
-                    actor=self.investor,
-                    application=application,
-                    material_code=material.code,
-                    text="模拟申请承诺 / Simulated application: we commit that this is true.",
-                )
-            else:
-                services.material_upload(
-                    actor=self.investor,
-                    application=application,
-                    material_code=material.code,
-                    upload=SimpleUploadedFile(f"{material.code}.pdf", SIMULATED_PDF),
-                )
-        blanks = {}
-        for key in application.values.filter(value="").values_list("field", flat=True):
-            if key.endswith(("registered_capital", "total_investment")):
-                blanks[key] = "1000"
-            elif key.endswith("established_on"):
-                blanks[key] = "2020-01-01"
-            else:
-                blanks[key] = "模拟 / simulated"
-        if blanks:
-            services.application_values_update(
-                actor=self.investor, application=application, values=blanks
-            )
 
     def _on_submit(self, case: _Case, now: datetime) -> None:
         services.application_submit(actor=self.investor, application=case.application)

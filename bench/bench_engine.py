@@ -61,7 +61,6 @@ PHASE_ROWS = (
 OUR_PHASES = tuple(ours for ours, _bare in PHASE_ROWS)
 BARE_PHASES = tuple(bare for _ours, bare in PHASE_ROWS if bare)
 ENGINE_PHASES = tuple(ours for ours, bare in PHASE_ROWS if bare)
-PDF = b"%PDF-1.4\n" + b"0" * 2039
 # Counted among the queries (Django logs BEGIN and COMMIT as queries on every
 # database) and also shown apart.
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
@@ -227,46 +226,15 @@ def materials_avoided(investor_pk: int) -> dict:
 
 
 def hand_in(investor, app) -> dict:
-    """What an investor does after prefill: hand in, commit or defer every missing
-    material, and type the values no source gave. Mirrors tests/journey.py."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
+    """What an investor does after prefill: the project's one scripted investor."""
+    from approvals.demo import hand_in_missing
 
-    from approvals import services
-    from approvals.models import SatisfiedBy
-
-    done = {"uploads": 0, "commitments": 0, "deferrals": 0, "values": 0}
-    missing = app.materials.filter(satisfied_by=SatisfiedBy.MISSING).select_related("material")
-    for row in missing:
-        code = row.material.code
-        if row.material.allow_deferral:
-            services.material_defer(actor=investor, application=app, material_code=code)
-            done["deferrals"] += 1
-        elif row.material.allow_commitment:
-            services.material_commit(
-                actor=investor,
-                application=app,
-                material_code=code,
-                text="本企业承诺所填住所真实有效 / We commit that the address is real.",
-            )
-            done["commitments"] += 1
-        else:
-            upload = SimpleUploadedFile("scan.pdf", PDF, content_type="application/pdf")
-            services.material_upload(
-                actor=investor, application=app, material_code=code, upload=upload
-            )
-            done["uploads"] += 1
-    blanks = {}
-    for key in app.values.filter(value="").values_list("field", flat=True):
-        if key.endswith(("registered_capital", "total_investment")):
-            blanks[key] = "500"
-        elif key.endswith("established_on"):
-            blanks[key] = "2020-01-01"
-        else:
-            blanks[key] = "由申请人填写 / filled by hand"
-    if blanks:
-        services.application_values_update(actor=investor, application=app, values=blanks)
-        done["values"] = len(blanks)
-    return done
+    return hand_in_missing(
+        app,
+        actor=investor,
+        commitment="本企业承诺所填住所真实有效 / We commit that the address is real.",
+        typed="由申请人填写 / filled by hand",
+    )
 
 
 class Measured:

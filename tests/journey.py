@@ -2,7 +2,7 @@
 
 from approvals import models as m
 from approvals import services
-from tests.factories import pdf_upload
+from approvals.demo import hand_in_missing
 
 
 def draft(world, *, enterprise=None, applicant=None):
@@ -14,32 +14,13 @@ def draft(world, *, enterprise=None, applicant=None):
 
 
 def complete(world, app, *, applicant=None):
-    """Hand in what prefill could not reuse: upload, commit, defer."""
-    actor = applicant or world.investor
-    missing = app.materials.filter(satisfied_by=m.SatisfiedBy.MISSING).select_related("material")
-    for row in missing:
-        material = row.material
-        if material.allow_deferral:
-            services.material_defer(actor=actor, application=app, material_code=material.code)
-        elif material.allow_commitment:
-            services.material_commit(
-                actor=actor,
-                application=app,
-                material_code=material.code,
-                text="本企业承诺所填住所真实有效 / We commit that the address is real.",
-            )
-        else:
-            services.material_upload(
-                actor=actor, application=app, material_code=material.code, upload=pdf_upload()
-            )
-    blanks = {v.field: "由申请人填写 / filled by hand" for v in app.values.filter(value="")}
-    if blanks:
-        for key in list(blanks):
-            if key.endswith(("registered_capital", "total_investment")):
-                blanks[key] = "500"
-            elif key.endswith("established_on"):
-                blanks[key] = "2020-01-01"
-        services.application_values_update(actor=actor, application=app, values=blanks)
+    """Hand in what prefill could not reuse: defer, commit, upload, type."""
+    hand_in_missing(
+        app,
+        actor=applicant or world.investor,
+        commitment="本企业承诺所填住所真实有效 / We commit that the address is real.",
+        typed="由申请人填写 / filled by hand",
+    )
     return app
 
 

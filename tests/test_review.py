@@ -438,7 +438,7 @@ def test_material_file_for_the_applicant_and_the_officials_only(client, world):
         response = as_user(client, user).get(url)
         assert response.status_code == 200, user
         assert response["Content-Type"] == "application/pdf"
-        assert response["Content-Disposition"] == 'attachment; filename="scan.pdf"'
+        assert response["Content-Disposition"] == 'attachment; filename="form.pdf"'
         assert b"".join(response.streaming_content).startswith(b"%PDF-")
     for user in (world.other_investor, world.reviewers["customs"]):
         assert as_user(client, user).get(url).status_code == 404
