@@ -493,6 +493,24 @@ def _capital(amount) -> tuple[str, str]:
     return f"{wan} 万元人民币", f"CNY {int(amount * 10000):,}"
 
 
+def token_lines(token: str, width: int = 36) -> list[str]:
+    """The token cut into lines of (nearly) fixed width for printing.
+
+    Fixed width, because a browser-style break at "-" leaves ragged lines and
+    a reader copying the code by hand loses their place. But never a line
+    that ends in "-": PDF readers take it for a hyphenation and drop it when
+    the text is copied, and the copied token then verifies as altered.
+    """
+    lines, start = [], 0
+    while start < len(token):
+        end = min(start + width, len(token))
+        while end < len(token) and end - start > 1 and token[end - 1] == "-":
+            end -= 1
+        lines.append(token[start:end])
+        start = end
+    return lines
+
+
 def permit_context(permit: Permit) -> dict:
     service = permit.application.service
     departments = [
@@ -514,9 +532,7 @@ def permit_context(permit: Permit) -> dict:
         "until_zh": _date_zh(permit.valid_until) if permit.valid_until else "",
         "until_en": _date_en(permit.valid_until) if permit.valid_until else "",
         "token": token,
-        # Fixed-width lines: a browser-style break at "-" would leave ragged
-        # lines, and a reader copying the code by hand loses their place.
-        "token_lines": [token[i : i + 36] for i in range(0, len(token), 36)],
+        "token_lines": token_lines(token),
         "verification_url": url,
         "verification_base": f"{public_base}{reverse('verification:verify')}",
         "qr": qr_png_data_uri(url),

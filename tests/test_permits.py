@@ -138,6 +138,26 @@ def test_pdf_shows_the_permit_in_chinese_and_english(rendered):
         assert expected.casefold() in text.casefold(), expected
 
 
+def test_printed_token_lines_never_end_in_a_hyphen_and_join_back():
+    token = ("a" * 35 + "-") * 4 + "b" * 10
+    lines = permits.token_lines(token)
+    assert "".join(lines) == token
+    assert not any(line.endswith("-") for line in lines[:-1])
+    assert max(len(line) for line in lines) == 36
+
+
+@pytest.mark.django_db
+def test_a_hyphen_where_the_printed_token_wraps_survives_copying_from_the_pdf(
+    rendered, monkeypatch
+):
+    # Tokens are signed with a fresh key per test, so a "-" falls at a line end
+    # in about one run in twelve; this token puts one at every line end.
+    real = permits.permit_token(rendered)
+    crafted = "".join(ch if (i + 1) % 36 else "-" for i, ch in enumerate(real))
+    monkeypatch.setattr(permits, "permit_token", lambda permit: crafted)
+    assert crafted in pdf_text(permits.render_pdf(rendered))
+
+
 @pytest.mark.django_db
 def test_a_long_scope_continues_on_further_pages_and_stays_checkable(
     world, django_capture_on_commit_callbacks
