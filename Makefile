@@ -19,7 +19,7 @@ PYTEST_ARGS ?=
 # Section header for long targets: $(call section,text)
 section = @printf '\n==== %s ====\n' '$(1)'
 
-.PHONY: help venv sysdeps messages migrate run lint test-sqlite test-postgres test bench clean
+.PHONY: help venv sysdeps messages migrate run lint openapi test-sqlite test-postgres test bench clean
 
 help: ## list the targets
 	@echo "usage: make <target>"
@@ -63,10 +63,21 @@ messages: venv ## compile the translations (zh-hans)
 	  echo "messages: compiled"; \
 	fi
 
-lint: venv ## ruff check, ruff format --check, and check no migration is missing
+lint: venv ## ruff, the migrations check, and openapi.yaml valid and up to date
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+	@$(PY) manage.py spectacular --lang en --validate --fail-on-warn --file $(VENV)/openapi.yaml
+	@if ! diff -u openapi.yaml $(VENV)/openapi.yaml >$(VENV)/openapi.diff; then \
+	  head -40 $(VENV)/openapi.diff; \
+	  echo "lint: openapi.yaml is out of date with the API (diff above): run 'make openapi' and commit it"; \
+	  exit 1; \
+	fi
+	@echo "lint: openapi.yaml is valid and up to date"
+
+# The committed schema: what API clients generate their code from.
+openapi: venv ## regenerate openapi.yaml from the API (drf-spectacular), validated
+	$(PY) manage.py spectacular --lang en --validate --fail-on-warn --file openapi.yaml
 
 # The SQLite run must not pick up a DATABASE_URL (or the PostgreSQL-only
 # switch) from the caller's environment.

@@ -248,6 +248,15 @@ def application_of(user, public_id) -> Application | None:
     return applications_of(user).select_related("permit").filter(public_id=public_id).first()
 
 
+def represents_enterprise(user, uscc: str) -> bool:
+    """Whether the user files for this enterprise (as its investor or its agent).
+
+    The single window knows a user's enterprises by the applications the user
+    has filed for them; a user who has filed for none sees no one's data.
+    """
+    return applications_of(user).filter(uscc=uscc).exists()
+
+
 def applications_for_list(user, *, status: str = "") -> QuerySet[Application]:
     """The user's applications, newest first, each with who holds its clock now.
 

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -98,6 +99,15 @@ def is_department_reviewer(user, department_code: str | None) -> bool:
     return Department.objects.filter(code=department_code, reviewer_group__user=user).exists()
 
 
+def is_official(user) -> bool:
+    """Clerks, supervisors and department reviewers: they decide, they do not apply."""
+    if not (user and user.is_authenticated):
+        return False
+    return user.groups.filter(
+        Q(name__in=[CLERK_GROUP, SUPERVISOR_GROUP]) | Q(name__startswith=Department.GROUP_PREFIX)
+    ).exists()
+
+
 def _require_owner(actor, application: Application) -> None:
     if not (actor and actor.is_authenticated and application.applicant_id == actor.pk):
         raise PermissionDenied(_("Only the applicant may change this application."))
@@ -125,6 +135,10 @@ def application_create(
     """
     if not (applicant and applicant.is_authenticated):
         raise PermissionDenied(_("Log in to apply."))
+    if is_official(applicant):
+        raise PermissionDenied(
+            _("Officials cannot apply: use an investor's or an agent's account to apply.")
+        )
     uscc = normalize_uscc(uscc)
     validate_uscc(uscc)
     if not service.is_active:
@@ -139,6 +153,16 @@ def application_create(
             applicant=applicant, idempotency_key=idempotency_key
         ).first()
         if existing is not None:
+            if (existing.service_id, existing.uscc) != (service.pk, uscc):
+                raise ValidationError(
+                    {
+                        "idempotency_key": _(
+                            "This key already opened %(ref)s, for another service or "
+                            "enterprise. Use a new key for a new application."
+                        )
+                        % {"ref": existing.reference}
+                    }
+                )
             return existing
     try:
         with transaction.atomic():
@@ -640,6 +664,15 @@ def application_resubmit(*, actor, application: Application, answer: str = "") -
     _run_task(task, actor, write)
     application.refresh_from_db()
     return application
+
+
+def compose_reasons(reasons, further: str = "") -> str:
+    """Reasons as stored and sent: catalogue reasons in both languages, then the free text."""
+    lines = [f"- {reason.text_zh} / {reason.text_en}" for reason in reasons]
+    further = (further or "").strip()
+    if further:
+        lines.append(further)
+    return "\n".join(lines)
 
 
 def review_complete(

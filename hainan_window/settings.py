@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "viewflow",
     "viewflow.workflow",
     "approvals",
@@ -175,6 +178,59 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 # Pages list this many rows; lists are paginated, never unbounded.
 PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
+
+# --- the API (/api/) ---------------------------------------------------------
+# Browsers use their session; machines (agents' systems, other government
+# systems) a token from /api/auth/token/. Throttle rates are requests per
+# second, minute, hour or day, per client address (anonymous) or per user.
+API_THROTTLE_RATES = {
+    "anon": os.environ.get("API_THROTTLE_ANON", "60/minute"),
+    "user": os.environ.get("API_THROTTLE_USER", "1200/minute"),
+    "token": os.environ.get("API_THROTTLE_TOKEN", "10/minute"),
+}
+API_PAGE_SIZE_MAX = 100
+REST_FRAMEWORK = {
+    # Token first: an anonymous request then gets 401 with WWW-Authenticate.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "approvals.api.common.Pagination",
+    "PAGE_SIZE": PAGE_SIZE,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "approvals.api.common.AnonThrottle",
+        "approvals.api.common.UserThrottle",
+    ],
+    "EXCEPTION_HANDLER": "approvals.api.common.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "approvals.api.schema.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "UNICODE_JSON": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "hainan_window API",
+    "DESCRIPTION": (
+        "The single window for investment, for machines: the service catalogue, "
+        "shared-data prefill, applications, official tasks, permits and the "
+        "approval-time report. Every error has the same shape (Error)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from the installed sidecar package: nothing from the internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStatusEnum": "approvals.models.applications.ApplicationStatus",
+        "ReviewDecisionEnum": "approvals.models.applications.ReviewDecision",
+        "TaskDecisionEnum": ["approve", "reject"],
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -105,7 +105,7 @@ def signup(request):
 @require_http_methods(["GET", "POST"])
 def apply(request, code):
     service = get_object_or_404(Service, code=code, is_active=True)
-    if Roles(request.user).official:
+    if services.is_official(request.user):
         return render(
             request, "portal/officials_cannot_apply.html", {"service": service}, status=403
         )

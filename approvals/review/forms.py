@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from approvals import timekeeping
+from approvals import services, timekeeping
 from approvals.models import ApplicationMaterial, RejectionReason, SatisfiedBy
 from approvals.services import Deferral
 
@@ -252,13 +252,9 @@ class RejectForm(forms.Form):
 
     def composed_reasons(self) -> str:
         """The reasons as stored and sent: catalogue reasons in both languages, then the text."""
-        lines = [
-            f"- {reason.text_zh} / {reason.text_en}" for reason in self.cleaned_data["reasons"]
-        ]
-        further = self.cleaned_data.get("further", "").strip()
-        if further:
-            lines.append(further)
-        return "\n".join(lines)
+        return services.compose_reasons(
+            self.cleaned_data["reasons"], self.cleaned_data.get("further", "")
+        )
 
     @staticmethod
     def field_for(key: str) -> str | None:

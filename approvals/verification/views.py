@@ -61,20 +61,24 @@ def _facts(verification: permits.Verification) -> dict:
     }
 
 
+def verification_body(verification: permits.Verification) -> dict:
+    """The answer for machines: here as JSON, and the API's verify endpoint."""
+    label_zh, label_en, message_zh, message_en = verification.text
+    return {
+        "status": verification.status,
+        "label_zh": label_zh,
+        "label_en": label_en,
+        "message_zh": message_zh,
+        "message_en": message_en,
+        **dict.fromkeys(("number", "holder", "uscc", "issued", "valid_until", "revoked_at"), None),
+        **_facts(verification),
+    }
+
+
 def _respond(request, verification, *, upload: dict | None = None) -> HttpResponse:
     label_zh, label_en, message_zh, message_en = verification.text
     if _wants_json(request):
-        body = {
-            "status": verification.status,
-            "label_zh": label_zh,
-            "label_en": label_en,
-            "message_zh": message_zh,
-            "message_en": message_en,
-            **dict.fromkeys(
-                ("number", "holder", "uscc", "issued", "valid_until", "revoked_at"), None
-            ),
-            **_facts(verification),
-        }
+        body = verification_body(verification)
         if upload is not None:
             body["file_is_issued_original"] = upload["is_original"]
         response = JsonResponse(body, json_dumps_params={"ensure_ascii": False})

@@ -1,0 +1,609 @@
+"""The API's endpoints. Each reads input, calls the selectors (what the user
+may see) and the services (what the user may do) the pages call, and
+presents the result; none decides a rule itself.
+
+Objects a user may not see are looked up *in* the selector's queryset, so
+someone else's application, task or permit is a 404, never a 403 that
+would confirm it exists.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, generics, status
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from approvals import permits, prefill, selectors, services
+from approvals.api import filters
+from approvals.api import serializers as s
+from approvals.api.common import ErrorSerializer, TokenThrottle
+from approvals.identifiers import normalize_uscc, validate_uscc
+from approvals.models import Application, DepartmentReview, Permit, ReviewDecision
+from approvals.models.permits import RenderStatus
+from approvals.reporting.filters import ReportFilterSet
+from approvals.verification.views import verification_body
+
+logger = logging.getLogger(__name__)
+
+# --- tokens -------------------------------------------------------------------
+
+
+@extend_schema(tags=["auth"], summary="Exchange a username and password for an API token")
+class TokenView(ObtainAuthToken):
+    throttle_classes = [TokenThrottle]
+
+
+# --- the catalogue ------------------------------------------------------------
+
+
+@extend_schema(tags=["catalogue"], summary="Open services, their departments and materials")
+class ServiceList(generics.ListAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = s.ServiceSerializer
+    filterset_class = filters.ServiceFilter
+
+    def get_queryset(self):
+        return selectors.service_guide().distinct()
+
+
+@extend_schema(tags=["catalogue"], summary="One service, with its median approval time so far")
+class ServiceDetail(generics.RetrieveAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = s.ServiceDetailSerializer
+    lookup_field = "code"
+
+    def get_queryset(self):
+        return selectors.service_guide()
+
+
+# --- prefill preview ------------------------------------------------------------
+
+
+class PrefillPreview(APIView):
+    @extend_schema(
+        tags=["applications"],
+        summary="What the government holds about an enterprise, with where each value comes from",
+        description="Only for the investors and agents who file for this enterprise.",
+        responses=s.PrefillPreviewSerializer,
+    )
+    def get(self, request, uscc: str):
+        uscc = normalize_uscc(uscc)
+        validate_uscc(uscc)
+        if not selectors.represents_enterprise(request.user, uscc):
+            raise exceptions.NotFound()
+        specs = prefill.field_specs()
+        sources = []
+        for outcome in prefill.read_all(uscc):
+            fetched = outcome.fetched
+            found = bool(fetched and fetched.found)
+            sources.append(
+                {
+                    "source": outcome.source.name,
+                    "label": str(outcome.source.label),
+                    "found": found,
+                    "record_ref": fetched.record_ref if found else "",
+                    "read_at": outcome.read_at,
+                    "error": outcome.error,
+                    "values": [
+                        {"field": key, "label": str(specs[key][0].label), "value": value}
+                        for key, value in (fetched.values.items() if found else ())
+                    ],
+                    "documents": dict(fetched.documents) if found else {},
+                }
+            )
+        return Response(s.PrefillPreviewSerializer({"uscc": uscc, "sources": sources}).data)
+
+
+# --- applications -------------------------------------------------------------------
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="Any unique string up to 80 characters. Sending the same key again "
+    "returns the draft it created (200) instead of opening a second one.",
+)
+
+
+def _own_application(request, public_id):
+    application = selectors.application_of(request.user, public_id)
+    if application is None:
+        raise exceptions.NotFound()
+    return application
+
+
+def _detail(application) -> Response:
+    screen = selectors.application_screen(application)
+    data = s.ApplicationDetailSerializer(
+        {
+            "application": application,
+            "values": screen.values,
+            "materials": screen.materials,
+            "timeline": selectors.application_timeline(application),
+            "clock": screen.clock,
+            "corrections": screen.corrections,
+            "reviews": screen.reviews,
+            "expected_completion": selectors.application_expected_completion(
+                application, screen.clock
+            ),
+        }
+    ).data
+    return Response(data)
+
+
+class ApplicationList(generics.ListCreateAPIView):
+    queryset = Application.objects.none()  # the real one is per user: get_queryset
+    serializer_class = s.ApplicationListSerializer
+    filterset_class = filters.ApplicationFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return selectors.applications_for_list(self.request.user)
+
+    @extend_schema(tags=["applications"], summary="Your applications, newest first")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        tags=["applications"],
+        summary="Open a draft, prefilled from shared data",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=s.ApplicationCreateSerializer,
+        responses={201: s.ApplicationDetailSerializer, 200: s.ApplicationDetailSerializer},
+    )
+    def post(self, request, *args, **kwargs):
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key or len(key) > 80:
+            raise exceptions.ValidationError(
+                {
+                    "Idempotency-Key": [
+                        _(
+                            "Send an Idempotency-Key header of 1 to 80 characters, "
+                            "unique for each new application."
+                        )
+                    ]
+                }
+            )
+        form = s.ApplicationCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        replay = selectors.applications_of(request.user).filter(idempotency_key=key).exists()
+        application = services.application_create(
+            applicant=request.user,
+            service=form.validated_data["service"],
+            uscc=form.validated_data["uscc"],
+            filed_as=form.validated_data["filed_as"],
+            idempotency_key=key,
+        )
+        response = _detail(selectors.application_of(request.user, application.public_id))
+        response.status_code = status.HTTP_200_OK if replay else status.HTTP_201_CREATED
+        response["Location"] = request.build_absolute_uri(
+            f"/api/applications/{application.public_id}/"
+        )
+        return response
+
+
+class ApplicationDetail(APIView):
+    @extend_schema(
+        tags=["applications"],
+        summary="One of your applications: values with provenance, materials, timeline, clock",
+        responses=s.ApplicationDetailSerializer,
+    )
+    def get(self, request, public_id):
+        return _detail(_own_application(request, public_id))
+
+    @extend_schema(
+        tags=["applications"],
+        summary="Confirm, correct or fill in values of a draft",
+        request=s.ValuesUpdateSerializer,
+        responses=s.ApplicationDetailSerializer,
+    )
+    def patch(self, request, public_id):
+        application = _own_application(request, public_id)
+        form = s.ValuesUpdateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        services.application_values_update(
+            actor=request.user, application=application, values=form.validated_data["values"]
+        )
+        return _detail(_own_application(request, public_id))
+
+
+class MaterialUpload(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        tags=["applications"],
+        summary="Upload a material (PDF, JPEG or PNG)",
+        request={"multipart/form-data": s.UploadSerializer},
+        responses=s.ApplicationMaterialSerializer,
+    )
+    def post(self, request, public_id, material_code):
+        application = _own_application(request, public_id)
+        form = s.UploadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        row = services.material_upload(
+            actor=request.user,
+            application=application,
+            material_code=material_code,
+            upload=form.validated_data["file"],
+        )
+        return Response(s.ApplicationMaterialSerializer(row).data)
+
+
+class MaterialCommitment(APIView):
+    @extend_schema(
+        tags=["applications"],
+        summary="Replace a material by a signed commitment, where the service allows it",
+        request=s.CommitmentSerializer,
+        responses=s.ApplicationMaterialSerializer,
+    )
+    def post(self, request, public_id, material_code):
+        application = _own_application(request, public_id)
+        form = s.CommitmentSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        row = services.material_commit(
+            actor=request.user,
+            application=application,
+            material_code=material_code,
+            text=form.validated_data["text"],
+        )
+        return Response(s.ApplicationMaterialSerializer(row).data)
+
+
+class MaterialDeferral(APIView):
+    @extend_schema(
+        tags=["applications"],
+        summary="Ask to hand a material in after acceptance, where the service allows it",
+        request=None,
+        responses=s.ApplicationMaterialSerializer,
+    )
+    def post(self, request, public_id, material_code):
+        application = _own_application(request, public_id)
+        row = services.material_defer(
+            actor=request.user, application=application, material_code=material_code
+        )
+        return Response(s.ApplicationMaterialSerializer(row).data)
+
+
+class ApplicationSubmit(APIView):
+    @extend_schema(
+        tags=["applications"],
+        summary="Submit a draft (again: no change)",
+        request=None,
+        responses=s.ApplicationDetailSerializer,
+    )
+    def post(self, request, public_id):
+        application = _own_application(request, public_id)
+        services.application_submit(actor=request.user, application=application)
+        return _detail(_own_application(request, public_id))
+
+
+class ApplicationResubmit(APIView):
+    @extend_schema(
+        tags=["applications"],
+        summary="Send a corrected application back to the window",
+        request=s.AnswerSerializer,
+        responses=s.ApplicationDetailSerializer,
+    )
+    def post(self, request, public_id):
+        application = _own_application(request, public_id)
+        form = s.AnswerSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        services.application_resubmit(
+            actor=request.user, application=application, answer=form.validated_data["answer"]
+        )
+        return _detail(_own_application(request, public_id))
+
+
+class ApplicationWithdraw(APIView):
+    @extend_schema(
+        tags=["applications"],
+        summary="Withdraw an application that is not decided yet",
+        request=None,
+        responses=s.ApplicationDetailSerializer,
+    )
+    def post(self, request, public_id):
+        application = _own_application(request, public_id)
+        services.application_withdraw(actor=request.user, application=application)
+        return _detail(_own_application(request, public_id))
+
+
+# --- the window ---------------------------------------------------------------------
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise exceptions.PermissionDenied(_("Your role does not give access to this."))
+
+
+def _official_application(request, public_id):
+    return get_object_or_404(
+        selectors.applications_for_official(request.user).select_related(
+            "service", "enterprise", "permit"
+        ),
+        public_id=public_id,
+    )
+
+
+@extend_schema(tags=["window"], summary="Submitted applications waiting at the window")
+class WindowQueue(generics.ListAPIView):
+    queryset = Application.objects.none()
+    serializer_class = s.WindowRowSerializer
+    filterset_class = filters.WindowFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        _require(services.is_clerk(self.request.user))
+        return selectors.window_queue().select_related("enterprise")
+
+
+class WindowApplication(APIView):
+    @extend_schema(
+        tags=["window"],
+        summary="An application as an official sees it",
+        description="Clerks and supervisors: any submitted application; reviewers: those "
+        "involving their departments.",
+        responses=s.ApplicationDetailSerializer,
+    )
+    def get(self, request, public_id):
+        return _detail(_official_application(request, public_id))
+
+
+class WindowAccept(APIView):
+    @extend_schema(
+        tags=["window"],
+        summary="Accept, possibly with materials deferred",
+        request=s.AcceptSerializer,
+        responses=s.ApplicationDetailSerializer,
+    )
+    def post(self, request, public_id):
+        _require(services.is_clerk(request.user))
+        application = _official_application(request, public_id)
+        form = s.AcceptSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        services.application_accept(
+            actor=request.user,
+            application=application,
+            deferrals=[
+                services.Deferral(d["material"], d["due"]) for d in form.validated_data["deferrals"]
+            ],
+        )
+        return _detail(_official_application(request, public_id))
+
+
+class WindowReturn(APIView):
+    @extend_schema(
+        tags=["window"],
+        summary="Return for correction, listing everything to correct",
+        request=s.ReturnSerializer,
+        responses=s.ApplicationDetailSerializer,
+    )
+    def post(self, request, public_id):
+        _require(services.is_clerk(request.user))
+        application = _official_application(request, public_id)
+        form = s.ReturnSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        services.application_return(
+            actor=request.user,
+            application=application,
+            items=form.validated_data["items"],
+            note=form.validated_data["note"],
+        )
+        return _detail(_official_application(request, public_id))
+
+
+# --- department tasks -----------------------------------------------------------------
+
+
+class _TaskList(generics.ListAPIView):
+    queryset = DepartmentReview.objects.none()
+    serializer_class = s.TaskSerializer
+    filterset_class = filters.TaskFilter
+    selector = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        _require(selectors.departments_reviewed_by(self.request.user).exists())
+        return type(self).selector(self.request.user).select_related("task__owner")
+
+
+@extend_schema(tags=["tasks"], summary="Reviews you have taken, earliest due first")
+class TaskInbox(_TaskList):
+    selector = staticmethod(selectors.review_inbox)
+
+
+@extend_schema(tags=["tasks"], summary="Your departments' reviews nobody has taken yet")
+class TaskQueue(_TaskList):
+    selector = staticmethod(selectors.review_queue)
+
+
+def _task(request, review_id):
+    return get_object_or_404(
+        selectors.reviews_for_reviewer(request.user).select_related("escalation"), pk=review_id
+    )
+
+
+class TaskDetail(APIView):
+    @extend_schema(
+        tags=["tasks"],
+        summary="A review with its application and the reasons the department may give",
+        responses=s.TaskDetailSerializer,
+    )
+    def get(self, request, review_id: int):
+        review = _task(request, review_id)
+        application = _official_application(request, review.application.public_id)
+        return Response(
+            {
+                "task": s.TaskSerializer(review).data,
+                "application": _detail(application).data,
+                "rejection_reasons": s.RejectionReasonSerializer(
+                    selectors.rejection_reasons_for(review.department).select_related("department"),
+                    many=True,
+                ).data,
+            }
+        )
+
+
+def _open_task_of(review):
+    if review.decision != ReviewDecision.PENDING or review.task is None:
+        raise exceptions.ValidationError(_("This review has already been decided."))
+    return review.task
+
+
+class TaskAssign(APIView):
+    @extend_schema(
+        tags=["tasks"],
+        summary="Take a review into your inbox",
+        request=None,
+        responses=s.TaskSerializer,
+    )
+    def post(self, request, review_id: int):
+        review = _task(request, review_id)
+        services.task_assign(actor=request.user, task=_open_task_of(review))
+        return Response(s.TaskSerializer(_task(request, review_id)).data)
+
+
+class TaskComplete(APIView):
+    @extend_schema(
+        tags=["tasks"],
+        summary="Approve, or reject with reasons from the catalogue and in your own words",
+        request=s.TaskDecisionSerializer,
+        responses=s.TaskSerializer,
+    )
+    def post(self, request, review_id: int):
+        review = _task(request, review_id)
+        form = s.TaskDecisionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        approve = form.validated_data["decision"] == "approve"
+        codes = form.validated_data["reasons"]
+        catalogue = {
+            r.code: r
+            for r in selectors.rejection_reasons_for(review.department).filter(code__in=codes)
+        }
+        unknown = [c for c in codes if c not in catalogue]
+        if unknown:
+            raise exceptions.ValidationError(
+                {
+                    "reasons": [
+                        _("%(dept)s gives no reason with the code %(code)s.")
+                        % {"dept": review.department.name, "code": code}
+                        for code in unknown
+                    ]
+                }
+            )
+        _open_task_of(review)
+        services.review_complete(
+            actor=request.user,
+            review=review,
+            approve=approve,
+            reasons=services.compose_reasons(
+                [catalogue[c] for c in codes], form.validated_data["note"]
+            ),
+        )
+        return Response(s.TaskSerializer(_task(request, review_id)).data)
+
+
+# --- permits ------------------------------------------------------------------------
+
+
+class PermitPdf(APIView):
+    @extend_schema(
+        tags=["permits"],
+        summary="The permit PDF: for its applicant, the officials involved, clerks, supervisors",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
+            503: OpenApiResponse(ErrorSerializer, description="The PDF is not made yet."),
+        },
+    )
+    def get(self, request, number: str):
+        permit = get_object_or_404(
+            Permit.objects.select_related("application", "holder"), number=number
+        )
+        if not permits.can_download(request.user, permit):
+            raise exceptions.NotFound()
+        handle = None
+        if permit.render_status == RenderStatus.RENDERED and permit.pdf:
+            try:
+                handle = permit.pdf.open("rb")
+            except FileNotFoundError:
+                logger.error("the PDF of permit %s is missing from storage", permit.number)
+        if handle is None:
+            wait = 60
+            return Response(
+                {
+                    "status": 503,
+                    "code": "not_ready",
+                    "message": _("The PDF of this permit is being made. Try again in a minute."),
+                    "retry_after": wait,
+                },
+                status=503,
+                headers={"Retry-After": str(wait)},
+            )
+        return FileResponse(handle, filename=f"{permit.number}.pdf", content_type="application/pdf")
+
+
+class Unavailable(exceptions.APIException):
+    status_code = 503
+    default_code = "unavailable"
+    default_detail = "Verification is unavailable: the signing key is not configured."
+
+
+class PermitVerify(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["permits"],
+        summary="Verify a permit's token: valid, altered, revoked, expired or unknown",
+        responses={
+            200: s.VerificationSerializer,
+            503: OpenApiResponse(ErrorSerializer, description="No signing key configured."),
+        },
+    )
+    def get(self, request, token: str):
+        try:
+            verification = permits.verify_token(token)
+        except permits.SigningKeyMissing as exc:
+            logger.exception("permit verification is not configured")
+            raise Unavailable() from exc
+        return Response(verification_body(verification))
+
+
+# --- reports ---------------------------------------------------------------------------
+
+
+class ApprovalReport(APIView):
+    @extend_schema(
+        tags=["reports"],
+        summary="The approval-time report: the same figures as the report page",
+        parameters=[
+            OpenApiParameter("service", OpenApiTypes.STR, description="Service code."),
+            OpenApiParameter("department", OpenApiTypes.STR, description="Department code."),
+            OpenApiParameter("decided_from", OpenApiTypes.DATE),
+            OpenApiParameter("decided_to", OpenApiTypes.DATE),
+            OpenApiParameter("include_simulated", OpenApiTypes.BOOL),
+        ],
+        responses=s.ReportSerializer,
+    )
+    def get(self, request):
+        _require(services.is_supervisor(request.user))
+        filterset = ReportFilterSet(request.query_params)
+        if not filterset.is_valid():
+            raise exceptions.ValidationError(filterset.errors)
+        figures = filterset.report()
+        data = figures.as_dict()
+        data["generated_at"] = timezone.localtime(figures.generated_at).isoformat()
+        return Response(data)
