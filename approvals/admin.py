@@ -152,3 +152,11 @@ class RejectionReasonAdmin(admin.ModelAdmin):
     list_filter = ("is_active", "department")
     search_fields = ("code", "text_zh", "text_en")
     list_select_related = ("department",)
+
+
+@admin.register(m.AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ("at", "actor_name", "action", "application", "address", "channel")
+    list_filter = ("action", "channel")
+    search_fields = ("actor_name",)
+    date_hierarchy = "at"

@@ -36,6 +36,9 @@ class FieldSpec:
     key: str
     label: str
     required: bool = True
+    # Personal data (a resident identity number): masked for roles that do
+    # not need it, and every unmasked view by an official is audited.
+    sensitive: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,12 @@ class EnterpriseRegistrySource(Source):
         FieldSpec("enterprise.name_en", _("Enterprise name (English)"), required=False),
         FieldSpec("enterprise.type", _("Enterprise type")),
         FieldSpec("enterprise.legal_representative", _("Legal representative")),
+        FieldSpec(
+            "enterprise.legal_representative_id",
+            _("Legal representative's identity number"),
+            required=False,
+            sensitive=True,
+        ),
         FieldSpec("enterprise.registered_capital", _("Registered capital (10,000 CNY)")),
         FieldSpec("enterprise.address", _("Address")),
         FieldSpec("enterprise.business_scope", _("Business scope")),
@@ -104,6 +113,7 @@ class EnterpriseRegistrySource(Source):
                 "enterprise.name_en": e.name_en,
                 "enterprise.type": e.enterprise_type,
                 "enterprise.legal_representative": e.legal_representative,
+                "enterprise.legal_representative_id": e.legal_representative_id,
                 "enterprise.registered_capital": _text(e.registered_capital),
                 "enterprise.address": e.address,
                 "enterprise.business_scope": e.business_scope,

@@ -32,6 +32,7 @@ from approvals.models import (
     Application,
     ApplicationMaterial,
     ApplicationStatus,
+    AuditEntry,
     ClockHolder,
     ClockInterval,
     CorrectionRequest,
@@ -504,15 +505,22 @@ class ApplicationScreen:
         return [m for m in self.materials if m.satisfied_by == SatisfiedBy.DEFERRAL or m.due_date]
 
 
-def application_screen(application: Application) -> ApplicationScreen:
+def application_screen(application: Application, *, viewer=None) -> ApplicationScreen:
     """The application's values with their provenance, its materials, its
-    correction history, the departments' progress and its clock.
+    correction history, the departments' progress and its clock, as `viewer`
+    may see them: identity numbers masked unless the viewer needs them (no
+    viewer: masked), an unmasked view by an official audited (approvals.privacy).
 
-    A fixed number of queries: one per list, two for the clock.
+    A fixed number of queries: one per list, two for the clock (plus the
+    viewer's role check and the audit entry when identity numbers are held).
     """
+    from approvals import privacy
+
     specs = prefill.field_specs()
     source_labels = {src.name: src.label for src in prefill.sources()}
-    values = application_values(application)
+    values = privacy.present_values(
+        application_values(application), viewer=viewer, application=application
+    )
     for value in values:
         spec = specs.get(value.field)
         value.label = spec[0].label if spec else value.field
@@ -531,3 +539,8 @@ def application_screen(application: Application) -> ApplicationScreen:
             submitted=sum(m.satisfied_by in SUBMITTED_WAYS for m in materials),
         ),
     )
+
+
+def audit_trail() -> QuerySet[AuditEntry]:
+    """Every recorded action, latest first, with its application: one query a page."""
+    return AuditEntry.objects.select_related("application__service").order_by("-at", "-pk")

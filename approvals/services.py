@@ -26,13 +26,19 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from approvals import prefill, timekeeping
-from approvals.identifiers import normalize_uscc, validate_uscc
+from approvals import audit, prefill, timekeeping
+from approvals.identifiers import (
+    normalize_resident_id,
+    normalize_uscc,
+    validate_resident_id,
+    validate_uscc,
+)
 from approvals.models import (
     OPEN_STATUSES,
     Application,
     ApplicationMaterial,
     ApplicationStatus,
+    AuditAction,
     ClockHolder,
     ClockInterval,
     CorrectionRequest,
@@ -178,7 +184,16 @@ def application_create(
                 ApplicationMaterial(application=application, material=m)
                 for m in service.materials.all()
             )
-            application_prefill(application=application)
+            outcomes = application_prefill(application=application)
+            audit.record(
+                actor=applicant,
+                application=application,
+                action=AuditAction.CREATED,
+                service=service.code,
+                uscc=uscc,
+                filed_as=filed_as,
+                sources_failed=[o.source.name for o in outcomes if o.error],
+            )
     except IntegrityError:
         # Two requests with the same key raced; the other one won.
         if idempotency_key:
@@ -266,6 +281,10 @@ def _validate_field_value(key: str, value: str) -> str:
         if amount <= 0:
             raise ValidationError(_("The amount must be greater than zero."))
         return format(amount, "f")
+    if key.endswith("legal_representative_id") and value:
+        value = normalize_resident_id(value)
+        validate_resident_id(value)
+        return value
     if key.endswith(("established_on",)) and value:
         try:
             date.fromisoformat(value)
@@ -304,7 +323,15 @@ def application_values_update(*, actor, application: Application, values: dict[s
         row = rows[key]
         row.value, row.confirmed_at = value, now
         changed.append(row)
-    PrefilledValue.objects.bulk_update(changed, ["value", "confirmed_at"])
+    with transaction.atomic():
+        PrefilledValue.objects.bulk_update(changed, ["value", "confirmed_at"])
+        audit.record(
+            actor=actor,
+            application=application,
+            action=AuditAction.VALUES_UPDATED,
+            fields=sorted(cleaned),
+            corrected=sorted(k for k, row in rows.items() if k in cleaned and row.corrected),
+        )
 
 
 def _require_editable(application: Application) -> None:
@@ -383,6 +410,15 @@ def material_upload(
         if delivering_deferred:
             row.received_at = timezone.now()
         row.save()
+        audit.record(
+            actor=actor,
+            application=application,
+            action=AuditAction.MATERIAL_UPLOADED,
+            material=material_code,
+            content_type=content_type,
+            size=upload.size,
+            late_delivery=delivering_deferred,
+        )
         if old:
             transaction.on_commit(lambda: row.file.storage.delete(old))
     return row
@@ -406,7 +442,14 @@ def material_commit(
             {"commitment": _("Write the commitment out in full (at least 10 characters).")}
         )
     row.satisfied_by, row.commitment_text = SatisfiedBy.COMMITMENT, text[:4000]
-    row.save(update_fields=["satisfied_by", "commitment_text", "updated_at"])
+    with transaction.atomic():
+        row.save(update_fields=["satisfied_by", "commitment_text", "updated_at"])
+        audit.record(
+            actor=actor,
+            application=application,
+            action=AuditAction.MATERIAL_COMMITTED,
+            material=material_code,
+        )
     return row
 
 
@@ -419,7 +462,14 @@ def material_defer(*, actor, application: Application, material_code: str) -> Ap
     if not row.material.allow_deferral:
         raise ValidationError({"material": _("This material cannot be handed in later.")})
     row.satisfied_by = SatisfiedBy.DEFERRAL
-    row.save(update_fields=["satisfied_by", "updated_at"])
+    with transaction.atomic():
+        row.save(update_fields=["satisfied_by", "updated_at"])
+        audit.record(
+            actor=actor,
+            application=application,
+            action=AuditAction.MATERIAL_DEFERRED,
+            material=material_code,
+        )
     return row
 
 
@@ -476,6 +526,7 @@ def application_submit(*, actor, application: Application) -> Application:
             )
             _step_finish(step, actor=actor, at=now)
             _clock_switch(application, ClockHolder.GOVERNMENT, at=now)
+            audit.record(actor=actor, application=application, action=AuditAction.SUBMITTED)
             SingleWindowFlow.start.run(application=application)
     except (FlowLockFailed, OperationalError) as exc:
         raise ApplicationBusy() from exc
@@ -504,6 +555,16 @@ def _open_task(application: Application, node) -> Task:
     return task
 
 
+def _audit_task(actor, task: Task, action: AuditAction) -> None:
+    review = DepartmentReview.objects.select_related("department").get(task=task)
+    audit.record(
+        actor=actor,
+        application=review.application_id,
+        action=action,
+        department=review.department.code,
+    )
+
+
 def _take_and_start(activation, actor) -> None:
     """Assign the task to the actor if it is free and allowed, then start it."""
     task = activation.task
@@ -527,6 +588,7 @@ def task_assign(*, actor, task: Task) -> None:
                 raise PermissionDenied(_("You may not take this task."))
             activation.assign(actor)
             Step.objects.filter(task=task).update(assigned_at=timezone.now(), actor=actor)
+            _audit_task(actor, task, AuditAction.TASK_ASSIGNED)
     except (FlowLockFailed, OperationalError) as exc:
         raise ApplicationBusy() from exc
 
@@ -597,6 +659,14 @@ def application_accept(
         app.status, app.accepted_at = ApplicationStatus.ACCEPTED, now
         app.save(update_fields=["status", "accepted_at"])
         _step_finish_for_task(activation.task, actor=actor, at=now)
+        audit.record(
+            actor=actor,
+            application=app,
+            action=AuditAction.ACCEPTED,
+            deferred=sorted(
+                r.material.code for r in rows if r.satisfied_by == SatisfiedBy.DEFERRAL
+            ),
+        )
 
     _run_task(task, actor, write)
     # The split has created the department reviews by now.
@@ -630,6 +700,7 @@ def application_return(
         app.status = ApplicationStatus.RETURNED
         app.save(update_fields=["status"])
         _step_finish_for_task(activation.task, actor=actor, at=now)
+        audit.record(actor=actor, application=app, action=AuditAction.RETURNED, items=len(items))
         _clock_switch(app, ClockHolder.INVESTOR, at=now)
 
     _run_task(task, actor, write)
@@ -659,6 +730,7 @@ def application_resubmit(*, actor, application: Application, answer: str = "") -
         app.status = ApplicationStatus.SUBMITTED
         app.save(update_fields=["status"])
         _step_finish_for_task(activation.task, actor=actor, at=now)
+        audit.record(actor=actor, application=app, action=AuditAction.RESUBMITTED)
         _clock_switch(app, ClockHolder.GOVERNMENT, at=now)
 
     _run_task(task, actor, write)
@@ -699,6 +771,12 @@ def review_complete(
         locked.reasons, locked.reviewer, locked.decided_at = reasons[:4000], actor, now
         locked.save(update_fields=["decision", "reasons", "reviewer", "decided_at"])
         _step_finish_for_task(activation.task, actor=actor, at=now)
+        audit.record(
+            actor=actor,
+            application=locked.application_id,
+            action=AuditAction.REVIEW_APPROVED if approve else AuditAction.REVIEW_REJECTED,
+            department=review.department.code,
+        )
 
     _run_task(review.task, actor, write)
     review.refresh_from_db()
@@ -710,7 +788,9 @@ def application_withdraw(*, actor, application: Application) -> Application:
 
     _require_owner(actor, application)
     if application.status == ApplicationStatus.DRAFT:
-        Application.objects.filter(pk=application.pk).update(status=ApplicationStatus.WITHDRAWN)
+        with transaction.atomic():
+            Application.objects.filter(pk=application.pk).update(status=ApplicationStatus.WITHDRAWN)
+            audit.record(actor=actor, application=application, action=AuditAction.WITHDRAWN)
         application.refresh_from_db()
         return application
     if application.status not in OPEN_STATUSES:
@@ -726,6 +806,7 @@ def application_withdraw(*, actor, application: Application) -> Application:
             app.status, app.decided_at = ApplicationStatus.WITHDRAWN, now
             app.save(update_fields=["status", "decided_at"])
             _clock_switch(app, None, at=now)
+            audit.record(actor=actor, application=app, action=AuditAction.WITHDRAWN)
     except (FlowLockFailed, OperationalError) as exc:
         raise ApplicationBusy() from exc
     application.refresh_from_db()
@@ -810,6 +891,13 @@ def escalation_record(*, host_task: Task) -> Escalation | None:
         },
     )
     if created:
+        audit.record(
+            actor=None,
+            application=review.application,
+            action=AuditAction.ESCALATED,
+            department=review.department.code,
+            due_at=review.due_at.isoformat() if review.due_at else None,
+        )
         _notify_supervisors_on_commit(escalation)
     return escalation
 
@@ -833,6 +921,13 @@ def application_decide(*, application: Application) -> Application:
     )
     _step_finish(step, actor=None, at=now)
     _clock_switch(application, None, at=now)
+    audit.record(
+        actor=None,
+        application=application,
+        action=AuditAction.DECIDED,
+        status=application.status,
+        rejected_by=[r.department.code for r in rejected],
+    )
     _notify_on_commit(application, "decided")
     return application
 
@@ -923,6 +1018,9 @@ def permit_issue(*, application: Application) -> Permit:
         created_at=application.decided_at or now,
     )
     _step_finish(step, actor=None, at=now)
+    audit.record(
+        actor=None, application=application, action=AuditAction.PERMIT_ISSUED, permit=number
+    )
     # The PDF is made after the decision has committed and outside its
     # transaction: a renderer failure marks the permit for a retry
     # (manage.py render_permits) and never undoes the approval.
@@ -1047,6 +1145,13 @@ def permit_revoke(*, actor, permit: Permit, reason: str) -> Permit:
             locked.save(update_fields=["status", "revoked_at", "revoked_by", "revocation_reason"])
             if locked.licence_id:
                 Licence.objects.filter(pk=locked.licence_id).update(status=LicenceStatus.REVOKED)
+            audit.record(
+                actor=actor,
+                application=locked.application_id,
+                action=AuditAction.PERMIT_REVOKED,
+                permit=locked.number,
+                reason=locked.revocation_reason,
+            )
     except OperationalError as exc:
         raise ApplicationBusy() from exc
     permit.refresh_from_db()

@@ -16,6 +16,7 @@ from .applications import (
     SatisfiedBy,
     ValueState,
 )
+from .audit import AuditAction, AuditEntry
 from .catalog import Department, Material, RejectionReason, Service, ServiceDepartment
 from .ledger import INVESTOR_STEPS, ClockHolder, ClockInterval, Step, StepKind
 from .permits import Permit, PermitStatus
@@ -34,6 +35,8 @@ __all__ = [
     "INVESTOR_STEPS",
     "OPEN_STATUSES",
     "Application",
+    "AuditAction",
+    "AuditEntry",
     "ApplicationMaterial",
     "ApplicationProcess",
     "ApplicationStatus",

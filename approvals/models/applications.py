@@ -160,6 +160,8 @@ class PrefilledValue(models.Model):
     @property
     def corrected(self) -> bool:
         """The applicant changed a value the government held: reviewers must see it."""
+        if hasattr(self, "_corrected"):  # set by approvals.privacy before masking
+            return self._corrected
         return self.state == ValueState.PREFILLED and self.value != self.source_value
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("reviews/<int:review_id>/", views.review_detail, name="review"),
     path("reviews/<int:review_id>/take/", views.review_take, name="review_take"),
     path("overdue/", views.overdue, name="overdue"),
+    path("audit/", views.audit_trail, name="audit"),
     path("applications/<uuid:public_id>/", views.application_detail, name="application"),
     path(
         "applications/<uuid:public_id>/materials/<slug:material_code>/file/",

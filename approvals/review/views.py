@@ -30,11 +30,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from viewflow.workflow.status import STATUS
 
 from approvals import selectors, services, timekeeping
 from approvals.models import ApplicationStatus, ReviewDecision
+from approvals.review.filters import AuditFilter
 from approvals.review.forms import (
     AcceptForm,
     ApproveForm,
@@ -116,7 +117,7 @@ def window_application(request, public_id):
         )
         return redirect("review:window_application", public_id=application.public_id)
 
-    screen = selectors.application_screen(application)
+    screen = selectors.application_screen(application, viewer=request.user)
     accept_form = return_form = None
     busy = False
     if at_window:
@@ -276,7 +277,7 @@ def review_detail(request, review_id):
         form = approve_form if action == "approve" else reject_form
         add_service_errors(form, exc, form.field_for)
 
-    screen = selectors.application_screen(application)
+    screen = selectors.application_screen(application, viewer=request.user)
     response = render(
         request,
         "review/review_detail.html",
@@ -319,6 +320,17 @@ def overdue(request):
 
 
 @login_required
+@require_GET
+def audit_trail(request):
+    """Who did what to which application, when and from where: supervisors only."""
+    if not services.is_supervisor(request.user):
+        raise PermissionDenied
+    trail = AuditFilter(request.GET or None, queryset=selectors.audit_trail())
+    entries = _page(request, trail.qs if trail.is_bound else selectors.audit_trail())
+    return render(request, "review/audit.html", {"filter": trail, "entries": entries})
+
+
+@login_required
 def application_detail(request, public_id):
     """Any application an official may open, read-only (supervisors: every one)."""
     application = get_object_or_404(
@@ -327,7 +339,7 @@ def application_detail(request, public_id):
         ),
         public_id=public_id,
     )
-    screen = selectors.application_screen(application)
+    screen = selectors.application_screen(application, viewer=request.user)
     return render(
         request,
         "review/application_detail.html",
@@ -335,6 +347,11 @@ def application_detail(request, public_id):
             "screen": screen,
             "application": application,
             "show_reasons": services.is_supervisor(request.user),
+            "trail": (
+                selectors.audit_trail().filter(application=application)[:100]
+                if services.is_supervisor(request.user)
+                else None
+            ),
             "now": timezone.now(),
         },
     )
