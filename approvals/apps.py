@@ -8,3 +8,6 @@ class ApprovalsConfig(AppConfig):
     name = "approvals"
     verbose_name = _("Single-window approvals")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from approvals import checks  # noqa: F401 - registers the system checks

@@ -641,7 +641,7 @@ def _render_in_worker(permit_id: int) -> None:
         connections.close_all()  # this thread's connections only
 
 
-RENDER_MODES = ("background", "inline", "off")
+RENDER_MODES = ("background", "celery", "inline", "off")
 
 
 def render_soon(permit_id: int) -> None:
@@ -650,6 +650,12 @@ def render_soon(permit_id: int) -> None:
     mode = settings.PERMIT_RENDER_MODE
     if mode == "inline":
         _render_quietly(permit_id)
+    elif mode == "celery":
+        from approvals import background, tasks
+
+        # Broker down: the permit stays pending for the retry sweep, the
+        # decision stands.
+        background.enqueue(tasks.render_permit, permit_id)
     elif mode == "background":
         with _worker_lock:
             if _worker is None:

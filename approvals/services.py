@@ -16,7 +16,6 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
@@ -26,7 +25,7 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from approvals import audit, prefill, timekeeping
+from approvals import audit, background, prefill, timekeeping
 from approvals.identifiers import (
     normalize_resident_id,
     normalize_uscc,
@@ -146,7 +145,10 @@ def application_create(
             _("Officials cannot apply: use an investor's or an agent's account to apply.")
         )
     uscc = normalize_uscc(uscc)
-    validate_uscc(uscc)
+    try:
+        validate_uscc(uscc)
+    except ValidationError as exc:
+        raise ValidationError({"uscc": exc.messages}) from exc
     if not service.is_active:
         raise ValidationError({"service": _("This service is not open for applications.")})
     if filed_as not in FiledAs.values:
@@ -788,10 +790,19 @@ def application_withdraw(*, actor, application: Application) -> Application:
 
     _require_owner(actor, application)
     if application.status == ApplicationStatus.DRAFT:
-        with transaction.atomic():
-            Application.objects.filter(pk=application.pk).update(status=ApplicationStatus.WITHDRAWN)
-            audit.record(actor=actor, application=application, action=AuditAction.WITHDRAWN)
+        try:
+            with transaction.atomic():
+                # Only while it is still a draft: a submission racing this one wins.
+                withdrawn = Application.objects.filter(
+                    pk=application.pk, status=ApplicationStatus.DRAFT
+                ).update(status=ApplicationStatus.WITHDRAWN)
+                if withdrawn:
+                    audit.record(actor=actor, application=application, action=AuditAction.WITHDRAWN)
+        except OperationalError as exc:
+            raise ApplicationBusy() from exc
         application.refresh_from_db()
+        if not withdrawn:  # it was submitted meanwhile: withdraw the submitted case
+            return application_withdraw(actor=actor, application=application)
         return application
     if application.status not in OPEN_STATUSES:
         raise ValidationError(_("A decided application cannot be withdrawn."))
@@ -1088,8 +1099,8 @@ def _notify_on_commit(application: Application, event: str) -> None:
     )
     if application.decision_reasons:
         body += f"\n{application.decision_reasons}\n"
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=True)
+    background.notify(
+        application=application, event=event, recipients=[email], subject=subject, body=body
     )
 
 
@@ -1109,8 +1120,12 @@ def _notify_supervisors_on_commit(escalation: Escalation) -> None:
         f"{escalation.department.name_zh} / {escalation.department.name_en}"
     )
     body = f"Due {timezone.localtime(escalation.due_at):%Y-%m-%d %H:%M}"
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, emails, fail_silently=True)
+    background.notify(
+        application=escalation.application,
+        event="escalated",
+        recipients=emails,
+        subject=subject,
+        body=body,
     )
 
 

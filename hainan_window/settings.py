@@ -96,6 +96,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+        # A connection kept between requests is checked before reuse, so a
+        # database restart costs one failed request at most, not a worker.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -106,6 +109,16 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "options", f"-c lock_timeout={int(os.environ.get('DB_LOCK_TIMEOUT_MS', '5000'))}"
     )
+    # psycopg's connection pool, per process: DB_POOL_MAX_SIZE=0 turns it off.
+    # Size it so app processes x max_size stays under PostgreSQL's
+    # max_connections (or put PgBouncer in front); see README "Past one machine".
+    if int(os.environ.get("DB_POOL_MAX_SIZE", "0")) > 0:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": int(os.environ.get("DB_POOL_MIN_SIZE", "1")),
+            "max_size": int(os.environ["DB_POOL_MAX_SIZE"]),
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT_SECONDS", "10")),
+        }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -185,6 +198,28 @@ MEDIA_URL = "media/"
 # Uploads live outside static/ and templates/; they are served by views that
 # check who may see them, never by a static file handler.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
+# Uploads and permit PDFs: a folder (shared between app servers and workers,
+# e.g. NFS) by default, or S3-compatible object storage with STORAGE_BACKEND=s3
+# and the AWS_* variables django-storages reads (bucket, endpoint, keys).
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "filesystem")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if STORAGE_BACKEND == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+elif STORAGE_BACKEND != "filesystem":
+    raise RuntimeError("STORAGE_BACKEND must be filesystem or s3.")
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -222,15 +257,72 @@ PERMIT_PUBLIC_BASE_URL = os.environ.get("PERMIT_PUBLIC_BASE_URL", "").rstrip("/"
 PERMIT_PUBLIC_BASE_URL = PERMIT_PUBLIC_BASE_URL or "http://127.0.0.1:8000"
 # What happens when an issued permit's transaction commits: "background" renders
 # its PDF in a worker thread of this process, "inline" in the committing thread
-# (tests, scripts), "off" leaves it to `manage.py render_permits` (e.g. from cron).
+# (tests, scripts), "celery" on a worker (the default when a broker is set),
+# "off" leaves it to `manage.py render_permits` (e.g. from cron).
 # Whatever is missed (a crash, a failure) is picked up by render_permits.
-PERMIT_RENDER_MODE = os.environ.get("PERMIT_RENDER_MODE", "background")
+PERMIT_RENDER_MODE = os.environ.get("PERMIT_RENDER_MODE", "") or (
+    "celery" if os.environ.get("CELERY_BROKER_URL") else "background"
+)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 # Pages list this many rows; lists are paginated, never unbounded.
 PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
+
+# --- cache -------------------------------------------------------------------------
+# Throttle counts and cached pages. The embedded demo keeps them in the
+# process; app servers that share the load must share them: CACHE_URL=redis://...
+# (or db:// for a table in the database, made by `manage.py createcachetable`).
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+elif CACHE_URL.startswith("db://"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_URL.removeprefix("db://") or "hw_cache",
+        }
+    }
+elif CACHE_URL:
+    raise RuntimeError("CACHE_URL must start with redis://, rediss:// or db://.")
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- background work (Celery) ------------------------------------------------------
+# With CELERY_BROKER_URL (Redis) set, permits render, timers sweep (on the
+# beat schedule), notifications go out, and long reports and simulations run
+# on workers. Without it (the `make run` demo) the same work runs in the
+# process or from management commands: nothing else to install.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "") or None
+CELERY_TASK_ACKS_LATE = True  # a task whose worker dies is delivered again...
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # ...and a worker holds one task at a time
+CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "900"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # How long an unacknowledged task (its worker died) waits before another
+    # worker gets it. Longer than the longest task.
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_BEAT_SCHEDULE = {
+    "sweep-sla-timers": {
+        "task": "approvals.tasks.sweep_timers",
+        "schedule": float(os.environ.get("TIMER_SWEEP_SECONDS", "60")),
+    },
+    "retry-permit-renderings": {
+        "task": "approvals.tasks.render_pending_permits",
+        "schedule": 300.0,
+    },
+    "retry-notifications": {
+        "task": "approvals.tasks.deliver_pending_notifications",
+        "schedule": 300.0,
+    },
+}
 
 # --- the API (/api/) ---------------------------------------------------------
 # Browsers use their session; machines (agents' systems, other government

@@ -3,7 +3,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from hainan_window import health
+
 urlpatterns = [
+    path("health/", health.health, name="health"),
+    path("ready/", health.ready, name="ready"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("approvals.api.urls")),

@@ -509,6 +509,16 @@ def test_withdraw_asks_first_then_stops_the_application(client, world):
     assert any("can no longer be withdrawn" in message for message in follow_messages(again))
 
 
+def test_a_draft_is_withdrawn_too_without_a_submission_time(client, world):
+    app = journey.draft(world)
+    client.force_login(world.investor)
+    done = client.post(url("withdraw", app))
+    assert done.status_code == 302
+    app.refresh_from_db()
+    assert (app.status, app.submitted_at) == (m.ApplicationStatus.WITHDRAWN, None)
+    assert m.AuditEntry.objects.filter(application=app, action="withdrawn").count() == 1
+
+
 # --- my applications --------------------------------------------------------------------
 
 

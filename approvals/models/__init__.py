@@ -19,6 +19,7 @@ from .applications import (
 from .audit import AuditAction, AuditEntry
 from .catalog import Department, Material, RejectionReason, Service, ServiceDepartment
 from .ledger import INVESTOR_STEPS, ClockHolder, ClockInterval, Step, StepKind
+from .notifications import Notification
 from .permits import Permit, PermitStatus
 from .shared_data import (
     Enterprise,
@@ -53,6 +54,7 @@ __all__ = [
     "Licence",
     "LicenceStatus",
     "Material",
+    "Notification",
     "Permit",
     "PermitStatus",
     "PrefilledValue",

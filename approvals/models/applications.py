@@ -111,8 +111,10 @@ class Application(models.Model):
                 condition=~models.Q(idempotency_key=""),
                 name="application_idempotency_key_once",
             ),
+            # A draft withdrawn before submission has no submission time either.
             models.CheckConstraint(
-                condition=models.Q(status="draft") | models.Q(submitted_at__isnull=False),
+                condition=models.Q(status__in=["draft", "withdrawn"])
+                | models.Q(submitted_at__isnull=False),
                 name="application_submitted_has_time",
             ),
         ]

@@ -1,0 +1,89 @@
+"""Work done after a request: on a Celery worker when a broker is configured,
+otherwise right here (the embedded demo needs nothing else running).
+
+Everything handed over is idempotent, so a task delivered twice, or run by a
+retry sweep after it already ran, does no harm.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from approvals.models import Notification
+
+logger = logging.getLogger(__name__)
+
+
+def broker_configured() -> bool:
+    return bool(settings.CELERY_BROKER_URL)
+
+
+def enqueue(task, *args, fallback: Callable[[], None] | None = None) -> bool:
+    """Send `task` to the workers; without a broker, or when it is down, run `fallback`.
+
+    Returns whether a worker got it.
+    """
+    if broker_configured():
+        try:
+            task.apply_async(args=args, retry=False)
+            return True
+        except Exception:  # the broker is down: the work must not be lost
+            logger.exception("could not queue %s%r; doing it here", task.name, args)
+    if fallback is not None:
+        fallback()
+    return False
+
+
+# --- notifications -------------------------------------------------------------------
+
+
+def notify(*, application, event: str, recipients: list[str], subject: str, body: str) -> None:
+    """Record a mail in the current transaction; it is delivered once that commits."""
+    recipients = [r for r in recipients if r]
+    if not recipients:
+        return
+    notification = Notification.objects.create(
+        application=application, event=event, recipients=recipients, subject=subject, body=body
+    )
+
+    def deliver_later():
+        from approvals.tasks import deliver_notification
+
+        enqueue(
+            deliver_notification,
+            notification.pk,
+            fallback=lambda: deliver(notification.pk),
+        )
+
+    transaction.on_commit(deliver_later)
+
+
+def deliver(notification_id: int) -> bool:
+    """Send one notification unless it was sent already; True if this call sent it."""
+    with transaction.atomic():
+        row = Notification.objects.select_for_update().filter(pk=notification_id).first()
+        if row is None or row.sent_at is not None:
+            return False
+        row.attempts += 1
+        try:
+            send_mail(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, row.recipients)
+        except Exception as exc:  # kept for the retry sweep
+            logger.warning("notification #%s not sent: %s", row.pk, exc)
+            row.last_error = f"{type(exc).__name__}: {exc}"[:300]
+            row.save(update_fields=["attempts", "last_error"])
+            return False
+        row.sent_at, row.last_error = timezone.now(), ""
+        row.save(update_fields=["attempts", "sent_at", "last_error"])
+        return True
+
+
+def deliver_pending(*, limit: int = 500) -> int:
+    """Retry what was not sent (a mail server down, a broker down); returns how many went."""
+    pending = Notification.objects.filter(sent_at__isnull=True, attempts__lt=10).order_by("pk")
+    return sum(deliver(pk) for pk in pending.values_list("pk", flat=True)[:limit])

@@ -1,0 +1,70 @@
+"""Celery tasks. Each is idempotent: delivered twice, it does the work once.
+
+Workers run them when CELERY_BROKER_URL is set; approvals.background runs the
+same functions in the process when it is not.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import OperationalError
+
+from approvals import background, permits
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, acks_late=True)
+def render_permit(permit_id: int) -> str:
+    """Make a permit's PDF; a permit already rendered is left as it is."""
+    from approvals.models import Permit
+
+    permit = Permit.objects.select_related("holder", "application__service").get(pk=permit_id)
+    return permits.render_permit(permit).render_status
+
+
+@shared_task(acks_late=True)
+def render_pending_permits() -> int:
+    """The retry sweep: every permit still pending or failed."""
+    done = 0
+    for permit in permits.permits_awaiting_render()[:200]:
+        done += permits.render_permit(permit).render_status == "rendered"
+    return done
+
+
+@shared_task(acks_late=True)
+def sweep_timers() -> int:
+    """Fire due SLA timers. Two sweeps at once fire each timer once (viewflow's
+    flow lock per task; the escalation is unique per review)."""
+    from viewflow.workflow.timers import fire_due_timers
+
+    return fire_due_timers()
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, acks_late=True)
+def deliver_notification(notification_id: int) -> bool:
+    return background.deliver(notification_id)
+
+
+@shared_task(acks_late=True)
+def deliver_pending_notifications() -> int:
+    return background.deliver_pending()
+
+
+@shared_task(acks_late=True)
+def approval_report(filters: dict) -> dict:
+    """The approval-time report for the given filters (as the page's query string)."""
+    from approvals.reporting.filters import ReportFilterSet
+
+    filterset = ReportFilterSet(filters)
+    if not filterset.is_valid():
+        return {"errors": {k: [str(m) for m in v] for k, v in filterset.errors.items()}}
+    return filterset.report().as_dict()
+
+
+@shared_task(acks_late=False)
+def simulate(applications: int, routing: str, seed: int) -> dict:
+    """A what-if simulation (writes simulated records; not retried if its worker dies)."""
+    from dataclasses import asdict
+
+    from approvals.simulation import simulate as run
+
+    return asdict(run(applications=applications, routing=routing, seed=seed))
