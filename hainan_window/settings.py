@@ -306,6 +306,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # How long an unacknowledged task (its worker died) waits before another
     # worker gets it. Longer than the longest task.
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    # Publishing gives up after one quick retry (~0.1 s, not kombu's ~6 s), so a
+    # broker outage does not stall requests: the work then runs in the process
+    # or waits for the retry sweep (approvals.background.enqueue).
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Shanghai"

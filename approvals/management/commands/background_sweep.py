@@ -1,0 +1,37 @@
+"""``manage.py background_sweep``: the beat schedule's work, for a deployment without Celery.
+
+Fires due SLA timers, renders permits still pending or failed, and delivers
+mail not sent yet. Run it every minute from cron on one machine (two at once
+do no harm: each step is idempotent). With CELERY_BROKER_URL set, beat does
+this on the workers instead.
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from approvals import background, permits
+
+
+class Command(BaseCommand):
+    help = "Fire due SLA timers, retry permit renderings and undelivered mail (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--limit", type=int, default=200, help="at most this many permits and mails per run"
+        )
+
+    def handle(self, *args, limit, **options):
+        from viewflow.workflow.timers import fire_due_timers
+
+        fired = fire_due_timers()
+        self.stdout.write(f"timers fired: {fired}")
+        waiting = list(permits.permits_awaiting_render()[:limit])
+        rendered = 0
+        for i, permit in enumerate(waiting, 1):
+            rendered += permits.render_permit(permit).render_status == "rendered"
+            self.stderr.write(f"\rpermits: {i}/{len(waiting)}", ending="")
+        if waiting:
+            self.stderr.write("")
+        self.stdout.write(f"permits rendered: {rendered} of {len(waiting)} waiting")
+        self.stdout.write(f"mail delivered: {background.deliver_pending(limit=limit)}")
