@@ -101,13 +101,12 @@ test: venv sysdeps messages ## everything CI runs: lint, then the suite on SQLit
 	@$(MAKE) test-postgres
 	$(call section,all passed)
 
-bench: venv ## run every bench/bench_*.py in turn with the venv python
-	@shopt -s nullglob; files=(bench/bench_*.py); \
-	if [ $${#files[@]} -eq 0 ]; then echo "no benchmarks yet"; exit 0; fi; \
-	for f in "$${files[@]}"; do \
-	  printf '\n==== %s ====\n' "$$f"; \
-	  $(PY) "$$f"; \
-	done
+# bench/run_all.py runs every bench/bench_*.py (each starts its own throwaway
+# databases), shows their progress, prints one table of ratios against their
+# yardsticks and keeps it in bench/RESULTS.md; non-zero if any failed.
+# BENCH_QUICK=1 make bench: smaller sizes, to check that everything runs.
+bench: venv ## run every benchmark: one table of ratios, kept in bench/RESULTS.md (BENCH_QUICK=1: smaller)
+	$(PY) bench/run_all.py
 
 clean: ## remove .venv, var/, db.sqlite3 and caches
 	rm -rf $(VENV) var db.sqlite3 .pytest_cache .ruff_cache *.egg-info

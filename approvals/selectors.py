@@ -269,17 +269,10 @@ def applications_for_list(user, *, status: str = "") -> QuerySet[Application]:
         application=OuterRef("pk"), ended_at__isnull=True
     ).values("holder")[:1]
 
-    def typed(field: str):
-        return Subquery(
-            PrefilledValue.objects.filter(application=OuterRef("pk"), field=field).values("value")[
-                :1
-            ]
-        )
-
     applications = applications_of(user).annotate(
         clock_holder=Subquery(open_interval),
-        typed_name_zh=typed("enterprise.name_zh"),
-        typed_name_en=typed("enterprise.name_en"),
+        typed_name_zh=_typed_value("enterprise.name_zh"),
+        typed_name_en=_typed_value("enterprise.name_en"),
     )
     if status:
         applications = applications.filter(status=status)
@@ -335,15 +328,17 @@ _OPEN_TASK = ~Q(task__status__in=[STATUS.DONE, STATUS.CANCELED])
 
 def _typed_value(field: str) -> Subquery:
     return Subquery(
-        PrefilledValue.objects.filter(application=OuterRef("pk"), field=field).values("value")[:1]
+        PrefilledValue.objects.filter(application=OuterRef("pk"), field=field)
+        .order_by()
+        .values("value")[:1]
     )
 
 
 def _typed_value_of_application(field: str) -> Subquery:
     return Subquery(
-        PrefilledValue.objects.filter(application=OuterRef("application_id"), field=field).values(
-            "value"
-        )[:1]
+        PrefilledValue.objects.filter(application=OuterRef("application_id"), field=field)
+        .order_by()
+        .values("value")[:1]
     )
 
 

@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    .venv/bin/python bench/bench_permits.py [--runs 30] [--batch 200]
+    .venv/bin/python bench/bench_permits.py [--runs 30] [--batch 200] [--summary-json PATH]
 
 It starts from nothing: a temporary SQLite file, migrated, with the demo
 catalogue, shared data and demo applications (``seed_demo``), a throwaway
@@ -28,6 +28,7 @@ apart. Times are printed, never asserted.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
@@ -241,10 +242,41 @@ def report(r: dict, runs: int) -> None:
         print(f"{label.ljust(width)} | {value:>11} | {note}")
 
 
+def summary_rows(r: dict, runs: int) -> list[dict]:
+    """The run_all table's rows: a permit against weasyprint's minimal document."""
+    med_permit, med_minimal = statistics.median(r["permit"]), statistics.median(r["minimal"])
+    per_permit = r["batch_s"] / r["batch_n"]
+    return [
+        {
+            "benchmark": "permits",
+            "measure": "permit PDF (render_pdf)",
+            "ours": round(med_permit * 1000, 3),
+            "yardstick": round(med_minimal * 1000, 3),
+            "ratio": med_permit / med_minimal,
+            "unit": "ms",
+            "note": f"yardstick: minimal one-page weasyprint document; medians of {runs}",
+        },
+        {
+            "benchmark": "permits",
+            "measure": f"permit in a batch of {r['batch_n']} (render + store)",
+            "ours": round(per_permit * 1000, 3),
+            "yardstick": round(med_minimal * 1000, 3),
+            "ratio": per_permit / med_minimal,
+            "unit": "ms",
+            "note": f"yardstick: the minimal document; {r['batch_n'] / r['batch_s']:.1f} permits/s",
+        },
+    ]
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=30, help="renders of each document timed")
     parser.add_argument("--batch", type=int, default=200, help="permits in the batch run")
+    parser.add_argument(
+        "--summary-json",
+        metavar="PATH",
+        help="also write the summary rows (bench/README.md, 'The interface') to PATH",
+    )
     args = parser.parse_args(argv)
     if args.runs < 1 or args.batch < 1:
         parser.error("--runs and --batch must be at least 1")
@@ -253,6 +285,9 @@ def main(argv: list[str]) -> int:
         real = prepare(args.batch)
         results = measure(real, args.runs, args.batch)
     report(results, args.runs)
+    if args.summary_json:
+        rows = summary_rows(results, args.runs)
+        Path(args.summary_json).write_text(json.dumps(rows, indent=1))
     return 0
 
 

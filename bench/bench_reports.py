@@ -3,6 +3,7 @@
 Run from the repository root:
 
     .venv/bin/python bench/bench_reports.py [--applications 1000000] [--runs 1] [--suggested-index]
+        [--summary-json PATH]
 
 It starts a throwaway PostgreSQL through ``tests/postgres.py`` (the script
 calls it itself), migrates, loads the demo catalogue, and generates N
@@ -34,6 +35,7 @@ reported, never asserted. Progress goes to stderr, the table to stdout.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import platform
@@ -79,6 +81,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--suggested-index",
         action="store_true",
         help=f"also create {SUGGESTED_INDEX_NAME} (not in the schema) to show what it would save",
+    )
+    parser.add_argument(
+        "--summary-json",
+        metavar="PATH",
+        help="also write the summary rows (bench/README.md, 'The interface') to PATH",
     )
     args = parser.parse_args(argv)
     if args.applications < 100 or args.runs < 1 or not -1 <= args.seed <= 1:
@@ -626,7 +633,46 @@ def measure(args: argparse.Namespace) -> int:
         f"p90 {o.p90_days:.3f}, working median {o.median_working_days:.3f}, "
         f"within target {o.within_target:.1%}, slowest step {report.slowest_step.key}"
     )
+    if args.summary_json:
+        same = "same figures" if not problems else f"FIGURES DIFFER ({len(problems)} values)"
+        index = f", with {SUGGESTED_INDEX_NAME}" if args.suggested_index else ""
+        what = f"{args.applications:,} applications, {server}{index}"
+        rows = [
+            {
+                "benchmark": "reports",
+                "measure": f"approval-time report, {what}",
+                "ours": round(ours_median, 4),
+                "yardstick": round(hand_median, 4),
+                "ratio": ours_median / hand_median,
+                "unit": "s",
+                "note": f"yardstick: hand-written SQL (3 statements); {same}; "
+                f"median of {args.runs}",
+            },
+            {
+                "benchmark": "reports",
+                "measure": f"approval-time report, {what}",
+                "ours": len(queries),
+                "yardstick": 3,
+                "ratio": len(queries) / 3,
+                "unit": "queries",
+                "note": "yardstick: the hand-written SQL's 3 statements",
+            },
+        ]
+        Path(args.summary_json).write_text(json.dumps(rows, indent=1))
     return 0
+
+
+def strip_option(argv: list[str], option: str) -> list[str]:
+    """argv without `option` and its value (as `--opt value` or `--opt=value`)."""
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == option:
+            skip = True
+        elif not arg.startswith(f"{option}="):
+            out.append(arg)
+    return out
 
 
 def main(argv: list[str]) -> int:
@@ -634,6 +680,10 @@ def main(argv: list[str]) -> int:
     try:
         if not os.environ.get(THROWAWAY_MARK):
             say("starting a throwaway PostgreSQL through tests/postgres.py")
+            if args.summary_json:
+                # The child runs from the repository root: give it an absolute path.
+                summary = f"--summary-json={Path(args.summary_json).resolve()}"
+                argv = [*strip_option(argv, "--summary-json"), summary]
             command = [
                 sys.executable,
                 str(ROOT / "tests" / "postgres.py"),

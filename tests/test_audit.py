@@ -98,9 +98,12 @@ def test_postgresql_itself_refuses_to_change_or_delete_audit_rows(world):
     ):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             attempt()
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM approvals_auditentry")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM approvals_auditentry")
     entry.refresh_from_db()
     assert entry.action == A.CREATED
 

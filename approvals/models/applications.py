@@ -268,6 +268,10 @@ class DepartmentReview(models.Model):
                 name="rejection_has_reasons",
             ),
         ]
+        # A reviewer's queue starts from their department's pending reviews,
+        # not from every task in the engine (bench_lists: the queue's SQL grew
+        # with the database without it).
+        indexes = [models.Index(fields=["department", "decision", "due_at"])]
 
     def __str__(self) -> str:
         return f"{self.application} / {self.department.code}: {self.decision}"
