@@ -37,7 +37,9 @@ class DatabaseLock:
     """
 
     def __init__(self):
-        self._row_lock = lock.SelectForUpdateLock(nowait=False, attempts=3)
+        # One attempt: lock_timeout already is the wait. viewflow's retries
+        # (with random sleeps) made a busy case answer after ~3x the timeout.
+        self._row_lock = lock.SelectForUpdateLock(nowait=False, attempts=1)
 
     @contextmanager
     def __call__(self, flow_class, process_pk):

@@ -25,7 +25,7 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from approvals import audit, background, prefill, timekeeping
+from approvals import audit, background, dberrors, prefill, timekeeping
 from approvals.identifiers import (
     normalize_resident_id,
     normalize_uscc,
@@ -74,6 +74,14 @@ class ApplicationBusy(Exception):
         )
 
 
+def raise_busy_if_contention(exc: Exception) -> None:
+    """Lock contention becomes ApplicationBusy (try again); anything else is re-raised
+    as it is (a database that is down is a 503, not "someone else is editing")."""
+    if dberrors.is_contention(exc):
+        raise ApplicationBusy() from exc
+    raise exc
+
+
 def busy_is_retryable(service):
     """A database lock timeout in a plain write becomes ApplicationBusy, not a 500."""
 
@@ -82,7 +90,7 @@ def busy_is_retryable(service):
         try:
             return service(*args, **kwargs)
         except OperationalError as exc:
-            raise ApplicationBusy() from exc
+            raise_busy_if_contention(exc)
 
     return wrapper
 
@@ -531,7 +539,7 @@ def application_submit(*, actor, application: Application) -> Application:
             audit.record(actor=actor, application=application, action=AuditAction.SUBMITTED)
             SingleWindowFlow.start.run(application=application)
     except (FlowLockFailed, OperationalError) as exc:
-        raise ApplicationBusy() from exc
+        raise_busy_if_contention(exc)
     return application
 
 
@@ -592,11 +600,12 @@ def task_assign(*, actor, task: Task) -> None:
             Step.objects.filter(task=task).update(assigned_at=timezone.now(), actor=actor)
             _audit_task(actor, task, AuditAction.TASK_ASSIGNED)
     except (FlowLockFailed, OperationalError) as exc:
-        raise ApplicationBusy() from exc
+        raise_busy_if_contention(exc)
 
 
-def _run_task(task: Task, actor, write) -> None:
-    """Run `write` and complete the task, all under the flow lock, in one transaction."""
+def _run_task(task: Task, actor, write, after=None) -> None:
+    """Run `write`, complete the task, then run `after` (with what the flow did
+    next), all under the flow lock, in one transaction."""
     try:
         with task.activation() as activation:
             if activation.task.status in (STATUS.DONE, STATUS.CANCELED):
@@ -604,8 +613,10 @@ def _run_task(task: Task, actor, write) -> None:
             _take_and_start(activation, actor)
             write(activation)
             activation.execute()
+            if after is not None:
+                after()
     except (FlowLockFailed, OperationalError) as exc:
-        raise ApplicationBusy() from exc
+        raise_busy_if_contention(exc)
 
 
 def application_accept(
@@ -670,11 +681,14 @@ def application_accept(
             ),
         )
 
-    _run_task(task, actor, write)
-    # The split has created the department reviews by now.
-    Application.objects.filter(pk=application.pk, status=ApplicationStatus.ACCEPTED).update(
-        status=ApplicationStatus.IN_REVIEW
-    )
+    def reviews_started():
+        # The split has created the department reviews by now; in the same
+        # transaction, so no crash can leave the case "accepted" under review.
+        Application.objects.filter(pk=application.pk, status=ApplicationStatus.ACCEPTED).update(
+            status=ApplicationStatus.IN_REVIEW
+        )
+
+    _run_task(task, actor, write, after=reviews_started)
     application.refresh_from_db()
     _notify_on_commit(application, "accepted")
     return application
@@ -799,7 +813,7 @@ def application_withdraw(*, actor, application: Application) -> Application:
                 if withdrawn:
                     audit.record(actor=actor, application=application, action=AuditAction.WITHDRAWN)
         except OperationalError as exc:
-            raise ApplicationBusy() from exc
+            raise_busy_if_contention(exc)
         application.refresh_from_db()
         if not withdrawn:  # it was submitted meanwhile: withdraw the submitted case
             return application_withdraw(actor=actor, application=application)
@@ -819,7 +833,7 @@ def application_withdraw(*, actor, application: Application) -> Application:
             _clock_switch(app, None, at=now)
             audit.record(actor=actor, application=app, action=AuditAction.WITHDRAWN)
     except (FlowLockFailed, OperationalError) as exc:
-        raise ApplicationBusy() from exc
+        raise_busy_if_contention(exc)
     application.refresh_from_db()
     return application
 
@@ -1168,6 +1182,6 @@ def permit_revoke(*, actor, permit: Permit, reason: str) -> Permit:
                 reason=locked.revocation_reason,
             )
     except OperationalError as exc:
-        raise ApplicationBusy() from exc
+        raise_busy_if_contention(exc)
     permit.refresh_from_db()
     return permit

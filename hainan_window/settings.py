@@ -55,6 +55,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session and auth middleware: a view that hits a database
+    # that is down gets a 503 page or JSON, not a 500.
+    "approvals.dberrors.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -117,7 +120,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": int(os.environ.get("DB_POOL_MIN_SIZE", "1")),
             "max_size": int(os.environ["DB_POOL_MAX_SIZE"]),
-            "timeout": float(os.environ.get("DB_POOL_TIMEOUT_SECONDS", "10")),
+            # Short: when the database is down, fail fast with a 503 rather
+            # than hold the app's threads waiting for a connection.
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT_SECONDS", "3")),
         }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

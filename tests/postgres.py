@@ -15,7 +15,13 @@ What it does, in order:
    thrown away anyway);
 4. runs ``<command>`` with ``DATABASE_URL=postgres://postgres@127.0.0.1:PORT/postgres``
    in its environment (Django's test runner creates its own test database
-   from that URL);
+   from that URL), and with what a fault test needs to stop, start or
+   restart the server under the command's feet: ``HW_PG_CTL`` (the pg_ctl
+   binary), ``HW_PG_DATA`` (the data directory), ``HW_PG_LOG`` (the server
+   log), ``HW_PG_OPTIONS`` (the server options: same port, same settings) and
+   ``HW_PG_RUN_AS`` (the user to run pg_ctl as, empty unless we are root);
+   ``stop_server()``, ``start_server()`` and ``restart_server()`` below do it
+   from those variables (``from tests.postgres import restart_server``);
 5. ALWAYS stops the server (``pg_ctl stop -m fast``) and deletes the
    directory, also when the command fails or on Ctrl-C / SIGTERM;
 6. exits with the command's exit status.
@@ -154,6 +160,7 @@ class Cluster:
         self.as_root = os.geteuid() == 0
         self.dir: Path | None = None
         self.port: int | None = None
+        self.options = ""
         self.started = False
 
     # -- helpers -----------------------------------------------------------
@@ -229,11 +236,12 @@ class Cluster:
     def start(self) -> None:
         assert self.dir is not None
         self.port = free_port()
-        options = (
+        self.options = (
             f"-k {shlex.quote(str(self.dir))} -p {self.port}"
             " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
         )
-        args = ["-D", str(self.data), "-w", "-t", "60", "-o", options, "-l", str(self.log), "start"]
+        args = ["-D", str(self.data), "-w", "-t", "60", "-o", self.options]
+        args += ["-l", str(self.log), "start"]
         try:
             result = self._tool("pg_ctl", *args, timeout=90)
         except (OSError, subprocess.TimeoutExpired) as exc:
@@ -293,6 +301,86 @@ class Cluster:
     @property
     def url(self) -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    def control_env(self) -> dict[str, str]:
+        """What stop_server()/start_server()/restart_server() need, for the command."""
+        return {
+            ENV_PG_CTL: str(self.bindir / "pg_ctl"),
+            ENV_PG_DATA: str(self.data),
+            ENV_PG_LOG: str(self.log),
+            ENV_PG_OPTIONS: self.options,
+            ENV_PG_RUN_AS: RUN_AS if self.as_root else "",
+        }
+
+
+# --------------------------------------------------------------------------
+# Stopping and starting the server from the command (fault tests)
+# --------------------------------------------------------------------------
+
+ENV_PG_CTL = "HW_PG_CTL"
+ENV_PG_DATA = "HW_PG_DATA"
+ENV_PG_LOG = "HW_PG_LOG"
+ENV_PG_OPTIONS = "HW_PG_OPTIONS"
+ENV_PG_RUN_AS = "HW_PG_RUN_AS"
+_CONTROL_ENV = (ENV_PG_CTL, ENV_PG_DATA, ENV_PG_LOG, ENV_PG_OPTIONS)
+
+
+def can_control_server(environ: dict[str, str] | None = None) -> bool:
+    """True when the command runs under this script, which says how to stop and start
+    its server."""
+    environ = os.environ if environ is None else environ
+    return all(environ.get(name) for name in _CONTROL_ENV)
+
+
+def _pg_ctl(action: str, *args: str, timeout: float) -> subprocess.CompletedProcess:
+    if not can_control_server():
+        raise ServerError(
+            f"{', '.join(_CONTROL_ENV)} are not set: run the command under "
+            "tests/postgres.py to stop, start or restart its server"
+        )
+    data = os.environ[ENV_PG_DATA]
+    argv = [os.environ[ENV_PG_CTL], "-D", data, "-w", "-t", str(max(1, int(timeout))), *args]
+    argv.append(action)
+    if os.environ.get(ENV_PG_RUN_AS):
+        argv = ["runuser", "-u", os.environ[ENV_PG_RUN_AS], "--", *argv]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    try:
+        result = subprocess.run(
+            argv,
+            cwd=Path(data).parent,  # readable by the postgres user
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout + 30,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ServerError(f"pg_ctl {action} could not run: {exc}") from exc
+    if result.returncode != 0:
+        raise ServerError(
+            f"pg_ctl {action} failed (exit {result.returncode}): "
+            f"{(result.stdout + result.stderr).strip()}"
+        )
+    return result
+
+
+def stop_server(mode: str = "fast", timeout: float = 60) -> subprocess.CompletedProcess:
+    """Stop the throwaway server this command runs against (``pg_ctl stop -m MODE``);
+    ``fast`` ends every session at once. Returns once it is down."""
+    return _pg_ctl("stop", "-m", mode, timeout=timeout)
+
+
+def start_server(timeout: float = 60) -> subprocess.CompletedProcess:
+    """Start it again, on the same port with the same options; returns once it accepts
+    connections. The log file keeps the new server from holding our stdout open."""
+    options = os.environ.get(ENV_PG_OPTIONS, "")
+    return _pg_ctl("start", "-o", options, "-l", os.environ.get(ENV_PG_LOG, ""), timeout=timeout)
+
+
+def restart_server(mode: str = "fast", timeout: float = 60) -> subprocess.CompletedProcess:
+    """``pg_ctl restart -m MODE``: stop and start at once (pg_ctl reuses the options
+    it kept in postmaster.opts); returns once the server accepts connections."""
+    return _pg_ctl("restart", "-m", mode, "-l", os.environ.get(ENV_PG_LOG, ""), timeout=timeout)
 
 
 # --------------------------------------------------------------------------
@@ -386,7 +474,9 @@ def main(argv: list[str]) -> int:
             return EXIT_NO_SERVER
         say(f"started on 127.0.0.1:{cluster.port} (DATABASE_URL={cluster.url})")
         signal.signal(signal.SIGINT, original_sigint)  # normally: KeyboardInterrupt
-        return run_command(command, {**os.environ, "DATABASE_URL": cluster.url})
+        return run_command(
+            command, {**os.environ, "DATABASE_URL": cluster.url, **cluster.control_env()}
+        )
     except Terminated as exc:
         say(f"interrupted by signal {exc.args[0]} during start-up; the command was NOT run")
         return 128 + exc.args[0]
