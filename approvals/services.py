@@ -279,6 +279,10 @@ def application_prefill(*, application: Application) -> list[prefill.SourceOutco
     return outcomes
 
 
+# In 10,000 CNY: a trillion yuan is beyond any registered capital or project.
+MAX_AMOUNT = Decimal("1e8")
+
+
 def _validate_field_value(key: str, value: str) -> str:
     value = value.strip()
     if key.endswith(("registered_capital", "total_investment")) and value:
@@ -288,8 +292,19 @@ def _validate_field_value(key: str, value: str) -> str:
             raise ValidationError(
                 _("Enter an amount in 10,000 CNY, for example 500 or 1200.50.")
             ) from exc
+        # Decimal also reads "NaN", "Infinity" and "1e999999999" (a billion
+        # digits once written out): none of them is an amount.
+        if not amount.is_finite():
+            raise ValidationError(_("Enter an amount in 10,000 CNY, for example 500 or 1200.50."))
         if amount <= 0:
             raise ValidationError(_("The amount must be greater than zero."))
+        if amount >= MAX_AMOUNT:
+            raise ValidationError(
+                _("Enter the amount in 10,000 CNY: %(amount)s is more than any enterprise holds.")
+                % {"amount": value}
+            )
+        if amount.as_tuple().exponent < -4:
+            raise ValidationError(_("Give at most 4 decimal places (10,000 CNY)."))
         return format(amount, "f")
     if key.endswith("legal_representative_id") and value:
         value = normalize_resident_id(value)

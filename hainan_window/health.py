@@ -44,8 +44,11 @@ def _cache() -> None:
 def _broker() -> None:
     from hainan_window.celery import app
 
-    with app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=2)
+    # Bounded even for a broker that accepts the connection and never answers.
+    with app.connection_for_write(
+        transport_options={"socket_connect_timeout": 2, "socket_timeout": 2}
+    ) as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=4)
 
 
 def checks() -> dict:

@@ -17,6 +17,7 @@ from approvals import background, permits, services
 from approvals import models as m
 from approvals.models.permits import RenderStatus
 from tests import journey
+from tests.redisserver import celery_app_using
 
 pytestmark = pytest.mark.django_db
 
@@ -76,13 +77,15 @@ def test_a_mail_server_failure_keeps_the_mail_for_the_sweep(
 def test_a_broker_that_is_down_loses_nothing(
     world, settings, signing, django_capture_on_commit_callbacks
 ):
-    settings.CELERY_BROKER_URL = "redis://127.0.0.1:9/0"  # nothing listens on port 9
+    down = "redis://127.0.0.1:9/0"  # nothing listens on port 9
+    settings.CELERY_BROKER_URL = down
     settings.PERMIT_RENDER_MODE = "celery"
-    app = accepted(world, django_capture_on_commit_callbacks)
-    # The mail could not be queued, so it was sent here.
-    assert m.Notification.objects.get(application=app).sent_at is not None
-    with django_capture_on_commit_callbacks(execute=True):
-        journey.approve_all(world, app)
+    with celery_app_using(down):
+        app = accepted(world, django_capture_on_commit_callbacks)
+        # The mail could not be queued, so it was sent here.
+        assert m.Notification.objects.get(application=app).sent_at is not None
+        with django_capture_on_commit_callbacks(execute=True):
+            journey.approve_all(world, app)
     permit = m.Permit.objects.get(application=app)
     assert permit.render_status == RenderStatus.PENDING  # waits for the sweep
     settings.CELERY_BROKER_URL = ""

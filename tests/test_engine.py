@@ -395,3 +395,19 @@ def test_status_follows_the_process(world):
     assert tasks_of(app, SingleWindowFlow.accept).exclude(status=STATUS.DONE).count() == 1
     with pytest.raises(ValidationError):
         services.application_resubmit(actor=world.investor, application=app)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "amount", ["NaN", "sNaN", "Infinity", "-Infinity", "1e999999999", "1e-999999", "0", "-5"]
+)
+def test_amounts_that_are_not_amounts_are_refused_with_a_reason(world, amount):
+    app = journey.draft(world)
+    with pytest.raises(ValidationError) as error:
+        services.application_values_update(
+            actor=world.investor,
+            application=app,
+            values={"enterprise.registered_capital": amount},
+        )
+    assert error.value.message_dict["enterprise.registered_capital"]
+    assert app.values.get(field="enterprise.registered_capital").confirmed_at is None

@@ -28,15 +28,45 @@ from approvals.services import ApplicationBusy
 # --- pagination ------------------------------------------------------------
 
 
+def _whole_number(request, name: str) -> int | None:
+    """A query parameter that must be a whole number of 1 or more, if sent at all."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    # isdigit() alone would let through "²" or "٣", which int() then reads or chokes on.
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise exceptions.ValidationError({name: [_("Send a whole number of 1 or more.")]})
+    return int(raw)
+
+
 class Pagination(pagination.PageNumberPagination):
-    """?page=N&page_size=M, at most API_PAGE_SIZE_MAX rows a page."""
+    """?page=N&page_size=M, at most API_PAGE_SIZE_MAX rows a page.
+
+    A page or page size that is not a whole number of 1 or more is refused
+    (400), not quietly replaced by the first page or the default size: a
+    client with a bug should hear about it.
+    """
 
     page_size_query_param = "page_size"
-    page_size_query_description = "Rows per page (at most 100)."
+    page_size_query_description = "Rows per page (at most 100: more is read as 100)."
+    last_page_strings = ()  # the schema says a page is a number; "last" is not one
 
     @property
     def max_page_size(self):
         return settings.API_PAGE_SIZE_MAX
+
+    def get_page_size(self, request):
+        size = _whole_number(request, self.page_size_query_param)
+        return self.page_size if size is None else min(size, self.max_page_size)
+
+    def get_page_number(self, request, paginator):
+        return _whole_number(request, self.page_query_param) or 1
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+        return parameters
 
 
 # --- throttles -------------------------------------------------------------

@@ -15,6 +15,8 @@ _ERRORS = {
     "409": "Someone else is changing the same application: retry after `retry_after` seconds.",
     "429": "Too many requests: retry after `retry_after` seconds.",
 }
+# Only where the operation reads a body: a body of a media type it does not read.
+_UNSUPPORTED_MEDIA_TYPE = "The body is not of a media type this operation reads."
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -24,6 +26,9 @@ class AutoSchema(openapi.AutoSchema):
         responses = super()._get_response_bodies(direction)
         error = self.resolve_serializer(ErrorSerializer, direction).ref
         media = {"application/json": {"schema": error}}
-        for code, description in _ERRORS.items():
+        errors = dict(_ERRORS)
+        if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
+            errors["415"] = _UNSUPPORTED_MEDIA_TYPE
+        for code, description in sorted(errors.items()):
             responses.setdefault(code, {"description": description, "content": media})
         return responses

@@ -329,9 +329,9 @@ class ApplicationDetailSerializer(serializers.Serializer):
     filed_as = serializers.ChoiceField(source="application.filed_as", choices=FiledAs.choices)
     status = serializers.CharField(source="application.status")
     created_at = serializers.DateTimeField(source="application.created_at")
-    submitted_at = serializers.DateTimeField(source="application.submitted_at")
-    accepted_at = serializers.DateTimeField(source="application.accepted_at")
-    decided_at = serializers.DateTimeField(source="application.decided_at")
+    submitted_at = serializers.DateTimeField(source="application.submitted_at", allow_null=True)
+    accepted_at = serializers.DateTimeField(source="application.accepted_at", allow_null=True)
+    decided_at = serializers.DateTimeField(source="application.decided_at", allow_null=True)
     decision_reasons = serializers.CharField(source="application.decision_reasons")
     expected_completion = serializers.DateTimeField(allow_null=True)
     values = ValueSerializer(many=True)
@@ -496,6 +496,16 @@ def _report_row_field(annotation) -> serializers.Field:
     if text.startswith("int"):
         return serializers.IntegerField(allow_null="None" in text)
     return serializers.FloatField(allow_null=True)
+
+
+class ReportQuerySerializer(serializers.Serializer):
+    """The report's query as the API documents it, checked before the report's
+    filters read it: those read a page's form, where any value but "false"
+    ticks the checkbox and an empty date means no date."""
+
+    decided_from = serializers.DateField(required=False)
+    decided_to = serializers.DateField(required=False)
+    include_simulated = serializers.ChoiceField(choices=["true", "false"], required=False)
 
 
 # One field per figure of reports.Row, so the schema lists every figure.

@@ -2,7 +2,7 @@
 Swagger UI at /api/docs/; `openapi.yaml` at the top of the repository is the
 committed copy that `make test` keeps honest."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from approvals.api import views
@@ -68,4 +68,7 @@ urlpatterns = [
     path("reports/approval-times/", views.ApprovalReport.as_view(), name="report"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Last: /api/ itself and anything else under it that ends in a slash (so that a
+    # known address without one is still redirected to it): a 404 in the API's shape.
+    re_path(r"^(?:[\s\S]*/)?$", views.NoSuchEndpoint.as_view(), name="not-found"),
 ]

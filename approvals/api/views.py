@@ -10,6 +10,7 @@ would confirm it exists.
 from __future__ import annotations
 
 import logging
+import re
 
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
@@ -41,7 +42,31 @@ logger = logging.getLogger(__name__)
 
 @extend_schema(tags=["auth"], summary="Exchange a username and password for an API token")
 class TokenView(ObtainAuthToken):
+    # Open to anyone, and documented so: the schema said a token was needed to
+    # get a token. The password is checked by the serializer, not by a login.
+    authentication_classes = []
+    permission_classes = [AllowAny]
     throttle_classes = [TokenThrottle]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except exceptions.ValidationError:
+            # django-axes refused even to check the password: say so, as the login page does.
+            if getattr(request, "axes_locked_out", False) or getattr(
+                request._request, "axes_locked_out", False
+            ):
+                raise LockedOut() from None
+            raise
+
+
+class LockedOut(exceptions.APIException):
+    status_code = 429
+    default_code = "locked_out"
+    default_detail = (
+        "Too many failed logins for this account from your address: logging in is paused "
+        "for a while. Ask the window for help if you have forgotten the password."
+    )
 
 
 # --- the catalogue ------------------------------------------------------------
@@ -107,14 +132,42 @@ class PrefillPreview(APIView):
 
 # --- applications -------------------------------------------------------------------
 
+IDEMPOTENCY_KEY_MAX = 80
+# Printable ASCII, not only spaces: what survives every proxy, and what a text
+# column of every database takes (PostgreSQL's refuses a NUL).
+_IDEMPOTENCY_KEY = re.compile(r"[ -~]*[!-~][ -~]*")
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
-    OpenApiTypes.STR,
+    # The schema says what the view checks, so a client's generator cannot
+    # produce a key the server then refuses.
+    {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": IDEMPOTENCY_KEY_MAX,
+        "pattern": f"^{_IDEMPOTENCY_KEY.pattern}$",
+    },
     OpenApiParameter.HEADER,
     required=True,
-    description="Any unique string up to 80 characters. Sending the same key again "
-    "returns the draft it created (200) instead of opening a second one.",
+    description="Any unique string of up to 80 printable ASCII characters, not only "
+    "spaces. Sending the same key again returns the draft it created (200) instead of "
+    "opening a second one.",
 )
+
+
+def _idempotency_key(request) -> str:
+    raw = request.headers.get("Idempotency-Key", "")
+    if len(raw) > IDEMPOTENCY_KEY_MAX or not _IDEMPOTENCY_KEY.fullmatch(raw):
+        raise exceptions.ValidationError(
+            {
+                "Idempotency-Key": [
+                    _(
+                        "Send an Idempotency-Key header of 1 to 80 printable ASCII "
+                        "characters, unique for each new application."
+                    )
+                ]
+            }
+        )
+    return raw.strip(" ")
 
 
 def _own_application(request, public_id):
@@ -165,18 +218,7 @@ class ApplicationList(generics.ListCreateAPIView):
         responses={201: s.ApplicationDetailSerializer, 200: s.ApplicationDetailSerializer},
     )
     def post(self, request, *args, **kwargs):
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if not key or len(key) > 80:
-            raise exceptions.ValidationError(
-                {
-                    "Idempotency-Key": [
-                        _(
-                            "Send an Idempotency-Key header of 1 to 80 characters, "
-                            "unique for each new application."
-                        )
-                    ]
-                }
-            )
+        key = _idempotency_key(request)
         form = s.ApplicationCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         replay = selectors.applications_of(request.user).filter(idempotency_key=key).exists()
@@ -530,6 +572,8 @@ class PermitPdf(APIView):
         },
     )
     def get(self, request, number: str):
+        if "\x00" in number:  # in no permit's number, and PostgreSQL will not compare it
+            raise exceptions.NotFound()
         permit = get_object_or_404(
             Permit.objects.select_related("application", "holder"), number=number
         )
@@ -600,6 +644,9 @@ class ApprovalReport(APIView):
     )
     def get(self, request):
         _require(services.is_supervisor(request.user))
+        # A plain dict, not the QueryDict: DRF reads an empty value in a form's
+        # data as "not sent", and the API refuses an empty date instead.
+        s.ReportQuerySerializer(data=request.query_params.dict()).is_valid(raise_exception=True)
         filterset = ReportFilterSet(request.query_params)
         if not filterset.is_valid():
             raise exceptions.ValidationError(filterset.errors)
@@ -607,3 +654,24 @@ class ApprovalReport(APIView):
         data = figures.as_dict()
         data["generated_at"] = timezone.localtime(figures.generated_at).isoformat()
         return Response(data)
+
+
+# --- any other address under /api/ -------------------------------------------------------
+
+
+@extend_schema(exclude=True)
+class NoSuchEndpoint(APIView):
+    """A path under /api/ that no endpoint matches, or whose id is not of the right
+    form (a UUID, a number, a code): a 404 in the API's error shape, not the
+    site's HTML page."""
+
+    permission_classes = [AllowAny]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise exceptions.NotFound(
+            _(
+                "No such address in the API, or an id in it is not of the right form: "
+                "see /api/docs/."
+            )
+        )

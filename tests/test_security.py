@@ -1,0 +1,137 @@
+"""Production settings, login throttling, sessions, passwords and where uploads live."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core import checks
+from django.urls import reverse
+
+from approvals.checks import uploads_are_not_public
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def manage(*args, **env) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_the_deployment_check_without_a_warning():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="window.example.gov.cn",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_the_demo_settings_do_not_pass_it():
+    """The check is not trivially green: DEBUG on and the demo key are flagged."""
+    result = manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="1")
+    assert result.returncode != 0
+    assert "security.W018" in result.stderr + result.stdout  # DEBUG on
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = manage("check", DEBUG="0")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_sessions_expire_and_cookies_are_not_readable_by_scripts():
+    assert settings.SESSION_COOKIE_AGE <= 8 * 3600
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+    assert settings.SESSION_COOKIE_HTTPONLY
+
+
+@pytest.mark.django_db
+def test_signing_up_with_a_short_or_common_password_is_refused_with_reasons(client):
+    for password, expected in (
+        ("Hn-2026x", "at least 10 characters"),
+        ("password123", "too common"),
+    ):
+        response = client.post(
+            reverse("signup"),
+            {
+                "username": "newinvestor",
+                "email": "new@example.com",
+                "password1": password,
+                "password2": password,
+            },
+        )
+        assert response.status_code == 200
+        assert expected in response.content.decode()
+    from django.contrib.auth import get_user_model
+
+    assert not get_user_model().objects.filter(username="newinvestor").exists()
+
+
+@pytest.mark.django_db
+def test_repeated_wrong_passwords_lock_the_account_out_from_that_address(client, world, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    world.investor.set_password("the-right-password-1")
+    world.investor.save()
+    url = reverse("login")
+    for _ in range(3):
+        wrong = client.post(url, {"username": "investor", "password": "wrong"})
+        assert wrong.status_code in (200, 429)
+    locked = client.post(url, {"username": "investor", "password": "the-right-password-1"})
+    assert locked.status_code == 429
+    assert "Too many failed logins" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Another address is not locked out by someone else's guessing.
+    elsewhere = client.post(
+        url,
+        {"username": "investor", "password": "the-right-password-1"},
+        REMOTE_ADDR="198.51.100.20",
+    )
+    assert elsewhere.status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_api_token_endpoint_is_locked_out_by_the_same_rule(world, settings):
+    from rest_framework.test import APIClient
+
+    settings.AXES_FAILURE_LIMIT = 2
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "token": "100/minute"}
+    world.investor.set_password("the-right-password-1")
+    world.investor.save()
+    client = APIClient()
+    url = reverse("api:token")
+    assert client.post(url, {"username": "investor", "password": "x"}).status_code == 400
+    # The failure that reaches the limit is told so at once.
+    assert client.post(url, {"username": "investor", "password": "x"}).status_code == 429
+    refused = client.post(url, {"username": "investor", "password": "the-right-password-1"})
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "locked_out"
+    assert "token" not in refused.json()
+
+
+def test_uploads_are_kept_out_of_static_and_template_folders(settings, tmp_path):
+    assert uploads_are_not_public() == []
+    settings.MEDIA_ROOT = ROOT / "static" / "uploads"
+    errors = uploads_are_not_public()
+    assert [e.id for e in errors] == ["hainan_window.E001"]
+    assert isinstance(errors[0], checks.Error)
+    settings.MEDIA_ROOT = ROOT / "templates"
+    assert [e.id for e in uploads_are_not_public()] == ["hainan_window.E001"]
