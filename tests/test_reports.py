@@ -269,6 +269,15 @@ def test_the_page_the_csv_and_the_json_agree(world, three, client):
     call_command("approval_report", "--format", "csv", stdout=out)
     assert list(csv.DictReader(io.StringIO(out.getvalue()))) == rows
 
+    # The API gives the same figures, group by group.
+    api = client.get("/api/reports/approval-times/")
+    assert api.status_code == 200
+    body = api.json()
+    for table in ("services", "months", "departments", "steps"):
+        assert body[table] == data[table], table
+    assert body["overall"] == data["overall"]
+    assert body["slowest_step"] == data["slowest_step"]
+
 
 @pytest.mark.django_db
 def test_the_page_has_charts_with_text_and_takes_filters(world, three, client):
