@@ -186,3 +186,32 @@ def test_a_typed_identity_number_is_checked(world):
             values={"enterprise.legal_representative_id": "46010019900101123"},
         )
     assert "enterprise.legal_representative_id" in error.value.message_dict
+
+
+def test_the_api_masks_alike_and_audits_the_clerk(world):
+    from rest_framework.test import APIClient
+
+    number = world.enterprise.legal_representative_id
+    app = journey.submitted(world)
+
+    def identity(user, url):
+        client = APIClient()
+        client.force_authenticate(user)
+        response = client.get(url)
+        assert response.status_code == 200, response.content
+        body = response.json()
+        values = body["application"]["values"] if "task" in body else body["values"]
+        return next(v for v in values if v["field"] == "enterprise.legal_representative_id")
+
+    own = identity(world.investor, f"/api/applications/{app.public_id}/")
+    assert own["value"] == number
+    supervisor = identity(world.supervisor, f"/api/window/{app.public_id}/")
+    assert supervisor["value"] == supervisor["source_value"] == mask_resident_id(number)
+    assert not m.AuditEntry.objects.filter(action=A.IDENTITY_VIEWED).exists()
+    clerk = identity(world.clerk, f"/api/window/{app.public_id}/")
+    assert clerk["value"] == number
+    assert m.AuditEntry.objects.get(action=A.IDENTITY_VIEWED).channel == "api"
+    services.application_accept(actor=world.clerk, application=app)
+    review = journey.review_of(app, "market")
+    reviewer = identity(world.reviewers["market"], f"/api/tasks/{review.pk}/")
+    assert reviewer["value"] == mask_resident_id(number)

@@ -116,3 +116,19 @@ class BrokenMailBackend:
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("the mail server refused the connection")
+
+
+def test_long_reports_and_simulations_run_as_tasks(world, settings):
+    """What a worker runs for them is the command's work, not a copy of it."""
+    from approvals import tasks
+    from approvals.reporting.filters import ReportFilterSet
+
+    result = tasks.simulate.apply(args=[6, "parallel", 3]).get()
+    assert (result["applications"], result["decided"], result["routing"]) == (6, 6, "parallel")
+    figures = tasks.approval_report.apply(args=[{"include_simulated": "on"}]).get()
+    filterset = ReportFilterSet({"include_simulated": "on"})
+    assert filterset.is_valid()
+    expected = filterset.report().as_dict()
+    assert figures["overall"] == expected["overall"]
+    assert figures["overall"]["applications"] == 6
+    assert "errors" in tasks.approval_report.apply(args=[{"decided_from": "soon"}]).get()

@@ -177,8 +177,9 @@ def _own_application(request, public_id):
     return application
 
 
-def _detail(application) -> Response:
-    screen = selectors.application_screen(application)
+def _detail(application, viewer) -> Response:
+    """The application as `viewer` may see it (identity numbers masked unless needed)."""
+    screen = selectors.application_screen(application, viewer=viewer)
     data = s.ApplicationDetailSerializer(
         {
             "application": application,
@@ -229,7 +230,9 @@ class ApplicationList(generics.ListCreateAPIView):
             filed_as=form.validated_data["filed_as"],
             idempotency_key=key,
         )
-        response = _detail(selectors.application_of(request.user, application.public_id))
+        response = _detail(
+            selectors.application_of(request.user, application.public_id), request.user
+        )
         response.status_code = status.HTTP_200_OK if replay else status.HTTP_201_CREATED
         response["Location"] = request.build_absolute_uri(
             f"/api/applications/{application.public_id}/"
@@ -244,7 +247,7 @@ class ApplicationDetail(APIView):
         responses=s.ApplicationDetailSerializer,
     )
     def get(self, request, public_id):
-        return _detail(_own_application(request, public_id))
+        return _detail(_own_application(request, public_id), request.user)
 
     @extend_schema(
         tags=["applications"],
@@ -259,7 +262,7 @@ class ApplicationDetail(APIView):
         services.application_values_update(
             actor=request.user, application=application, values=form.validated_data["values"]
         )
-        return _detail(_own_application(request, public_id))
+        return _detail(_own_application(request, public_id), request.user)
 
 
 class MaterialUpload(APIView):
@@ -329,7 +332,7 @@ class ApplicationSubmit(APIView):
     def post(self, request, public_id):
         application = _own_application(request, public_id)
         services.application_submit(actor=request.user, application=application)
-        return _detail(_own_application(request, public_id))
+        return _detail(_own_application(request, public_id), request.user)
 
 
 class ApplicationResubmit(APIView):
@@ -346,7 +349,7 @@ class ApplicationResubmit(APIView):
         services.application_resubmit(
             actor=request.user, application=application, answer=form.validated_data["answer"]
         )
-        return _detail(_own_application(request, public_id))
+        return _detail(_own_application(request, public_id), request.user)
 
 
 class ApplicationWithdraw(APIView):
@@ -359,7 +362,7 @@ class ApplicationWithdraw(APIView):
     def post(self, request, public_id):
         application = _own_application(request, public_id)
         services.application_withdraw(actor=request.user, application=application)
-        return _detail(_own_application(request, public_id))
+        return _detail(_own_application(request, public_id), request.user)
 
 
 # --- the window ---------------------------------------------------------------------
@@ -401,7 +404,7 @@ class WindowApplication(APIView):
         responses=s.ApplicationDetailSerializer,
     )
     def get(self, request, public_id):
-        return _detail(_official_application(request, public_id))
+        return _detail(_official_application(request, public_id), request.user)
 
 
 class WindowAccept(APIView):
@@ -423,7 +426,7 @@ class WindowAccept(APIView):
                 services.Deferral(d["material"], d["due"]) for d in form.validated_data["deferrals"]
             ],
         )
-        return _detail(_official_application(request, public_id))
+        return _detail(_official_application(request, public_id), request.user)
 
 
 class WindowReturn(APIView):
@@ -444,7 +447,7 @@ class WindowReturn(APIView):
             items=form.validated_data["items"],
             note=form.validated_data["note"],
         )
-        return _detail(_official_application(request, public_id))
+        return _detail(_official_application(request, public_id), request.user)
 
 
 # --- department tasks -----------------------------------------------------------------
@@ -491,7 +494,7 @@ class TaskDetail(APIView):
         return Response(
             {
                 "task": s.TaskSerializer(review).data,
-                "application": _detail(application).data,
+                "application": _detail(application, request.user).data,
                 "rejection_reasons": s.RejectionReasonSerializer(
                     selectors.rejection_reasons_for(review.department).select_related("department"),
                     many=True,

@@ -69,3 +69,13 @@ def test_static_files_are_served_by_the_app_with_debug_off(catalogue, tab, setti
         "getComputedStyle(document.querySelector('.site-header')).backgroundColor"
     )
     assert colour == "rgb(179, 38, 30)"
+
+
+def test_the_api_docs_render_swagger_ui_from_the_app_itself(catalogue, tab):
+    page = tab.go("/api/docs/")
+    # Swagger UI builds the page from /api/schema/: its operations appear.
+    page.wait_for_selector(".opblock-summary-path", timeout=20_000)
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert any("/api/applications/" in p for p in paths), paths
+    assert any("/api/tasks/{review_id}/complete/" in p for p in paths), paths
+    tab.shot("api-docs")
