@@ -26,30 +26,22 @@ means.
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
-import math
-import os
-import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import traceback
-from importlib.metadata import version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
+from bench.common import say  # noqa: E402
+
 SERVICE = "fie-establishment"
-FIXTURES = (ROOT / "fixtures" / "catalogue.json", ROOT / "fixtures" / "shared_data.json")
-# Set only on the command this script runs under tests/postgres.py, so the
-# PostgreSQL part never migrates a database somebody pointed DATABASE_URL at.
-THROWAWAY_MARK = "HW_BENCH_THROWAWAY_POSTGRES"
 AVOIDED_TARGET = 0.55
 # Our phases, each with the bare flow's phase doing the same engine work (if any).
 PHASE_ROWS = (
@@ -67,28 +59,13 @@ ENGINE_PHASES = tuple(ours for ours, bare in PHASE_ROWS if bare)
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
-def say(message: str) -> None:
-    print(f"[bench_engine] {message}", file=sys.stderr, flush=True)
-
-
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Queries and time of one full application, ours against a bare viewflow flow."
     )
     parser.add_argument("--runs", type=int, default=30, help="measured runs of each workload")
     parser.add_argument("--warmup", type=int, default=3, help="runs of each workload discarded")
-    parser.add_argument(
-        "--database",
-        choices=("sqlite", "postgres", "both"),
-        default="both",
-        help="where to measure (postgres starts a throwaway server via tests/postgres.py)",
-    )
-    parser.add_argument(
-        "--summary-json",
-        metavar="PATH",
-        help="also write the summary rows (bench/README.md, 'The interface') to PATH",
-    )
-    parser.add_argument("--results-json", help=argparse.SUPPRESS)
+    common.add_common_options(parser, database=True, results=True)
     args = parser.parse_args(argv)
     if args.runs < 1 or args.warmup < 0:
         parser.error("--runs must be at least 1 and --warmup at least 0")
@@ -96,12 +73,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 # --- statistics -------------------------------------------------------------
-
-
-def p90(values: list[float]) -> float:
-    """Nearest-rank 90th percentile: the value 90 % of the runs did not exceed."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]
 
 
 def summarise(samples: list[dict], phases: tuple[str, ...], engine: tuple[str, ...]) -> dict:
@@ -114,7 +85,7 @@ def summarise(samples: list[dict], phases: tuple[str, ...], engine: tuple[str, .
         "queries_min": min(totals),
         "queries_max": max(totals),
         "median_ms": statistics.median(ms),
-        "p90_ms": p90(ms),
+        "p90_ms": common.p90(ms),
         "phases": {
             p: {
                 "queries": statistics.median(s["phases"][p]["queries"] for s in samples),
@@ -136,53 +107,23 @@ def summarise(samples: list[dict], phases: tuple[str, ...], engine: tuple[str, .
 # --- one database part (runs inside Django) ----------------------------------
 
 
-def setup_django(database_url: str, workdir: Path) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "hainan_window.settings"
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["MEDIA_ROOT"] = str(workdir / "media")
-    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
-    # The permit's PDF is made off the request path (a worker thread by
-    # default); here that thread would render during the next timed runs,
-    # competing with them for the CPU. bench_permits.py measures the PDF.
-    os.environ["PERMIT_RENDER_MODE"] = "off"
-    import django
-
-    django.setup()
-
-
 def prepare_data(label: str) -> dict:
     """Schema, catalogue, shared data and one user per role; returns what the runs need."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group, Permission
     from django.core.management import call_command
 
     from approvals.models import Department, Enterprise, Service
-    from approvals.services import CLERK_GROUP, INVESTOR_GROUP
 
     say(f"{label}: migrate")
     call_command("migrate", verbosity=0, interactive=False)
     say(f"{label}: load the catalogue and the shared data")
-    call_command("loaddata", *map(str, FIXTURES), verbosity=0)
+    common.load_fixtures("catalogue", "shared_data")
 
     say(f"{label}: create the users (investor, clerk, one reviewer per department)")
-    User = get_user_model()
-
-    def user(username: str, *groups: Group):
-        u = User(username=username, email=f"{username}@bench.example")
-        u.set_unusable_password()  # no hashing cost: nobody logs in
-        u.save()
-        u.groups.add(*groups)
-        return u
-
-    clerks, _ = Group.objects.get_or_create(name=CLERK_GROUP)
-    clerks.permissions.add(
-        Permission.objects.get(content_type__app_label="approvals", codename="accept_application")
-    )
-    investors, _ = Group.objects.get_or_create(name=INVESTOR_GROUP)
-    investor = user("investor", investors)
-    clerk = user("clerk", clerks)
+    clerks, investors = common.role_groups()
+    investor = common.user_create("investor", investors)
+    clerk = common.user_create("clerk", clerks)
     reviewers = {
-        d.code: user(f"rev-{d.code}", d.reviewer_group).pk
+        d.code: common.user_create(f"rev-{d.code}", d.reviewer_group).pk
         for d in Department.objects.filter(services__isnull=False)
         .select_related("reviewer_group")
         .distinct()
@@ -233,18 +174,6 @@ def materials_avoided(investor_pk: int) -> dict:
             }
         transaction.set_rollback(True)
     return result
-
-
-def hand_in(investor, app) -> dict:
-    """What an investor does after prefill: the project's one scripted investor."""
-    from approvals.demo import hand_in_missing
-
-    return hand_in_missing(
-        app,
-        actor=investor,
-        commitment="本企业承诺所填住所真实有效 / We commit that the address is real.",
-        typed="由申请人填写 / filled by hand",
-    )
 
 
 class Measured:
@@ -316,7 +245,7 @@ def run_ours(data: dict) -> tuple[dict, dict]:
             applicant=investor, service=data["service"], uscc=data["enterprise"].uscc
         )
         m.mark("create+prefill")
-        handed_in = hand_in(investor, app)
+        handed_in = common.hand_in(app, investor)
         m.mark("hand-in")
         app = services.application_submit(actor=investor, application=app)
         m.mark("submit")
@@ -385,7 +314,7 @@ def database_part(label: str, database_url: str | None, args: argparse.Namespace
     try:
         if database_url is None:
             database_url = f"sqlite:///{workdir / 'bench.sqlite3'}"
-        setup_django(database_url, workdir)
+        common.setup_django(database_url, workdir)
         from django.db import connection
 
         data = prepare_data(label)
@@ -404,12 +333,7 @@ def database_part(label: str, database_url: str | None, args: argparse.Namespace
             sample = run_bare(data)
             if i >= args.warmup:
                 bare.append(sample)
-        if connection.vendor == "postgresql":
-            server = "PostgreSQL {}.{}".format(*divmod(connection.pg_version, 10000))
-        else:
-            import sqlite3
-
-            server = f"SQLite {sqlite3.sqlite_version}"
+        server = common.database_server()
         connection.close()
         say(f"{label}: done in {time.perf_counter() - started:.0f} s")
         return {
@@ -426,45 +350,7 @@ def database_part(label: str, database_url: str | None, args: argparse.Namespace
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def postgres_part_in_subprocess(args: argparse.Namespace) -> dict:
-    """Run the PostgreSQL part in a child under a throwaway server; return its results."""
-    with tempfile.TemporaryDirectory(prefix="hw-bench-pg-") as tmp:
-        out = Path(tmp) / "results.json"
-        command = [
-            sys.executable,
-            str(ROOT / "tests" / "postgres.py"),
-            "--",
-            sys.executable,
-            str(Path(__file__).resolve()),
-            "--database=postgres",
-            f"--runs={args.runs}",
-            f"--warmup={args.warmup}",
-            f"--results-json={out}",
-        ]
-        say("postgresql: starting a throwaway server through tests/postgres.py")
-        result = subprocess.run(command, cwd=ROOT, env={**os.environ, THROWAWAY_MARK: "1"})
-        if result.returncode != 0:
-            raise RuntimeError(f"the PostgreSQL part failed (exit {result.returncode})")
-        return json.loads(out.read_text())
-
-
 # --- the report -------------------------------------------------------------
-
-
-def machine() -> str:
-    model = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{datetime.date.today():%Y-%m-%d}, {os.cpu_count()} CPU ({model}), "
-        f"Python {platform.python_version()}, Django {version('Django')}, "
-        f"viewflow {version('django-viewflow')}"
-    )
 
 
 def queries_text(summary: dict) -> str:
@@ -477,7 +363,7 @@ def queries_text(summary: dict) -> str:
 
 def print_report(parts: list[dict], args: argparse.Namespace) -> None:
     first = parts[0]
-    print(f"Engine benchmark: {machine()}")
+    print(f"Engine benchmark: {common.machine('Django', 'viewflow')}")
     print(
         f"{args.runs} measured runs after {args.warmup} warm-up, ours and bare interleaved; "
         f"service {SERVICE} with {len(first['departments'])} departments "
@@ -570,28 +456,23 @@ def summary_rows(parts: list[dict], args: argparse.Namespace) -> list[dict]:
     for part in parts:
         ours, bare = part["ours"], part["bare"]
         shape = f"{SERVICE}, {len(part['departments'])} departments"
-        rows.append(
-            {
-                "benchmark": "engine",
-                "measure": f"full application run, {part['server']}",
-                "ours": ours["queries"],
-                "yardstick": bare["queries"],
-                "ratio": ours["queries"] / bare["queries"],
-                "unit": "queries",
-                "note": f"yardstick: bare viewflow flow of the same shape ({shape})",
-            }
-        )
-        rows.append(
-            {
-                "benchmark": "engine",
-                "measure": f"full application run, {part['server']}",
-                "ours": round(ours["median_ms"], 3),
-                "yardstick": round(bare["median_ms"], 3),
-                "ratio": ours["median_ms"] / bare["median_ms"],
-                "unit": "ms",
-                "note": f"medians of {args.runs} interleaved runs after {args.warmup} warm-up",
-            }
-        )
+        same_shape = f"yardstick: bare viewflow flow of the same shape ({shape})"
+        runs = f"medians of {args.runs} interleaved runs after {args.warmup} warm-up"
+        for figure, unit, note, digits in (
+            ("queries", "queries", same_shape, None),
+            ("median_ms", "ms", runs, 3),
+        ):
+            rows.append(
+                common.summary_row(
+                    "engine",
+                    f"full application run, {part['server']}",
+                    ours=ours[figure],
+                    yardstick=bare[figure],
+                    unit=unit,
+                    note=note,
+                    digits=digits,
+                )
+            )
     return rows
 
 
@@ -600,19 +481,11 @@ def main(argv: list[str]) -> int:
     parts: list[dict] = []
     status = 0
     try:
-        if args.database == "postgres" and not os.environ.get(THROWAWAY_MARK):
-            parts.append(postgres_part_in_subprocess(args))
-        elif args.database == "postgres":
-            url = os.environ.get("DATABASE_URL", "")
-            if not url.startswith(("postgres://", "postgresql://")):
-                raise RuntimeError(f"expected a PostgreSQL DATABASE_URL, got {url!r}")
-            parts.append(database_part("postgresql", url, args))
-        else:
-            parts.append(database_part("sqlite", None, args))
-            if args.database == "both":
-                parts.append(postgres_part_in_subprocess(args))
+        child = [f"--runs={args.runs}", f"--warmup={args.warmup}"]
+        for part in common.database_parts(__file__, args, database_part, child):
+            parts.append(part)
         if args.results_json:
-            Path(args.results_json).write_text(json.dumps(parts[0]))
+            common.hand_back(args.results_json, parts[0])
         else:
             print_report(parts, args)
     except Exception:
@@ -621,7 +494,7 @@ def main(argv: list[str]) -> int:
     # What did run is summarised even when a later part failed (the exit
     # status says that it did).
     if args.summary_json and not args.results_json:
-        Path(args.summary_json).write_text(json.dumps(summary_rows(parts, args), indent=1))
+        common.write_summary(args.summary_json, summary_rows(parts, args))
     return status
 
 

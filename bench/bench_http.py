@@ -38,34 +38,24 @@ smaller (2 rounds of 10 requests a client).
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
-import os
-import platform
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import traceback
 import uuid
-from importlib.metadata import version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
+from bench.common import say  # noqa: E402
 from tests import livehttp as live  # noqa: E402  (standard library only)
 
-FIXTURES = tuple(
-    ROOT / "fixtures" / f"{name}.json" for name in ("catalogue", "shared_data", "rejection_reasons")
-)
-# Set only on the command this script runs under tests/postgres.py, so it never
-# migrates a database somebody pointed DATABASE_URL at.
-THROWAWAY_MARK = "HW_BENCH_HTTP_THROWAWAY_POSTGRES"
 SERVICE = "fie-establishment"
 DRAFTS_PER_CLIENT = 3
 AT_THE_WINDOW = 10
@@ -85,12 +75,8 @@ MIX = (
 )
 
 
-def say(message: str) -> None:
-    print(f"[bench_http] {message}", file=sys.stderr, flush=True)
-
-
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    quick = os.environ.get("BENCH_QUICK") == "1"
+    quick = common.quick()
     parser = argparse.ArgumentParser(
         description="Throughput and p95 latency of an API mix under gunicorn, "
         "against a cheap endpoint of the same server."
@@ -110,11 +96,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         metavar="PATH",
         help="the cheap GET (default: /health/, else /api/services/)",
     )
-    parser.add_argument(
-        "--summary-json",
-        metavar="PATH",
-        help="also write the summary rows (bench/README.md, 'The interface') to PATH",
-    )
+    common.add_common_options(parser)
     args = parser.parse_args(argv)
     if min(args.clients, args.requests, args.rounds, args.workers, args.threads) < 1:
         parser.error("every count must be at least 1")
@@ -124,58 +106,31 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 # --- the data (runs inside Django) ------------------------------------------------
 
 
-def setup_django(database_url: str, workdir: Path) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "hainan_window.settings"
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["MEDIA_ROOT"] = str(workdir / "media")
-    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
-    os.environ["PERMIT_RENDER_MODE"] = "off"
-    import django
-
-    django.setup()
-
-
 def prepare_data(clients: int) -> dict:
     """Schema, catalogue, users with tokens, and the applications the lists show."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group, Permission
     from django.core.management import call_command
     from rest_framework.authtoken.models import Token
 
     from approvals import services
     from approvals.demo import hand_in_missing
     from approvals.models import Department, Enterprise, Service
-    from approvals.services import CLERK_GROUP, INVESTOR_GROUP
 
     say("migrate, load the catalogue, the shared data and the rejection reasons")
     call_command("migrate", verbosity=0, interactive=False)
-    call_command("loaddata", *map(str, FIXTURES), verbosity=0)
-    User = get_user_model()
-
-    def user(username: str, *groups: Group):
-        u = User(username=username, email=f"{username}@bench.example")
-        u.set_unusable_password()  # tokens only: no hashing cost
-        u.save()
-        u.groups.add(*groups)
-        return u
-
-    clerks, _ = Group.objects.get_or_create(name=CLERK_GROUP)
-    clerks.permissions.add(
-        Permission.objects.get(content_type__app_label="approvals", codename="accept_application")
-    )
-    investors_group, _ = Group.objects.get_or_create(name=INVESTOR_GROUP)
+    common.load_fixtures("catalogue", "shared_data", "rejection_reasons")
+    clerks, investors_group = common.role_groups()
     service = Service.objects.get(code=SERVICE)
     enterprises = list(Enterprise.objects.order_by("pk"))
-    clerk = user("clerk", clerks)
+    clerk = common.user_create("clerk", clerks)
     departments = list(
         Department.objects.filter(services=service).select_related("reviewer_group").distinct()
     )
-    reviewers = {d.code: user(f"rev-{d.code}", d.reviewer_group) for d in departments}
+    reviewers = {d.code: common.user_create(f"rev-{d.code}", d.reviewer_group) for d in departments}
 
     say(f"{clients} investors with {DRAFTS_PER_CLIENT} drafts each")
     investors = []
     for i in range(clients):
-        investor = user(f"investor-{i}", investors_group)
+        investor = common.user_create(f"investor-{i}", investors_group)
         drafts = []
         for j in range(DRAFTS_PER_CLIENT):
             enterprise = enterprises[(i * DRAFTS_PER_CLIENT + j) % len(enterprises)]
@@ -188,7 +143,7 @@ def prepare_data(clients: int) -> dict:
         )
 
     say(f"{AT_THE_WINDOW} applications at the window, {IN_REVIEW} in review")
-    filer = user("investor-lists", investors_group)
+    filer = common.user_create("investor-lists", investors_group)
     for k in range(AT_THE_WINDOW + IN_REVIEW):
         enterprise = enterprises[k % len(enterprises)]
         app = services.application_create(applicant=filer, service=service, uscc=enterprise.uscc)
@@ -339,7 +294,7 @@ def measure(args, workdir: Path) -> dict:
     for s in mix:
         by_label.setdefault(s.label, []).append(s.seconds * 1000)
     return {
-        "server": "PostgreSQL {}.{}".format(*divmod(connection.pg_version, 10000)),
+        "server": common.database_server(),
         "yardstick_path": yard_path,
         "mix": live.figures(mix, mix_seconds).__dict__,
         "yardstick": live.figures(yard, yard_seconds).__dict__,
@@ -361,25 +316,9 @@ def rate(fig: dict) -> float:
     return fig["requests"] / fig["seconds"]
 
 
-def machine() -> str:
-    model = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{datetime.date.today():%Y-%m-%d}, {os.cpu_count()} CPU ({model}), "
-        f"Python {platform.python_version()}, Django {version('Django')}, "
-        f"gunicorn {version('gunicorn')}"
-    )
-
-
 def print_report(r: dict, args) -> None:
     mix, yard = r["mix"], r["yardstick"]
-    print(f"HTTP benchmark: {machine()}")
+    print(f"HTTP benchmark: {common.machine('Django', 'gunicorn')}")
     print(
         f"gunicorn {args.workers} workers x {args.threads} threads (gthread), {r['server']}, "
         f"loopback; {args.clients} closed-loop clients, {args.rounds} rounds of "
@@ -417,70 +356,71 @@ def summary_rows(r: dict, args) -> list[dict]:
         f"yardstick: GET {r['yardstick_path']} of the same server, alternating phases"
     )
     rows = [
-        {
-            "benchmark": "http",
-            "measure": "throughput, API mix",
-            "ours": round(rate(mix), 2),
-            "yardstick": round(rate(yard), 2),
-            "ratio": rate(mix) / rate(yard),
-            "unit": "req/s",
-            "note": f"higher is better; {where}",
-        },
-        {
-            "benchmark": "http",
-            "measure": "p95 latency, API mix",
-            "ours": round(mix["p95_ms"], 2),
-            "yardstick": round(yard["p95_ms"], 2),
-            "ratio": mix["p95_ms"] / yard["p95_ms"],
-            "unit": "ms",
-            "note": f"{mix['requests']} and {yard['requests']} requests; {where}",
-        },
+        common.summary_row(
+            "http",
+            "throughput, API mix",
+            ours=rate(mix),
+            yardstick=rate(yard),
+            unit="req/s",
+            note=f"higher is better; {where}",
+            digits=2,
+        ),
+        common.summary_row(
+            "http",
+            "p95 latency, API mix",
+            ours=mix["p95_ms"],
+            yardstick=yard["p95_ms"],
+            unit="ms",
+            note=f"{mix['requests']} and {yard['requests']} requests; {where}",
+            digits=2,
+        ),
     ]
     for label, e in r["endpoints"].items():
         rows.append(
-            {
-                "benchmark": "http",
-                "measure": f"p95 latency, {label}",
-                "ours": round(e["p95_ms"], 2),
-                "yardstick": round(yard["p95_ms"], 2),
-                "ratio": e["p95_ms"] / yard["p95_ms"],
-                "unit": "ms",
-                "note": f"{e['requests']} requests within the mix; yardstick as above",
-            }
+            common.summary_row(
+                "http",
+                f"p95 latency, {label}",
+                ours=e["p95_ms"],
+                yardstick=yard["p95_ms"],
+                unit="ms",
+                note=f"{e['requests']} requests within the mix; yardstick as above",
+                digits=2,
+            )
         )
     return rows
 
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    if not os.environ.get(THROWAWAY_MARK):
+    if not common.in_throwaway_postgres():
         # Re-run this script under a throwaway PostgreSQL server, with the same options.
-        child = [sys.executable, str(Path(__file__).resolve())]
-        for option in ("clients", "requests", "rounds", "workers", "threads", "yardstick"):
-            child.append(f"--{option}={getattr(args, option)}")
+        child = [
+            f"--{option}={getattr(args, option)}"
+            for option in ("clients", "requests", "rounds", "workers", "threads", "yardstick")
+        ]
         if args.summary_json:
             child.append(f"--summary-json={Path(args.summary_json).resolve()}")
         say("starting a throwaway PostgreSQL through tests/postgres.py")
-        command = [sys.executable, str(ROOT / "tests" / "postgres.py"), "--", *child]
-        return subprocess.run(command, cwd=ROOT, env={**os.environ, THROWAWAY_MARK: "1"}).returncode
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        say(f"expected a PostgreSQL DATABASE_URL from tests/postgres.py, got {url!r}")
+        return common.rerun_under_postgres(__file__, child)
+    try:
+        url = common.throwaway_database_url()
+    except RuntimeError as exc:
+        say(str(exc))
         return 1
     workdir = Path(tempfile.mkdtemp(prefix="hw-bench-http-"))
     started = time.perf_counter()
     try:
-        setup_django(url, workdir)
+        common.setup_django(url, workdir)
         results = measure(args, workdir)
         print_report(results, args)
         if args.summary_json:
-            Path(args.summary_json).write_text(json.dumps(summary_rows(results, args), indent=1))
+            common.write_summary(args.summary_json, summary_rows(results, args))
         say(f"done in {time.perf_counter() - started:.0f} s")
         return 0
     except Exception:
         traceback.print_exc()
         if args.summary_json:
-            Path(args.summary_json).write_text("[]")
+            common.write_summary(args.summary_json, [])
         return 1
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -44,13 +44,9 @@ reported, never asserted. Progress goes to stderr, the report to stdout.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
-import os
-import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -58,19 +54,15 @@ import traceback
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from importlib.metadata import version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-FIXTURES = tuple(
-    ROOT / "fixtures" / f"{name}.json" for name in ("catalogue", "shared_data", "rejection_reasons")
-)
-# Set only on the command this script runs under tests/postgres.py, so the
-# PostgreSQL part never migrates a database somebody pointed DATABASE_URL at.
-THROWAWAY_MARK = "HW_BENCH_THROWAWAY_POSTGRES"
+from bench import common  # noqa: E402
+from bench.common import say  # noqa: E402
+
 SERVICE = "fie-establishment"
 OTHER_SERVICE = "investment-project-filing"
 # The department whose reviewer's lists are measured (the first of the
@@ -80,10 +72,6 @@ WARMUP = 3
 COUNTED = 2
 BLOCK = 5  # timed requests in a row on one size before switching to the other
 TYPED = "由申请人填写 / filled by hand"
-
-
-def say(message: str) -> None:
-    print(f"[bench_lists] {message}", file=sys.stderr, flush=True)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -98,18 +86,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="the large size (a multiple of 10, at least 20); the small one is 10",
     )
     parser.add_argument("--repeat", type=int, default=20, help="timed requests of each list")
-    parser.add_argument(
-        "--database",
-        choices=("sqlite", "postgres", "both"),
-        default="both",
-        help="where to measure (postgres starts a throwaway server via tests/postgres.py)",
-    )
-    parser.add_argument(
-        "--summary-json",
-        metavar="PATH",
-        help="also write the summary rows (bench/README.md, 'The interface') to PATH",
-    )
-    parser.add_argument("--results-json", help=argparse.SUPPRESS)
+    common.add_common_options(parser, database=True, results=True)
     args = parser.parse_args(argv)
     if args.applications < 20 or args.applications % 10 or args.repeat < 1:
         parser.error("--applications must be a multiple of 10, at least 20; --repeat at least 1")
@@ -145,60 +122,35 @@ LISTS = (
 
 
 def setup_django(database_url: str, workdir: Path) -> None:
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "hainan_window.settings",
-            "DATABASE_URL": database_url,
-            "MEDIA_ROOT": str(workdir / "media"),
-            "STATIC_ROOT": str(workdir / "static"),
-            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-            # As served: no DEBUG (no query log outside the counted requests).
-            "DEBUG": "0",
-            "SECRET_KEY": "bench-lists-not-secret",
-            "SECURE_SSL_REDIRECT": "0",
-            "ALLOWED_HOSTS": "testserver",
-            # The benchmark makes hundreds of requests a minute as one user;
-            # the throttles would answer 429 instead of the list.
-            "API_THROTTLE_ANON": "1000000/minute",
-            "API_THROTTLE_USER": "1000000/minute",
-            # An approval issues a permit; its PDF is not what is measured here.
-            "PERMIT_RENDER_MODE": "off",
-        }
-    )
     (workdir / "static").mkdir(parents=True, exist_ok=True)
-    import django
-
-    django.setup()
+    common.setup_django(
+        database_url,
+        workdir,
+        STATIC_ROOT=str(workdir / "static"),
+        # As served: no DEBUG (no query log outside the counted requests).
+        DEBUG="0",
+        SECRET_KEY="bench-lists-not-secret",
+        SECURE_SSL_REDIRECT="0",
+        ALLOWED_HOSTS="testserver",
+        # The benchmark makes hundreds of requests a minute as one user;
+        # the throttles would answer 429 instead of the list.
+        API_THROTTLE_ANON="1000000/minute",
+        API_THROTTLE_USER="1000000/minute",
+    )
 
 
 def prepare_users(label: str) -> dict:
     """Schema, catalogue, shared data, and the users whose lists are measured."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group, Permission
     from django.core.management import call_command
 
     from approvals.models import Department, Service
-    from approvals.services import CLERK_GROUP, INVESTOR_GROUP
 
     say(f"{label}: migrate")
     call_command("migrate", verbosity=0, interactive=False)
     say(f"{label}: load the catalogue, the shared data and the rejection reasons")
-    call_command("loaddata", *map(str, FIXTURES), verbosity=0)
+    common.load_fixtures("catalogue", "shared_data", "rejection_reasons")
 
-    User = get_user_model()
-
-    def user(username: str, *groups: Group):
-        u = User(username=username, email=f"{username}@bench.example")
-        u.set_unusable_password()  # no hashing cost: the client logs in with force_login
-        u.save()
-        u.groups.add(*groups)
-        return u
-
-    clerks, _ = Group.objects.get_or_create(name=CLERK_GROUP)
-    clerks.permissions.add(
-        Permission.objects.get(content_type__app_label="approvals", codename="accept_application")
-    )
-    investors, _ = Group.objects.get_or_create(name=INVESTOR_GROUP)
+    clerks, investors = common.role_groups()
     service = Service.objects.get(code=SERVICE)
     codes = list(
         service.service_departments.order_by("department__code").values_list(
@@ -206,12 +158,12 @@ def prepare_users(label: str) -> dict:
         )
     )
     reviewers = {
-        d.code: user(f"rev-{d.code}", d.reviewer_group)
+        d.code: common.user_create(f"rev-{d.code}", d.reviewer_group)
         for d in Department.objects.filter(code__in=codes).select_related("reviewer_group")
     }
     return {
-        "investor": user("investor", investors),
-        "clerk": user("clerk", clerks),
+        "investor": common.user_create("investor", investors),
+        "clerk": common.user_create("clerk", clerks),
         "reviewers": reviewers,
         "department": REVIEW_DEPARTMENT if REVIEW_DEPARTMENT in codes else codes[0],
     }
@@ -630,12 +582,7 @@ def database_part(label: str, database_url: str | None, args: argparse.Namespace
             f"{args.repeat} timed requests each, alternating"
         )
         measured = measure(users, databases, browsers, args.repeat)
-        if connection.vendor == "postgresql":
-            server = "PostgreSQL {}.{}".format(*divmod(connection.pg_version, 10000))
-        else:
-            import sqlite3
-
-            server = f"SQLite {sqlite3.sqlite_version}"
+        server = common.database_server()
         connection.close()
         say(f"{label}: done in {time.perf_counter() - started:.0f} s")
         return {
@@ -651,28 +598,6 @@ def database_part(label: str, database_url: str | None, args: argparse.Namespace
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def postgres_part_in_subprocess(args: argparse.Namespace) -> dict:
-    """Run the PostgreSQL part in a child under a throwaway server; return its results."""
-    with tempfile.TemporaryDirectory(prefix="hw-bench-lists-pg-") as tmp:
-        out = Path(tmp) / "results.json"
-        command = [
-            sys.executable,
-            str(ROOT / "tests" / "postgres.py"),
-            "--",
-            sys.executable,
-            str(Path(__file__).resolve()),
-            "--database=postgres",
-            f"--applications={args.applications}",
-            f"--repeat={args.repeat}",
-            f"--results-json={out}",
-        ]
-        say("postgresql: starting a throwaway server through tests/postgres.py")
-        result = subprocess.run(command, cwd=ROOT, env={**os.environ, THROWAWAY_MARK: "1"})
-        if result.returncode != 0:
-            raise RuntimeError(f"the PostgreSQL part failed (exit {result.returncode})")
-        return json.loads(out.read_text())
-
-
 # --- the report -------------------------------------------------------------
 
 
@@ -683,19 +608,8 @@ def queries_text(m: dict) -> str:
 
 
 def print_report(parts: list[dict], args: argparse.Namespace) -> None:
-    model = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     n = args.applications
-    print(
-        f"List benchmark: {datetime.date.today():%Y-%m-%d}, {os.cpu_count()} CPU ({model}), "
-        f"Python {platform.python_version()}, Django {version('Django')}"
-    )
+    print(f"List benchmark: {common.machine('Django')}")
     print(
         f"10 applications made through the services, one of each kind, all one investor's; "
         f"{n:,} = those and {n // 10 - 1} copies of each, row by row."
@@ -751,15 +665,14 @@ def summary_rows(parts: list[dict], args: argparse.Namespace) -> list[dict]:
                         f"vs {shown[1]}; SQL {big['sql_ms']:.1f} vs {s['sql_ms']:.1f} ms"
                     )
                 rows.append(
-                    {
-                        "benchmark": "lists",
-                        "measure": f"{listing.label} ({listing.who}), {part['server']}",
-                        "ours": ours,
-                        "yardstick": yardstick,
-                        "ratio": ours / yardstick,
-                        "unit": unit,
-                        "note": note,
-                    }
+                    common.summary_row(
+                        "lists",
+                        f"{listing.label} ({listing.who}), {part['server']}",
+                        ours=ours,
+                        yardstick=yardstick,
+                        unit=unit,
+                        note=note,
+                    )
                 )
     return rows
 
@@ -769,27 +682,19 @@ def main(argv: list[str]) -> int:
     parts: list[dict] = []
     status = 0
     try:
-        if args.database == "postgres" and os.environ.get(THROWAWAY_MARK):
-            url = os.environ.get("DATABASE_URL", "")
-            if not url.startswith(("postgres://", "postgresql://")):
-                raise RuntimeError(f"expected a PostgreSQL DATABASE_URL, got {url!r}")
-            part = database_part("postgresql", url, args)
+        child = [f"--applications={args.applications}", f"--repeat={args.repeat}"]
+        for part in common.database_parts(__file__, args, database_part, child):
             if args.results_json:
-                Path(args.results_json).write_text(json.dumps(part))
+                common.hand_back(args.results_json, part)
                 return 0
             parts.append(part)
-        else:
-            if args.database in ("sqlite", "both"):
-                parts.append(database_part("sqlite", None, args))
-            if args.database in ("postgres", "both"):
-                parts.append(postgres_part_in_subprocess(args))
     except Exception:
         traceback.print_exc()
         status = 1
     if parts:
         print_report(parts, args)
     if args.summary_json:
-        Path(args.summary_json).write_text(json.dumps(summary_rows(parts, args), indent=1))
+        common.write_summary(args.summary_json, summary_rows(parts, args))
     return status
 
 

@@ -28,7 +28,6 @@ apart. Times are printed, never asserted.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -42,39 +41,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-
-def say(message: str) -> None:
-    print(f"[bench_permits] {message}", file=sys.stderr, flush=True)
-
-
-def p90(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, -(-9 * len(ordered) // 10) - 1)]
+from bench import common  # noqa: E402
+from bench.common import p90, say  # noqa: E402
+from tests.livehttp import signing_key_pem  # noqa: E402  (standard library only)
 
 
 def setup_django(workdir: Path) -> None:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    pem = Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
+    # The benchmark renders explicitly (common's PERMIT_RENDER_MODE=off):
+    # nothing renders behind its back.
+    common.setup_django(
+        f"sqlite:///{workdir / 'bench.sqlite3'}", workdir, PERMIT_SIGNING_KEY=signing_key_pem()
     )
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "hainan_window.settings",
-            "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-            "MEDIA_ROOT": str(workdir / "media"),
-            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-            "PERMIT_SIGNING_KEY": pem.decode("ascii"),
-            # The benchmark renders explicitly; nothing renders behind its back.
-            "PERMIT_RENDER_MODE": "off",
-        }
-    )
-    import django
-
-    django.setup()
 
 
 def prepare(batch: int):
@@ -247,24 +224,24 @@ def summary_rows(r: dict, runs: int) -> list[dict]:
     med_permit, med_minimal = statistics.median(r["permit"]), statistics.median(r["minimal"])
     per_permit = r["batch_s"] / r["batch_n"]
     return [
-        {
-            "benchmark": "permits",
-            "measure": "permit PDF (render_pdf)",
-            "ours": round(med_permit * 1000, 3),
-            "yardstick": round(med_minimal * 1000, 3),
-            "ratio": med_permit / med_minimal,
-            "unit": "ms",
-            "note": f"yardstick: minimal one-page weasyprint document; medians of {runs}",
-        },
-        {
-            "benchmark": "permits",
-            "measure": f"permit in a batch of {r['batch_n']} (render + store)",
-            "ours": round(per_permit * 1000, 3),
-            "yardstick": round(med_minimal * 1000, 3),
-            "ratio": per_permit / med_minimal,
-            "unit": "ms",
-            "note": f"yardstick: the minimal document; {r['batch_n'] / r['batch_s']:.1f} permits/s",
-        },
+        common.summary_row(
+            "permits",
+            "permit PDF (render_pdf)",
+            ours=med_permit * 1000,
+            yardstick=med_minimal * 1000,
+            unit="ms",
+            note=f"yardstick: minimal one-page weasyprint document; medians of {runs}",
+            digits=3,
+        ),
+        common.summary_row(
+            "permits",
+            f"permit in a batch of {r['batch_n']} (render + store)",
+            ours=per_permit * 1000,
+            yardstick=med_minimal * 1000,
+            unit="ms",
+            note=f"yardstick: the minimal document; {r['batch_n'] / r['batch_s']:.1f} permits/s",
+            digits=3,
+        ),
     ]
 
 
@@ -272,11 +249,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=30, help="renders of each document timed")
     parser.add_argument("--batch", type=int, default=200, help="permits in the batch run")
-    parser.add_argument(
-        "--summary-json",
-        metavar="PATH",
-        help="also write the summary rows (bench/README.md, 'The interface') to PATH",
-    )
+    common.add_common_options(parser)
     args = parser.parse_args(argv)
     if args.runs < 1 or args.batch < 1:
         parser.error("--runs and --batch must be at least 1")
@@ -286,8 +259,7 @@ def main(argv: list[str]) -> int:
         results = measure(real, args.runs, args.batch)
     report(results, args.runs)
     if args.summary_json:
-        rows = summary_rows(results, args.runs)
-        Path(args.summary_json).write_text(json.dumps(rows, indent=1))
+        common.write_summary(args.summary_json, summary_rows(results, args.runs))
     return 0
 
 

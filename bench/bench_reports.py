@@ -35,13 +35,11 @@ reported, never asserted. Progress goes to stderr, the table to stdout.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import platform
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -52,7 +50,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-THROWAWAY_MARK = "HW_BENCH_THROWAWAY_POSTGRES"
+from bench import common  # noqa: E402
+from bench.common import say  # noqa: E402
+
 # Statutory compliance reads each application's acceptance steps; with only
 # the foreign-key index on Step.application that is a heap visit per step of
 # the application. This index makes it an index-only scan. It is not in the
@@ -64,10 +64,6 @@ SUGGESTED_INDEX = (
 )
 WORK_MEM = "64MB"  # both workloads run in the same session with the same setting
 WORKING_RATIO = 0.72
-
-
-def say(message: str) -> None:
-    print(f"[bench_reports] {message}", file=sys.stderr, flush=True)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -82,11 +78,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help=f"also create {SUGGESTED_INDEX_NAME} (not in the schema) to show what it would save",
     )
-    parser.add_argument(
-        "--summary-json",
-        metavar="PATH",
-        help="also write the summary rows (bench/README.md, 'The interface') to PATH",
-    )
+    common.add_common_options(parser)
     args = parser.parse_args(argv)
     if args.applications < 100 or args.runs < 1 or not -1 <= args.seed <= 1:
         parser.error("--applications at least 100, --runs at least 1, --seed in [-1, 1]")
@@ -532,20 +524,16 @@ def compare(report, hand: dict) -> tuple[int, list[str]]:
 # --- the run ------------------------------------------------------------------------------
 
 
-def measure(args: argparse.Namespace) -> int:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "hainan_window.settings"
+def measure(args: argparse.Namespace, database_url: str) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="hw-bench-reports-"))
-    os.environ["MEDIA_ROOT"] = str(workdir / "media")
-    import django
-
-    django.setup()
+    common.setup_django(database_url, workdir)
     from django.core.management import call_command
     from django.db import connection
 
     rss_start = peak_rss_mb()
     say("migrate and load the catalogue")
     call_command("migrate", verbosity=0, interactive=False)
-    call_command("loaddata", str(ROOT / "fixtures" / "catalogue.json"), verbosity=0)
+    common.load_fixtures("catalogue")
     say(f"generate {args.applications:,} applications and their ledger on the server")
     started = time.perf_counter()
     data = generate(args.applications, args.seed)
@@ -578,7 +566,7 @@ def measure(args: argparse.Namespace) -> int:
         say(f"  {hand_s[-1]:.1f} s")
     checked, problems = compare(report, hand)
 
-    server = "PostgreSQL {}.{}".format(*divmod(connection.pg_version, 10000))
+    server = common.database_server()
     ours_median, hand_median = statistics.median(ours_s), statistics.median(hand_s)
     print(
         f"Report benchmark: {time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPU, "
@@ -638,27 +626,25 @@ def measure(args: argparse.Namespace) -> int:
         index = f", with {SUGGESTED_INDEX_NAME}" if args.suggested_index else ""
         what = f"{args.applications:,} applications, {server}{index}"
         rows = [
-            {
-                "benchmark": "reports",
-                "measure": f"approval-time report, {what}",
-                "ours": round(ours_median, 4),
-                "yardstick": round(hand_median, 4),
-                "ratio": ours_median / hand_median,
-                "unit": "s",
-                "note": f"yardstick: hand-written SQL (3 statements); {same}; "
-                f"median of {args.runs}",
-            },
-            {
-                "benchmark": "reports",
-                "measure": f"approval-time report, {what}",
-                "ours": len(queries),
-                "yardstick": 3,
-                "ratio": len(queries) / 3,
-                "unit": "queries",
-                "note": "yardstick: the hand-written SQL's 3 statements",
-            },
+            common.summary_row(
+                "reports",
+                f"approval-time report, {what}",
+                ours=ours_median,
+                yardstick=hand_median,
+                unit="s",
+                note=f"yardstick: hand-written SQL (3 statements); {same}; median of {args.runs}",
+                digits=4,
+            ),
+            common.summary_row(
+                "reports",
+                f"approval-time report, {what}",
+                ours=len(queries),
+                yardstick=3,
+                unit="queries",
+                note="yardstick: the hand-written SQL's 3 statements",
+            ),
         ]
-        Path(args.summary_json).write_text(json.dumps(rows, indent=1))
+        common.write_summary(args.summary_json, rows)
     return 0
 
 
@@ -678,26 +664,14 @@ def strip_option(argv: list[str], option: str) -> list[str]:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     try:
-        if not os.environ.get(THROWAWAY_MARK):
+        if not common.in_throwaway_postgres():
             say("starting a throwaway PostgreSQL through tests/postgres.py")
             if args.summary_json:
                 # The child runs from the repository root: give it an absolute path.
                 summary = f"--summary-json={Path(args.summary_json).resolve()}"
                 argv = [*strip_option(argv, "--summary-json"), summary]
-            command = [
-                sys.executable,
-                str(ROOT / "tests" / "postgres.py"),
-                "--",
-                sys.executable,
-                str(Path(__file__).resolve()),
-                *argv,
-            ]
-            env = {**os.environ, THROWAWAY_MARK: "1"}
-            return subprocess.run(command, cwd=ROOT, env=env).returncode
-        url = os.environ.get("DATABASE_URL", "")
-        if not url.startswith(("postgres://", "postgresql://")):
-            raise RuntimeError(f"expected a PostgreSQL DATABASE_URL, got {url!r}")
-        return measure(args)
+            return common.rerun_under_postgres(__file__, argv)
+        return measure(args, common.throwaway_database_url())
     except Exception:
         traceback.print_exc()
         return 1

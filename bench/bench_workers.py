@@ -34,14 +34,10 @@ reported, never asserted; BENCH_QUICK=1 makes the batch smaller.
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
 import os
-import platform
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -54,21 +50,16 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
+from bench.common import say  # noqa: E402
+from tests.livehttp import signing_key_pem  # noqa: E402  (standard library only)
 from tests.redisserver import CeleryWorker, RedisServer, children_of  # noqa: E402
 
 SERVICE = "fie-establishment"
-FIXTURES = (ROOT / "fixtures" / "catalogue.json", ROOT / "fixtures" / "shared_data.json")
-# Set only on the command this script runs under tests/postgres.py, so the
-# benchmark never migrates a database somebody pointed DATABASE_URL at.
-THROWAWAY_MARK = "HW_BENCH_THROWAWAY_POSTGRES"
-QUICK = os.environ.get("BENCH_QUICK", "").strip().lower() in {"1", "true", "yes", "on"}
+QUICK = common.quick()
 BUSY_RETRIES = 5  # an application step refused as busy (a lock held) is tried again
 POLL_SECONDS = 0.2
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def say(message: str) -> None:
-    print(f"[bench_workers] {message}", file=sys.stderr, flush=True)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -97,12 +88,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=600,
         help="seconds a worker count may take, warm-up included, before the run fails",
     )
-    parser.add_argument(
-        "--summary-json",
-        metavar="PATH",
-        help="also write the summary rows (bench/README.md, 'The interface') to PATH",
-    )
-    parser.add_argument("--results-json", help=argparse.SUPPRESS)
+    common.add_common_options(parser, results=True)
     args = parser.parse_args(argv)
     if min(args.applications, args.clients, args.rounds, *args.workers) < 1:
         parser.error("--applications, --clients, --rounds and --workers must be at least 1")
@@ -163,68 +149,39 @@ def self_cpu_seconds() -> float:
 # --- set-up (inside Django) -------------------------------------------------------------
 
 
-def signing_key_pem() -> str:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    return (
-        Ed25519PrivateKey.generate()
-        .private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        .decode()
-    )
-
-
 def environment(database_url: str, broker_url: str, workdir: Path) -> dict[str, str]:
     """What the app (this process) and the workers share, as a deployment would."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "CELERY_", "DB_"))}
     env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "hainan_window.settings",
-            "DATABASE_URL": database_url,
-            "DEBUG": "0",  # no query log growing in memory
-            "SECRET_KEY": f"bench-{uuid.uuid4().hex}{uuid.uuid4().hex}",
-            "CELERY_BROKER_URL": broker_url,
-            "PERMIT_RENDER_MODE": "celery",
-            "PERMIT_SIGNING_KEY": signing_key_pem(),
-            "MEDIA_ROOT": str(workdir / "media"),
-            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-            "LOG_LEVEL": "ERROR",
-            "PYTHONUNBUFFERED": "1",
-        }
+        common.django_environment(
+            database_url,
+            workdir,
+            DEBUG="0",  # no query log growing in memory
+            SECRET_KEY=f"bench-{uuid.uuid4().hex}{uuid.uuid4().hex}",
+            CELERY_BROKER_URL=broker_url,
+            PERMIT_RENDER_MODE="celery",
+            PERMIT_SIGNING_KEY=signing_key_pem(),
+            LOG_LEVEL="ERROR",
+            PYTHONUNBUFFERED="1",
+        )
     )
     return env
 
 
 def prepare_data() -> dict:
     """Schema, catalogue, shared data, and one user per role (no password hashing)."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group, Permission
     from django.core.management import call_command
 
     from approvals.models import Department, Enterprise, Service
-    from approvals.services import CLERK_GROUP, INVESTOR_GROUP
 
     say("migrate, load the catalogue and the shared data, create the users")
     call_command("migrate", verbosity=0, interactive=False)
-    call_command("loaddata", *map(str, FIXTURES), verbosity=0)
-    User = get_user_model()
+    common.load_fixtures("catalogue", "shared_data")
 
-    def user(username: str, *groups):
-        u = User(username=username, email=f"{username}@bench.example")
-        u.set_unusable_password()
-        u.save()
-        u.groups.add(*groups)
-        return u.pk
+    def user(username: str, *groups) -> int:
+        return common.user_create(username, *groups).pk
 
-    clerks, _ = Group.objects.get_or_create(name=CLERK_GROUP)
-    clerks.permissions.add(
-        Permission.objects.get(content_type__app_label="approvals", codename="accept_application")
-    )
-    investors, _ = Group.objects.get_or_create(name=INVESTOR_GROUP)
+    clerks, investors = common.role_groups()
     service = Service.objects.get(code=SERVICE)
     departments = Department.objects.filter(services=service).select_related("reviewer_group")
     return {
@@ -255,19 +212,13 @@ def retrying(step):
 def one_application(data: dict, users: dict) -> int:
     """Create, hand in, submit, accept, review: returns the application's pk."""
     from approvals import services
-    from approvals.demo import hand_in_missing
     from approvals.models import Service
 
     investor, clerk = users[data["investor"]], users[data["clerk"]]
     app = services.application_create(
         applicant=investor, service=Service.objects.get(pk=data["service"]), uscc=data["uscc"]
     )
-    hand_in_missing(
-        app,
-        actor=investor,
-        commitment="本企业承诺所填住所真实有效 / We commit that the address is real.",
-        typed="由申请人填写 / filled by hand",
-    )
+    common.hand_in(app, investor)
     app = retrying(lambda: services.application_submit(actor=investor, application=app))
     app = retrying(lambda: services.application_accept(actor=clerk, application=app))
     for review in app.reviews.select_related("department"):
@@ -450,7 +401,7 @@ def inside(database_url: str, args: argparse.Namespace) -> dict:
             django.setup()
             from django.db import connection
 
-            server = "PostgreSQL {}.{}".format(*divmod(connection.pg_version, 10000))
+            server = common.database_server()
             data = prepare_data()
             rows, error = [], ""
             # Rounds interleaved, so that a noisy minute on a shared machine hits
@@ -472,46 +423,26 @@ def inside(database_url: str, args: argparse.Namespace) -> dict:
 
 
 def in_subprocess(args: argparse.Namespace) -> dict:
-    with tempfile.TemporaryDirectory(prefix="hw-bench-workers-pg-") as tmp:
-        out = Path(tmp) / "results.json"
-        command = [
-            sys.executable,
-            str(ROOT / "tests" / "postgres.py"),
-            "--",
-            sys.executable,
-            str(Path(__file__).resolve()),
+    say("starting a throwaway PostgreSQL through tests/postgres.py")
+    results, status = common.postgres_part(
+        __file__,
+        [
             f"--applications={args.applications}",
             f"--clients={args.clients}",
             f"--timeout={args.timeout}",
             f"--rounds={args.rounds}",
             "--workers",
             *map(str, args.workers),
-            f"--results-json={out}",
-        ]
-        say("starting a throwaway PostgreSQL through tests/postgres.py")
-        result = subprocess.run(command, cwd=ROOT, env={**os.environ, THROWAWAY_MARK: "1"})
-        if not out.exists():
-            raise RuntimeError(f"the measurement failed (exit {result.returncode})")
-        results = json.loads(out.read_text())
-        if result.returncode != 0 and not results.get("error"):
-            results["error"] = f"the measurement exited {result.returncode}"
-        return results
+        ],
+    )
+    if results is None:
+        raise RuntimeError(f"the measurement failed (exit {status})")
+    if status != 0 and not results.get("error"):
+        results["error"] = f"the measurement exited {status}"
+    return results
 
 
 # --- the report -------------------------------------------------------------------------
-
-
-def machine() -> str:
-    model = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    python = platform.python_version()
-    return f"{datetime.date.today():%Y-%m-%d}, {os.cpu_count()} CPU ({model}), Python {python}"
 
 
 def by_workers(results: dict) -> dict[int, list[dict]]:
@@ -532,7 +463,7 @@ def quietest(rows: list[dict]) -> dict:
 
 def print_report(results: dict, args: argparse.Namespace) -> None:
     cores = results["cores"]
-    print(f"Workers benchmark: {machine()}, {results['server']}, Redis broker")
+    print(f"Workers benchmark: {common.machine()}, {results['server']}, Redis broker")
     print(
         f"{args.applications} applications of {SERVICE} per worker count and round, through "
         f"the whole flow (to the permit's PDF and the mails), driven by {args.clients} client "
@@ -600,22 +531,18 @@ def summary_rows(results: dict | None, args: argparse.Namespace) -> list[dict]:
         rate = median_rate(found)
         rounds = f"median of {len(found)} round(s)"
         rows.append(
-            {
-                "benchmark": "workers",
-                "measure": (
-                    f"applications/s through the whole flow, {n} worker process(es), "
-                    f"{args.applications} applications, {args.clients} clients, "
-                    f"{results['server']}"
-                ),
-                "ours": round(rate, 3),
-                "yardstick": round(base, 3),
-                "ratio": rate / base,
-                "unit": "app/s",
-                "note": (
-                    f"yardstick: 1 worker process; {rounds}; limit: "
-                    f"{limit_of(quietest(found), results['cores'])}"
-                ),
-            }
+            common.summary_row(
+                "workers",
+                f"applications/s through the whole flow, {n} worker process(es), "
+                f"{args.applications} applications, {args.clients} clients, "
+                f"{results['server']}",
+                ours=rate,
+                yardstick=base,
+                unit="app/s",
+                note=f"yardstick: 1 worker process; {rounds}; limit: "
+                f"{limit_of(quietest(found), results['cores'])}",
+                digits=3,
+            )
         )
     cpu = {
         role: statistics.fmean(r["cpu_s"][role] * 1000 / r["applications"] for r in groups[1])
@@ -623,15 +550,15 @@ def summary_rows(results: dict | None, args: argparse.Namespace) -> list[dict]:
     }
     for role in ("workers", "postgres"):
         rows.append(
-            {
-                "benchmark": "workers",
-                "measure": f"CPU per application, {role} against the app (1 worker process)",
-                "ours": round(cpu[role], 1),
-                "yardstick": round(cpu["app"], 1),
-                "ratio": cpu[role] / cpu["app"],
-                "unit": "ms",
-                "note": "the app: the web part driven through the services in this process",
-            }
+            common.summary_row(
+                "workers",
+                f"CPU per application, {role} against the app (1 worker process)",
+                ours=cpu[role],
+                yardstick=cpu["app"],
+                unit="ms",
+                note="the app: the web part driven through the services in this process",
+                digits=1,
+            )
         )
     return rows
 
@@ -640,13 +567,10 @@ def main(argv: list[str]) -> int:
     args = parse_args(argv)
     results, status = None, 0
     try:
-        if os.environ.get(THROWAWAY_MARK):
-            url = os.environ.get("DATABASE_URL", "")
-            if not url.startswith(("postgres://", "postgresql://")):
-                raise RuntimeError(f"expected a PostgreSQL DATABASE_URL, got {url!r}")
-            results = inside(url, args)
+        if common.in_throwaway_postgres():
+            results = inside(common.throwaway_database_url(), args)
             if args.results_json:
-                Path(args.results_json).write_text(json.dumps(results))
+                common.hand_back(args.results_json, results)
                 return 1 if results["error"] else 0
         else:
             results = in_subprocess(args)
@@ -657,7 +581,7 @@ def main(argv: list[str]) -> int:
         traceback.print_exc()
         status = 1
     if args.summary_json:
-        Path(args.summary_json).write_text(json.dumps(summary_rows(results, args), indent=1))
+        common.write_summary(args.summary_json, summary_rows(results, args))
     return status
 
 

@@ -43,6 +43,9 @@ RESULTS = BENCH / "RESULTS.md"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
+from bench.common import say  # noqa: E402
+
 # Options per benchmark: "full" is what `make bench` runs (what bench/RESULTS.md
 # should hold), "quick" a run that only shows everything works. A benchmark
 # not listed here gets no options; it may read BENCH_QUICK=1 itself.
@@ -68,10 +71,6 @@ FIELDS = {
 }
 
 
-def say(message: str) -> None:
-    print(f"[run_all] {message}", file=sys.stderr, flush=True)
-
-
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Run every bench/bench_*.py and print one table of ratios."
@@ -79,7 +78,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--quick",
         action="store_true",
-        default=os.environ.get("BENCH_QUICK", "").strip().lower() in {"1", "true", "yes", "on"},
+        default=common.quick(),
         help="smaller sizes (also: BENCH_QUICK=1)",
     )
     parser.add_argument(
