@@ -23,7 +23,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.timers import fire_due_timers
 
 from approvals import models as m
-from approvals import services
+from approvals import permits, services
 from approvals.flows import SingleWindowFlow
 from approvals.review.task_views import TaskScreenView
 from approvals.review.views import download_name
@@ -567,3 +567,34 @@ def test_rejection_reasons_fixture_loads_and_every_reason_is_valid():
     departments = {r.department.code for r in reasons if r.department}
     assert {"market-regulation", "commerce"} <= departments
     assert any(r.department is None for r in reasons)
+
+
+def test_a_supervisor_revokes_a_permit_with_a_reason_on_its_page(client, world, settings):
+    settings.PERMIT_SIGNING_KEY = permits.generate_private_key_pem()
+    app = journey.submitted(world)
+    services.application_accept(actor=world.clerk, application=app)
+    journey.approve_all(world, app)
+    permit = m.Permit.objects.get(application=app)
+    url = reverse("review:application", args=[app.public_id])
+
+    # A clerk sees the permit but may not revoke it.
+    client.force_login(world.clerk)
+    assert "revoke-form" not in client.get(url).content.decode()
+    assert client.post(url, {"reason": "x"}).status_code == 403
+
+    client.force_login(world.supervisor)
+    page = client.get(url)
+    assert 'data-testid="revoke-form"' in page.content.decode()
+    refused = client.post(url, {"reason": ""})
+    assert refused.status_code == 200
+    assert refused.context["revoke_form"].errors["reason"]
+    permit.refresh_from_db()
+    assert permit.status == m.PermitStatus.ISSUED
+
+    done = client.post(url, {"reason": "承诺不实 / the commitment was false"}, follow=True)
+    permit.refresh_from_db()
+    assert permit.status == m.PermitStatus.REVOKED
+    assert permit.revoked_by == world.supervisor
+    assert "the commitment was false" in done.content.decode()
+    assert "revoke-form" not in done.content.decode()
+    assert m.AuditEntry.objects.filter(application=app, action="permit_revoked").count() == 1

@@ -202,6 +202,22 @@ class ReturnForm(forms.Form):
         return None
 
 
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=gettext_lazy("Reason for revoking"),
+        help_text=gettext_lazy(
+            "For example: a commitment made when applying was found to be false. "
+            "The holder and anyone verifying the permit will see that it is revoked."
+        ),
+    )
+
+    @staticmethod
+    def field_for(key: str) -> str | None:
+        return "reason" if key == "reason" else None
+
+
 class ApproveForm(forms.Form):
     remarks = forms.CharField(
         required=False,

@@ -34,7 +34,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from viewflow.workflow.status import STATUS
 
 from approvals import selectors, services, timekeeping
-from approvals.models import ApplicationStatus, ReviewDecision
+from approvals.models import ApplicationStatus, PermitStatus, ReviewDecision
 from approvals.review.filters import AuditFilter
 from approvals.review.forms import (
     AcceptForm,
@@ -42,6 +42,7 @@ from approvals.review.forms import (
     OverdueFilterForm,
     RejectForm,
     ReturnForm,
+    RevokeForm,
     add_service_errors,
 )
 
@@ -331,19 +332,43 @@ def audit_trail(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def application_detail(request, public_id):
     """Any application an official may open, read-only (supervisors: every one)."""
     application = get_object_or_404(
         selectors.applications_for_official(request.user).select_related(
-            "service", "enterprise", "applicant"
+            "service", "enterprise", "applicant", "permit"
         ),
         public_id=public_id,
     )
     screen = selectors.application_screen(application, viewer=request.user)
+    supervisor = services.is_supervisor(request.user)
+    permit = getattr(application, "permit", None)
+    revoke_form = None
+    if supervisor and permit is not None and permit.status != PermitStatus.REVOKED:
+        revoke_form = RevokeForm(request.POST if request.method == "POST" else None)
+        if revoke_form.is_bound and revoke_form.is_valid():
+            try:
+                services.permit_revoke(
+                    actor=request.user, permit=permit, reason=revoke_form.cleaned_data["reason"]
+                )
+            except services.ApplicationBusy as exc:
+                _busy(request, exc)
+            except ValidationError as exc:
+                add_service_errors(revoke_form, exc, RevokeForm.field_for)
+            else:
+                messages.success(
+                    request, _("Permit %(number)s is revoked.") % {"number": permit.number}
+                )
+                return redirect("review:application", public_id=application.public_id)
+    elif request.method == "POST":
+        raise PermissionDenied
     return render(
         request,
         "review/application_detail.html",
         {
+            "permit": permit,
+            "revoke_form": revoke_form,
             "screen": screen,
             "application": application,
             "show_reasons": services.is_supervisor(request.user),
