@@ -175,6 +175,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 # /health/ answers load balancers over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^health/", r"^ready/"]
+# Public permit verification (pages; the API has its own throttles): checks
+# per client address, e.g. "30/m". A shared CACHE_URL makes it count across servers.
+VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30/m")
 # Set when a proxy you run puts the client's address in X-Forwarded-For;
 # otherwise anyone could write any address into the audit trail.
 AUDIT_TRUST_X_FORWARDED_FOR = env_bool("AUDIT_TRUST_X_FORWARDED_FOR", False)

@@ -30,6 +30,15 @@ def _english_unless_asked(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Rate-limit and throttle counts live in the cache: one test's requests
+    # must not count against the next one's.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _no_background_rendering(settings):
     # A worker thread rendering permits would outlive the test's transaction;
     # the permit tests choose "inline" themselves.

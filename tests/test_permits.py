@@ -616,3 +616,18 @@ def test_missing_key_makes_verification_unavailable_not_broken(client, settings,
 def test_date_of_issue_is_the_signed_date():
     claims = permits.TokenClaims("N-1", "91460100MA0000001X", date(2026, 1, 2).isoformat(), None)
     assert permits.TokenClaims.from_payload(claims.payload()) == claims
+
+
+@pytest.mark.django_db
+def test_public_verification_is_rate_limited_per_address_with_a_clear_answer(
+    client, issued, settings
+):
+    settings.VERIFY_RATE_LIMIT = "3/m"
+    url = reverse("verification:check", args=[permits.permit_token(issued)])
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]
+    page = client.get(url)
+    assert page.status_code == 429 and page["Retry-After"] == "60"
+    assert "Too many checks" in page.content.decode()
+    assert client.get(url, {"format": "json"}).json() == {"error": "too many requests"}
+    # Another address is not held back by this one.
+    assert client.get(url, REMOTE_ADDR="198.51.100.30").status_code == 200

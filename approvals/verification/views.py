@@ -8,8 +8,10 @@ visitor caused gets a message, never a 500.
 
 from __future__ import annotations
 
+import functools
 import logging
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
+from django_ratelimit.decorators import ratelimit
 
 from approvals import permits
 from approvals.models import Permit
@@ -24,6 +27,29 @@ from approvals.models.permits import RenderStatus
 from approvals.verification.forms import VerifyForm
 
 logger = logging.getLogger(__name__)
+
+
+def _verify_rate(group, request) -> str:
+    return settings.VERIFY_RATE_LIMIT
+
+
+def rate_limited(view):
+    """At most VERIFY_RATE_LIMIT checks per client address (django-ratelimit):
+    verifying is public, and a PDF upload costs real work to read."""
+
+    @functools.wraps(view)
+    @ratelimit(key="ip", rate=_verify_rate, method=ratelimit.ALL, block=False)
+    def wrapper(request, *args, **kwargs):
+        if getattr(request, "limited", False):
+            if _wants_json(request):
+                response = JsonResponse({"error": "too many requests"}, status=429)
+            else:
+                response = render(request, "verification/too_many.html", status=429)
+            response["Retry-After"] = "60"
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _wants_json(request) -> bool:
@@ -104,6 +130,7 @@ def _respond(request, verification, *, upload: dict | None = None) -> HttpRespon
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@rate_limited
 def verify(request):
     """The form: paste a code or a link, or upload the PDF."""
     if request.method == "GET":
@@ -129,6 +156,7 @@ def verify(request):
 @never_cache
 @vary_on_headers("Accept")
 @require_GET
+@rate_limited
 def check(request, token: str):
     """What the QR code opens: the outcome for one token, as HTML or JSON."""
     try:
