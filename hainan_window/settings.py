@@ -58,6 +58,7 @@ MIDDLEWARE = [
     # Before the session and auth middleware: a view that hits a database
     # that is down gets a 503 page or JSON, not a 500.
     "approvals.dberrors.DatabaseUnavailableMiddleware",
+    "hainan_window.middleware.NulCharacterGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -138,3 +138,27 @@ def test_uploads_are_kept_out_of_static_and_template_folders(settings, tmp_path)
     assert isinstance(errors[0], checks.Error)
     settings.MEDIA_ROOT = ROOT / "templates"
     assert [e.id for e in uploads_are_not_public()] == ["hainan_window.E001"]
+
+
+@pytest.mark.django_db
+def test_null_characters_are_a_400_not_a_database_error(world, client):
+    """PostgreSQL cannot compare text with NUL: such input must stop before any lookup."""
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(world.investor)
+    created = api.post(
+        "/api/applications/",
+        {"service": "fie\x00", "uscc": world.enterprise.uscc},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="nul-1",
+    )
+    assert created.status_code == 400
+    assert "service" in created.json()["fields"]
+    listed = api.get("/api/applications/", {"service": "fie\x00"})
+    assert listed.status_code == 400 and listed.json()["code"] == "invalid"
+
+    client.force_login(world.supervisor)
+    page = client.get("/reports/", {"service": "fie\x00"})
+    assert page.status_code == 400
+    assert "null character" in page.content.decode()

@@ -351,8 +351,18 @@ class ApplicationDetailSerializer(serializers.Serializer):
 # --- applications: input ----------------------------------------------------------
 
 
+class CodeRelatedField(serializers.SlugRelatedField):
+    """A related object by its code. A code with a NUL character is refused
+    before the lookup: PostgreSQL cannot even compare such text (a 500)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            raise serializers.ValidationError("Null characters are not allowed.")
+        return super().to_internal_value(data)
+
+
 class ApplicationCreateSerializer(serializers.Serializer):
-    service = serializers.SlugRelatedField(
+    service = CodeRelatedField(
         slug_field="code",
         queryset=Service.objects.filter(is_active=True),
         help_text="The service's code, from /api/services/.",
