@@ -63,16 +63,15 @@ class World:
     supervisor: object
 
 
-@pytest.fixture
-def world(db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    # Real hashing costs ~0.3 s a user; these tests are not about passwords.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+def build_world(**service_fields) -> World:
+    """The catalogue and the people most tests stand on: a service with three
+    departments (and one department outside it), six materials covering every
+    way to meet one, an enterprise in the shared data, and one user per role.
+    Also used by module-scoped fixtures, which cannot use `world`."""
     f.role_groups()
     departments = [f.DepartmentFactory(code=c) for c in ("market", "commerce", "tax")]
     f.DepartmentFactory(code="customs")  # in the catalogue, not in this service
-    service = f.ServiceFactory(code="fie", permit_licence_type="business-licence")
+    service = f.ServiceFactory(code="fie", permit_licence_type="business-licence", **service_fields)
     for d in departments:
         m.ServiceDepartment.objects.create(service=service, department=d, review_limit_days=1)
     f.MaterialFactory(service=service, code="registry", reuse_key="enterprise_registry", order=1)
@@ -104,3 +103,12 @@ def world(db, settings, tmp_path):
         reviewers=reviewers,
         supervisor=f.UserFactory(username="supervisor", groups=[SUPERVISOR_GROUP]),
     )
+
+
+@pytest.fixture
+def world(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # Real hashing costs ~0.3 s a user; these tests are not about passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    return build_world()

@@ -37,10 +37,10 @@ from rest_framework.authtoken.models import Token
 from approvals import models as m
 from approvals import permits, prefill, services
 from approvals.models.permits import RenderStatus
-from approvals.services import CLERK_GROUP, INVESTOR_GROUP, SUPERVISOR_GROUP
 from hainan_window.wsgi import application as wsgi_application
 from tests import factories as f
 from tests import journey
+from tests.conftest import build_world
 
 ROLES = ["anonymous", "investor", "clerk", "reviewer", "supervisor"]
 # Fields whose values the services parse, and values that parse badly, or too well.
@@ -75,41 +75,12 @@ class Known:
 KNOWN = Known()
 
 
-@dataclass
-class _World:
-    """What tests/journey.py needs of the conftest `world`."""
-
-    service: m.Service
-    enterprise: m.Enterprise
-    investor: object
-    other_investor: object
-    clerk: object
-    reviewers: dict
-    supervisor: object
-
-
 def _build_world() -> None:
     """The catalogue, the people, and applications in the states the API acts on."""
-    f.role_groups()
-    departments = [f.DepartmentFactory(code=c) for c in ("market", "commerce", "tax")]
-    f.DepartmentFactory(code="customs")  # in the catalogue, not in this service
-    service = f.ServiceFactory(
-        code="fie",
-        permit_licence_type="business-licence",
-        permit_name_zh="营业执照",
-        permit_name_en="Business licence",
-        permit_valid_years=5,
+    world = build_world(
+        permit_name_zh="营业执照", permit_name_en="Business licence", permit_valid_years=5
     )
-    for d in departments:
-        m.ServiceDepartment.objects.create(service=service, department=d, review_limit_days=1)
-    f.MaterialFactory(service=service, code="registry", reuse_key="enterprise_registry", order=1)
-    f.MaterialFactory(service=service, code="tax-info", reuse_key="tax_registration", order=2)
-    f.MaterialFactory(
-        service=service, code="prior-licence", reuse_key="licence:food-licence", order=3
-    )
-    f.MaterialFactory(service=service, code="form", order=4)
-    f.MaterialFactory(service=service, code="lease", allow_commitment=True, order=5)
-    f.MaterialFactory(service=service, code="seal", allow_deferral=True, deferral_days=5, order=6)
+    departments, reviewers = world.departments, world.reviewers
     m.RejectionReason.objects.create(
         code="scope-unclear", text_zh="经营范围不清", text_en="The business scope is unclear."
     )
@@ -119,26 +90,7 @@ def _build_world() -> None:
         text_en="The name is taken.",
         department=departments[0],
     )
-    enterprise = f.EnterpriseFactory()
-    m.TaxRegistration.objects.create(
-        enterprise=enterprise,
-        taxpayer_type="一般纳税人",
-        tax_authority="国家税务总局海口市税务局",
-        registered_on="2020-01-02",
-    )
-    reviewers = {
-        d.code: f.UserFactory(username=f"rev-{d.code}", groups=[f"reviewer:{d.code}"])
-        for d in [*departments, m.Department.objects.get(code="customs")]
-    }
-    world = _World(
-        service=service,
-        enterprise=enterprise,
-        investor=f.UserFactory(username="investor", groups=[INVESTOR_GROUP]),
-        other_investor=f.UserFactory(username="investor2", groups=[INVESTOR_GROUP]),
-        clerk=f.UserFactory(username="clerk", groups=[CLERK_GROUP]),
-        reviewers=reviewers,
-        supervisor=f.UserFactory(username="supervisor", groups=[SUPERVISOR_GROUP]),
-    )
+    service, enterprise = world.service, world.enterprise
 
     # The investor's applications, one in each state that matters to the API.
     draft = journey.draft(world)

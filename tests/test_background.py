@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -132,3 +133,8 @@ def test_long_reports_and_simulations_run_as_tasks(world, settings):
     assert figures["overall"] == expected["overall"]
     assert figures["overall"]["applications"] == 6
     assert "errors" in tasks.approval_report.apply(args=[{"decided_from": "soon"}]).get()
+
+
+def test_the_sweep_refuses_a_limit_below_one():
+    with pytest.raises(CommandError, match="--limit must be 1 or more"):
+        call_command("background_sweep", "--limit=-3", stdout=io.StringIO())

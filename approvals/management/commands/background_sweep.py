@@ -8,7 +8,7 @@ this on the workers instead.
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from approvals import background, permits
 
@@ -22,6 +22,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, limit, **options):
+        if limit < 1:
+            raise CommandError(f"--limit must be 1 or more (got {limit}).")
         from viewflow.workflow.timers import fire_due_timers
 
         fired = fire_due_timers()
