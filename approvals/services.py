@@ -283,34 +283,31 @@ def application_prefill(*, application: Application) -> list[prefill.SourceOutco
 MAX_AMOUNT = Decimal("1e8")
 
 
+# A count of people: more than any enterprise employs.
+MAX_COUNT = 10_000_000
+_FULL_WIDTH_DIGITS = {0xFF10 + i: str(i) for i in range(10)} | {0xFF0C: ","}
+
+
 def _validate_field_value(key: str, value: str) -> str:
+    """The value as stored, or a ValidationError saying how to write it.
+
+    The field's kind (approvals.prefill.FieldSpec.kind) decides the check, so
+    every amount, count and date is read the same strict way.
+    """
     value = value.strip()
-    if key.endswith(("registered_capital", "total_investment")) and value:
-        try:
-            amount = Decimal(value.replace(",", ""))
-        except InvalidOperation as exc:
-            raise ValidationError(
-                _("Enter an amount in 10,000 CNY, for example 500 or 1200.50.")
-            ) from exc
-        # Decimal also reads "NaN", "Infinity" and "1e999999999" (a billion
-        # digits once written out): none of them is an amount.
-        if not amount.is_finite():
-            raise ValidationError(_("Enter an amount in 10,000 CNY, for example 500 or 1200.50."))
-        if amount <= 0:
-            raise ValidationError(_("The amount must be greater than zero."))
-        if amount >= MAX_AMOUNT:
-            raise ValidationError(
-                _("Enter the amount in 10,000 CNY: %(amount)s is more than any enterprise holds.")
-                % {"amount": value}
-            )
-        if amount.as_tuple().exponent < -4:
-            raise ValidationError(_("Give at most 4 decimal places (10,000 CNY)."))
-        return format(amount, "f")
-    if key.endswith("legal_representative_id") and value:
+    spec = prefill.field_specs().get(key, (None,))[0]
+    kind = spec.kind if spec is not None else prefill.FieldKind.TEXT
+    if not value:
+        return value
+    if kind == prefill.FieldKind.AMOUNT:
+        return _validate_amount(value)
+    if kind == prefill.FieldKind.INTEGER:
+        return _validate_count(value)
+    if kind == prefill.FieldKind.RESIDENT_ID:
         value = normalize_resident_id(value)
         validate_resident_id(value)
         return value
-    if key.endswith(("established_on",)) and value:
+    if kind == prefill.FieldKind.DATE:
         try:
             date.fromisoformat(value)
         except ValueError as exc:
@@ -318,6 +315,44 @@ def _validate_field_value(key: str, value: str) -> str:
     if len(value) > 2000:
         raise ValidationError(_("Keep this under 2,000 characters."))
     return value
+
+
+def _validate_amount(value: str) -> str:
+    try:
+        amount = Decimal(value.replace(",", ""))
+    except InvalidOperation as exc:
+        raise ValidationError(
+            _("Enter an amount in 10,000 CNY, for example 500 or 1200.50.")
+        ) from exc
+    # Decimal also reads "NaN", "Infinity" and "1e999999999" (a billion
+    # digits once written out): none of them is an amount.
+    if not amount.is_finite():
+        raise ValidationError(_("Enter an amount in 10,000 CNY, for example 500 or 1200.50."))
+    if amount <= 0:
+        raise ValidationError(_("The amount must be greater than zero."))
+    if amount >= MAX_AMOUNT:
+        raise ValidationError(
+            _("Enter the amount in 10,000 CNY: %(amount)s is more than any enterprise holds.")
+            % {"amount": value}
+        )
+    if amount.as_tuple().exponent < -4:
+        raise ValidationError(_("Give at most 4 decimal places (10,000 CNY)."))
+    return format(amount, "f")
+
+
+def _validate_count(value: str) -> str:
+    # Full-width digits (from a Chinese input method) are read as digits;
+    # anything else that int() or Decimal() would accept ("NaN", "-3", "1e3",
+    # "٣", "²", "3.0") is not a count of people.
+    digits = value.translate(_FULL_WIDTH_DIGITS).replace(",", "")
+    if not (digits.isascii() and digits.isdigit()):
+        raise ValidationError(_("Enter a whole number of 0 or more, for example 12."))
+    count = int(digits)
+    if count >= MAX_COUNT:
+        raise ValidationError(
+            _("%(count)s is more than any enterprise employs: check the number.") % {"count": value}
+        )
+    return str(count)
 
 
 @busy_is_retryable
@@ -486,6 +521,18 @@ def material_defer(*, actor, application: Application, material_code: str) -> Ap
     row = _material_row(application, material_code)
     if not row.material.allow_deferral:
         raise ValidationError({"material": _("This material cannot be handed in later.")})
+    if row.satisfied_by == SatisfiedBy.UPLOAD:
+        raise ValidationError(
+            {"material": _("This material is already uploaded: there is nothing to hand in later.")}
+        )
+    if row.satisfied_by == SatisfiedBy.REUSE:
+        raise ValidationError(
+            {
+                "material": _(
+                    "This material is reused from what the government holds: nothing to hand in."
+                )
+            }
+        )
     row.satisfied_by = SatisfiedBy.DEFERRAL
     with transaction.atomic():
         row.save(update_fields=["satisfied_by", "updated_at"])

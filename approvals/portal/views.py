@@ -604,7 +604,8 @@ def _material_rows(application, materials, errors, posted_forms, editable) -> li
                 commit_form=commit_form,
                 can_defer=editable
                 and material.allow_deferral
-                and item.satisfied_by not in (SatisfiedBy.REUSE, SatisfiedBy.DEFERRAL),
+                and item.satisfied_by
+                not in (SatisfiedBy.REUSE, SatisfiedBy.DEFERRAL, SatisfiedBy.UPLOAD),
             )
         )
     return rows
