@@ -134,6 +134,17 @@ def _require_clerk(actor) -> None:
 # --- drafts and prefill ---------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Opened:
+    """What asking for a draft gave: a new one, or the one already opened."""
+
+    application: Application
+    created: bool
+    # Not created because the applicant already has a draft of this service
+    # for this enterprise (a replayed idempotency key is not counted here).
+    open_draft: bool = False
+
+
 def application_create(
     *,
     applicant,
@@ -145,6 +156,56 @@ def application_create(
     """Open a draft for an enterprise and prefill it from every shared-data source.
 
     Repeating the call with the same idempotency key returns the first draft.
+    Scripts that play many investors with one account (the simulator, the
+    tests) call this; the portal and the API call :func:`application_open`,
+    which also sends an investor to the draft they already have open.
+    """
+    return application_open(
+        applicant=applicant,
+        service=service,
+        uscc=uscc,
+        filed_as=filed_as,
+        idempotency_key=idempotency_key,
+        reuse_open_draft=False,
+    ).application
+
+
+def _replayed(applicant, idempotency_key: str, service: Service, uscc: str) -> Application | None:
+    """The draft this key opened before, if any; refused if it was opened for something else."""
+    existing = Application.objects.filter(
+        applicant=applicant, idempotency_key=idempotency_key
+    ).first()
+    if existing is not None and (existing.service_id, existing.uscc) != (service.pk, uscc):
+        raise ValidationError(
+            {
+                "idempotency_key": _(
+                    "This key already opened %(ref)s, for another service or "
+                    "enterprise. Use a new key for a new application."
+                )
+                % {"ref": existing.reference}
+            }
+        )
+    return existing
+
+
+def application_open(
+    *,
+    applicant,
+    service: Service,
+    uscc: str,
+    filed_as: str = FiledAs.INVESTOR,
+    idempotency_key: str = "",
+    reuse_open_draft: bool = True,
+) -> Opened:
+    """Open a draft, or give back the one the applicant already has.
+
+    The code is normalised first (full-width, spaces, dashes, lower case), so
+    every way of typing one enterprise's code names the same enterprise. The
+    same idempotency key gives back the draft it opened, whichever of two
+    racing requests won; a key that opened a draft for another service or
+    enterprise is refused, on either path. With `reuse_open_draft`, an open
+    draft of the same service for the same enterprise is given back instead
+    of a second one.
     """
     if not (applicant and applicant.is_authenticated):
         raise PermissionDenied(_("Log in to apply."))
@@ -165,21 +226,19 @@ def application_create(
         )
     idempotency_key = (idempotency_key or "").strip()[:80]
     if idempotency_key:
-        existing = Application.objects.filter(
-            applicant=applicant, idempotency_key=idempotency_key
-        ).first()
+        existing = _replayed(applicant, idempotency_key, service, uscc)
         if existing is not None:
-            if (existing.service_id, existing.uscc) != (service.pk, uscc):
-                raise ValidationError(
-                    {
-                        "idempotency_key": _(
-                            "This key already opened %(ref)s, for another service or "
-                            "enterprise. Use a new key for a new application."
-                        )
-                        % {"ref": existing.reference}
-                    }
-                )
-            return existing
+            return Opened(existing, created=False)
+    if reuse_open_draft:
+        draft = (
+            Application.objects.filter(
+                applicant=applicant, service=service, uscc=uscc, status=ApplicationStatus.DRAFT
+            )
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if draft is not None:
+            return Opened(draft, created=False, open_draft=True)
     try:
         with transaction.atomic():
             application = Application.objects.create(
@@ -205,11 +264,13 @@ def application_create(
                 sources_failed=[o.source.name for o in outcomes if o.error],
             )
     except IntegrityError:
-        # Two requests with the same key raced; the other one won.
-        if idempotency_key:
-            return Application.objects.get(applicant=applicant, idempotency_key=idempotency_key)
-        raise
-    return application
+        # Two requests with the same key raced and the other one won: its
+        # draft is the answer, if it was opened for what this one asks.
+        existing = _replayed(applicant, idempotency_key, service, uscc) if idempotency_key else None
+        if existing is None:
+            raise
+        return Opened(existing, created=False)
+    return Opened(application, created=True)
 
 
 def application_prefill(*, application: Application) -> list[prefill.SourceOutcome]:

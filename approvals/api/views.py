@@ -214,26 +214,40 @@ class ApplicationList(generics.ListCreateAPIView):
     @extend_schema(
         tags=["applications"],
         summary="Open a draft, prefilled from shared data",
+        description="The credit code is normalised first (full-width characters, spaces, "
+        "dashes and lower case are read as the code they spell). 201: a new draft. 200: no "
+        "new draft was opened, and the body is the draft to carry on with: the one this "
+        "Idempotency-Key opened before, or the draft you already have open for this service "
+        "and enterprise. 400: the key already opened a draft for another service or enterprise.",
         parameters=[IDEMPOTENCY_HEADER],
         request=s.ApplicationCreateSerializer,
-        responses={201: s.ApplicationDetailSerializer, 200: s.ApplicationDetailSerializer},
+        responses={
+            201: OpenApiResponse(s.ApplicationDetailSerializer, description="A new draft."),
+            200: OpenApiResponse(
+                s.ApplicationDetailSerializer,
+                description="The draft this key opened before, or your open draft of this "
+                "service for this enterprise.",
+            ),
+        },
     )
     def post(self, request, *args, **kwargs):
         key = _idempotency_key(request)
         form = s.ApplicationCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        replay = selectors.applications_of(request.user).filter(idempotency_key=key).exists()
-        application = services.application_create(
+        # Whether this is a replay is the service's answer, not a look beforehand:
+        # two racing requests with one key would both find nothing and both say 201.
+        opened = services.application_open(
             applicant=request.user,
             service=form.validated_data["service"],
             uscc=form.validated_data["uscc"],
             filed_as=form.validated_data["filed_as"],
             idempotency_key=key,
         )
+        application = opened.application
         response = _detail(
             selectors.application_of(request.user, application.public_id), request.user
         )
-        response.status_code = status.HTTP_200_OK if replay else status.HTTP_201_CREATED
+        response.status_code = status.HTTP_201_CREATED if opened.created else status.HTTP_200_OK
         response["Location"] = request.build_absolute_uri(
             f"/api/applications/{application.public_id}/"
         )

@@ -120,7 +120,7 @@ def apply(request, code):
         # the back button and sent for another enterprise opens a new one.
         key = form.cleaned_data["idempotency_key"] or uuid.uuid4().hex
         try:
-            application = services.application_create(
+            opened = services.application_open(
                 applicant=request.user,
                 service=service,
                 uscc=uscc,
@@ -130,6 +130,17 @@ def apply(request, code):
         except ValidationError as exc:
             _add_service_errors(form, exc)
         else:
+            application = opened.application
+            if opened.open_draft:
+                messages.info(
+                    request,
+                    _(
+                        "You already have draft %(reference)s of this service for this "
+                        "enterprise: carry on with it here instead of starting again."
+                    )
+                    % {"reference": application.reference},
+                )
+                return redirect(_page(application))
             messages.success(
                 request,
                 _(
