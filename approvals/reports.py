@@ -46,6 +46,9 @@ How each figure is measured.
   one.
 * Materials avoided: of the applications' required materials, the share
   reused from shared data.
+* Deferred materials (容缺受理): overdue, a material of an approved
+  application still deferred, not received, after its due date (as of
+  today); handed in late, one received on a local day after its due date.
 
 Percentiles are continuous (linear interpolation between the two nearest
 ranks, PostgreSQL's ``percentile_cont``). On PostgreSQL they are that
@@ -359,6 +362,10 @@ class Row:
     materials_avoided: float | None = None
     statutory_compliance: float | None = None
     escalations: int | None = None
+    # Deferred materials (容缺受理) of approved applications still not handed
+    # in after their due date, and those handed in after it.
+    deferred_overdue: int | None = None
+    deferred_late: int | None = None
 
     def __post_init__(self):
         for f in fields(self):
@@ -401,6 +408,8 @@ COLUMNS: dict[str, object] = {
     "materials_avoided": _("materials avoided by reuse (share)"),
     "statutory_compliance": _("share within the statutory limit"),
     "escalations": _("escalations"),
+    "deferred_overdue": _("deferred materials overdue"),
+    "deferred_late": _("deferred materials handed in late"),
 }
 TABLES = ("overall", "service", "month", "department", "step")
 
@@ -590,6 +599,7 @@ def approval_report(population: Population | None = None) -> Report:
         {
             "materials_required": Count("pk"),
             "materials_reused": Count("pk", filter=Q(satisfied_by=SatisfiedBy.REUSE)),
+            **_deferred_counts(),
         },
     )
     escalated = _grouped(
@@ -696,6 +706,8 @@ def approval_report(population: Population | None = None) -> Report:
             materials_avoided=_share(t.get("materials_reused", 0), t.get("materials_required", 0)),
             statutory_compliance=_share(t.get("compliant", 0), n),
             escalations=int(t.get("escalations", 0)) if n else None,
+            deferred_overdue=int(t.get("deferred_overdue", 0)) if n else None,
+            deferred_late=int(t.get("deferred_late", 0)) if n else None,
         )
 
     def step_row(table: str, key: str, label: str, t: dict, escalations=None) -> Row:
@@ -775,6 +787,31 @@ def approval_report(population: Population | None = None) -> Report:
         generated_at=timezone.now(),
         filters=population.described(),
     )
+
+
+def _deferred_counts() -> dict[str, Count]:
+    """Deferred materials overdue (still expected after the due date, on an approved
+    application) and handed in late (received on a local day after the due date)."""
+    today = timezone.localdate()
+    return {
+        "deferred_overdue": Count(
+            "pk",
+            filter=Q(
+                satisfied_by=SatisfiedBy.DEFERRAL,
+                received_at__isnull=True,
+                due_date__lt=today,
+                application__status=ApplicationStatus.APPROVED,
+            ),
+        ),
+        "deferred_late": Count(
+            "pk",
+            filter=Q(
+                received_at__isnull=False,
+                due_date__isnull=False,
+                received_at__date__gt=F("due_date"),
+            ),
+        ),
+    }
 
 
 def _slowest(step_rows: list[Row], department_rows: list[Row]) -> Row | None:

@@ -490,16 +490,32 @@ def _material_row(application: Application, material_code: str) -> ApplicationMa
     return row
 
 
+# A deferred material is handed in after acceptance, until it is received:
+# while the departments review and after the approval too (the permit does not
+# wait for it). A rejected or withdrawn case needs nothing more.
+DEFERRED_DELIVERY_STATUSES = (
+    ApplicationStatus.ACCEPTED,
+    ApplicationStatus.IN_REVIEW,
+    ApplicationStatus.APPROVED,
+)
+
+
+def is_deliverable(application: Application, row: ApplicationMaterial) -> bool:
+    """May this deferred material be handed in now, after acceptance?"""
+    return (
+        row.satisfied_by == SatisfiedBy.DEFERRAL
+        and row.received_at is None
+        and application.status in DEFERRED_DELIVERY_STATUSES
+    )
+
+
 @busy_is_retryable
 def material_upload(
     *, actor, application: Application, material_code: str, upload: UploadedFile
 ) -> ApplicationMaterial:
     _require_owner(actor, application)
     row = _material_row(application, material_code)
-    delivering_deferred = row.satisfied_by == SatisfiedBy.DEFERRAL and application.status in (
-        ApplicationStatus.ACCEPTED,
-        ApplicationStatus.IN_REVIEW,
-    )
+    delivering_deferred = is_deliverable(application, row)
     if not delivering_deferred:
         _require_editable(application)
     if not row.material.allow_upload:

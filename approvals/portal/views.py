@@ -577,6 +577,7 @@ class MaterialRow:
     upload_form: UploadForm | None
     commit_form: CommitmentForm | None
     can_defer: bool
+    overdue: bool = False  # deferred, not handed in, past its due date
 
 
 @dataclass
@@ -622,19 +623,14 @@ def _grouped_by_source(rows: list[ValueRow]) -> list[tuple[str, list[ValueRow]]]
 
 
 def _material_rows(application, materials, errors, posted_forms, editable) -> list[MaterialRow]:
-    delivering = application.status in (ApplicationStatus.ACCEPTED, ApplicationStatus.IN_REVIEW)
+    today = timezone.localdate()
     rows = []
     for item in materials:
         material, code = item.material, item.material.code
         prefix = _material_prefix(code)
         reused = item.satisfied_by == SatisfiedBy.REUSE
         can_upload = material.allow_upload and (
-            (editable and not reused)
-            or (
-                delivering
-                and item.satisfied_by == SatisfiedBy.DEFERRAL
-                and item.received_at is None
-            )
+            (editable and not reused) or services.is_deliverable(application, item)
         )
         commit_form = None
         if editable and material.allow_commitment and not reused:
@@ -657,6 +653,9 @@ def _material_rows(application, materials, errors, posted_forms, editable) -> li
                 errors=errors.get(code, []),
                 upload_form=UploadForm(prefix=prefix) if can_upload else None,
                 commit_form=commit_form,
+                overdue=services.is_deliverable(application, item)
+                and item.due_date is not None
+                and item.due_date < today,
                 can_defer=editable
                 and material.allow_deferral
                 and item.satisfied_by

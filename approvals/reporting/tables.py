@@ -76,6 +76,8 @@ EFFORT_COLUMNS = [
     Column("materials_avoided", gettext_lazy("Materials avoided by reuse"), SHARE),
     Column("statutory_compliance", gettext_lazy("Within the statutory limit"), SHARE),
     Column("escalations", gettext_lazy("Escalations"), COUNT),
+    Column("deferred_overdue", gettext_lazy("Deferred materials overdue"), COUNT),
+    Column("deferred_late", gettext_lazy("Deferred materials handed in late"), COUNT),
 ]
 STEP_COLUMNS = [
     Column("steps", gettext_lazy("Steps"), COUNT),
@@ -303,6 +305,14 @@ def headline(report: Report) -> list[Headline]:
             status=_status(o.statutory_compliance, 1.0),
         ),
         card("escalations", _("Escalations"), COUNT),
+        card(
+            "deferred_overdue",
+            _("Deferred materials overdue"),
+            COUNT,
+            _("%(late)s more were handed in after their due date")
+            % {"late": display(o.deferred_late, COUNT)},
+            "" if o.deferred_overdue is None else ("warn" if o.deferred_overdue else "ok"),
+        ),
     ]
     return cards
 
