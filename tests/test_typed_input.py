@@ -145,3 +145,28 @@ def test_a_deferred_material_is_still_handed_in_with_its_own_form_after_submissi
     services.application_accept(actor=world.clerk, application=app)
     body = client.get(page_of(app)).content.decode()
     assert 'action="' + action("material_upload", app, "seal") + '"' in body
+
+
+def test_enter_in_a_value_field_saves_the_values_even_when_a_source_is_down(
+    client, world, settings
+):
+    # Enter submits with the form's first submit button in document order: it
+    # must be "save", not "ask the sources again" nor any material's button.
+    settings.PREFILL_SOURCES = [
+        "tests.test_portal.BrokenRegistry",
+        "approvals.prefill.TaxRegistrationSource",
+    ]
+    client.force_login(world.investor)
+    app = journey.draft(world)
+    body = client.get(page_of(app)).content.decode()
+    form_start = body.index('id="values-form"')
+    buttons = re.findall(r"<button[^>]*>", body)
+    of_values_form = [
+        b
+        for b in buttons
+        if 'form="values-form"' in b
+        or form_start < body.index(b) < body.index("</form>", form_start)
+    ]
+    assert 'data-testid="save-values"' in of_values_form[0], of_values_form[:2]
+    assert any('data-testid="retry-prefill"' in b for b in of_values_form[1:])
+    assert body.index('data-testid="save-values"') < body.index('data-testid="retry-prefill"')
