@@ -10,6 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from approvals import models as m
 from approvals import reports, services
@@ -191,3 +193,35 @@ def test_the_window_queue_costs_the_same_queries_with_few_and_many_overdue(clien
         (WINDOW_QUEUE_WITH_OVERDUE_QUERIES, 1),
         (WINDOW_QUEUE_WITH_OVERDUE_QUERIES, 5),
     )
+
+
+def test_the_api_hands_in_a_deferred_material_after_the_approval_and_refuses_others(world):
+    app = approved(world)
+    url = f"/api/applications/{app.public_id}/materials/%s/upload/"
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.investor).key}")
+    refused = api.post(url % "form", {"file": pdf_upload()}, format="multipart")
+    assert refused.status_code == 400, refused.content
+    delivered = api.post(url % "seal", {"file": pdf_upload("seal.pdf")}, format="multipart")
+    assert delivered.status_code == 200, delivered.content
+    assert delivered.json()["satisfied_by"] == "upload"
+    assert seal_of(app).received_at is not None
+
+
+def test_the_overdue_page_costs_the_same_queries_with_few_and_many_overdue_materials(client, world):
+    client.force_login(world.supervisor)
+    url = reverse("review:overdue")
+
+    def cost():
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(ctx.captured_queries), len(response.context["overdue_materials"].object_list)
+
+    make_overdue(approved(world))
+    small, one = cost()
+    for _ in range(3):
+        make_overdue(approved(world))
+    large, four = cost()
+    assert (one, four) == (1, 4)
+    assert small == large
