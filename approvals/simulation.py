@@ -777,9 +777,10 @@ def simulate(
 
 DEMO_HISTORY_SEED = 2026
 DEMO_HISTORY_DAYS = 182
-# The demo's past is busier with late reviews than the default profile, so
-# that escalations exist and some reviews are still open and overdue today.
-DEMO_HISTORY_LATE_PROBABILITY = 0.05
+# The demo's past has late reviews (the default profile has none): some
+# reviewers leave a task lying for about two weeks, so that escalations exist
+# and some reviews are still open and overdue today.
+DEMO_HISTORY_LATE = {"late_probability": 0.06, "late_hours": {"median": 90.0, "sigma": 0.4}}
 
 
 def demo_history_exists() -> bool:
@@ -808,12 +809,18 @@ def demo_history_create(
     zone = ZoneInfo(settings.TIME_ZONE)
     start = timezone.localtime(until, zone).date() - timedelta(days=days)
     opens = datetime.combine(start, time(DEFAULT_PROFILE["office_hours"][0]), zone)
-    # Arrivals spread over the span, the expected last one two days before `until`.
-    span_hours = max((until - opens).total_seconds() / 3600 - 48, 1.0)
+    # Exactly `applications` arrivals, the last one half a day before `until`,
+    # so the latest are still in flight. The run's gaps are its arrival
+    # stream's expovariate(1 / mean) = mean x (the same draws at mean 1), so
+    # the mean that makes them fit is known before the run: same stream name
+    # as Simulation.run, same draws.
+    span_hours = max((until - opens).total_seconds() / 3600 - 12, 1.0)
+    draws = random.Random(f"{seed}:arrivals")
+    unit_total = sum(draws.expovariate(1.0) for _ in range(applications))
     profile = build_profile(
         {
-            "arrival_hours": span_hours / applications,
-            "departments": {"default": {"late_probability": DEMO_HISTORY_LATE_PROBABILITY}},
+            "arrival_hours": span_hours / unit_total,
+            "departments": {"default": DEMO_HISTORY_LATE},
         }
     )
     result = simulate(

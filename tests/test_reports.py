@@ -118,9 +118,12 @@ def test_the_report_equals_the_figures_worked_out_by_hand(world, three):
     assert close(o.government_working_days, (1.25 + 28 / 24 + 1.0) / 3)
     assert close(o.investor_working_days, 2 / 3)
     assert close(o.government_share, (1.25 + 28 / 24 + 3) / (1.25 + 28 / 24 + 3 + 2))
-    # Investor steps: A 1, B 2 (submission, correction), C 1; government A 6, B 7, C 6.
-    assert close(o.investor_steps, 4 / 3) and close(o.government_steps, 19 / 3)
-    assert close(o.legacy_steps, 10) and close(o.steps_avoided, 1 - 4 / 30)
+    # Investor steps: the visits (A 1, B 2: submission and correction, C 1) plus
+    # the four materials each investor handed in (prior licence and form
+    # uploaded, lease committed, seal deferred): A 5, B 6, C 5. Government A 6,
+    # B 7, C 6. Without the single window: 3 departments + 6 materials = 9 each.
+    assert close(o.investor_steps, 16 / 3) and close(o.government_steps, 19 / 3)
+    assert close(o.legacy_steps, 9) and close(o.steps_avoided, 1 - 16 / 27)
     # Two of six materials reused by prefill in each application.
     assert (o.materials_required, o.materials_reused) == (18, 6)
     assert close(o.materials_avoided, 1 / 3)

@@ -136,10 +136,14 @@ class Command(BaseCommand):
             total=days,
             desc="demo history",
             unit="day",
-            file=sys.stderr,
+            file=getattr(self.stderr, "_out", sys.stderr),  # the stream itself: \r redraws
             disable=not progress,
             bar_format="{desc}: {bar} {n_fmt}/{total_fmt} days [{elapsed}]",
         )
+        # The simulated clock moves time.time(), which tqdm reads: give it the
+        # monotonic clock, which time_machine leaves alone, or it never redraws.
+        bar._time = time.monotonic
+        bar.start_t = bar.last_print_t = time.monotonic()
         first = [None]
 
         def on_clock(now: datetime) -> None:
@@ -284,6 +288,21 @@ class Command(BaseCommand):
         return rows
 
     def _print_users(self, rows: list[tuple[str, str, str, str]]) -> None:
+        """The footer, then the users' table: the last thing printed before the
+        server starts, so nobody has to scroll back for a password."""
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write(
+            f"Permit QR codes and verification links point to PERMIT_PUBLIC_BASE_URL = "
+            f"{settings.PERMIT_PUBLIC_BASE_URL}"
+        )
+        if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+            self.stdout.write(f"Mail is written to files in {settings.EMAIL_FILE_PATH}/.")
+        self.stdout.write(
+            self.style.WARNING(
+                "These accounts and this password are for the demo only: "
+                "never run seed_demo against a production database."
+            )
+        )
         table = [("username", "role", "groups", "password"), *rows]
         widths = [max(len(row[i]) for row in table) for i in range(3)]
         self.stdout.write("")
@@ -293,14 +312,3 @@ class Command(BaseCommand):
             if i == 0:
                 self.stdout.write("  ".join("-" * w for w in [*widths, 14]))
         self.stdout.write("")
-        self.stdout.write(
-            f"Permit QR codes and verification links point to PERMIT_PUBLIC_BASE_URL = "
-            f"{settings.PERMIT_PUBLIC_BASE_URL}"
-        )
-        self.stdout.write(
-            self.style.WARNING(
-                "These accounts and this password are for the demo only: "
-                "never run seed_demo against a production database."
-            )
-        )
-        self.stdout.write(self.style.SUCCESS("Demo data ready."))
