@@ -27,6 +27,7 @@ from datetime import datetime
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
+import pypdf
 import pytest
 import time_machine
 from django.core.management import call_command
@@ -349,6 +350,11 @@ def test_the_pdf_is_rendered_offline(world, three, client):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+    text = " ".join(
+        page.extract_text() for page in pypdf.PdfReader(io.BytesIO(response.content)).pages
+    )
+    # What a step is, printed in the document too.
+    assert "An investor step is each occasion" in " ".join(text.split())
     fetcher = report_views._url_fetcher()
     with pytest.raises(ValueError):
         fetcher.fetch("https://example.com/logo.png")
