@@ -458,7 +458,6 @@ class Report:
             "baseline_days": self.baseline_days,
             "target_days": self.target_days,
             "include_simulated": self.include_simulated,
-            "demo_history": self.demo_history,
             "generated_at": self.generated_at.isoformat(),
             "filters": self.filters,
             "overall": self.overall.as_dict(),
