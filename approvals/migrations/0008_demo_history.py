@@ -11,6 +11,7 @@ class Migration(migrations.Migration):
             model_name="application",
             name="is_demo_history",
             field=models.BooleanField(
+                db_default=False,
                 default=False,
                 help_text="Demo history made by seed_demo; a real deployment never has any.",
             ),
