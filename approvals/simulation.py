@@ -71,8 +71,9 @@ created once, with unusable passwords. A run is one transaction: it writes
 everything or, on any error, nothing.
 
 The demo's history. ``seed_demo`` uses this same engine to give the demo a
-past (:func:`demo_history_create`, at the end of this module): ``until`` stops the clock at
-the real present, so the last arrivals are still open, and
+past (:func:`demo_history_create`, at the end of this module): ``until``
+stops the clock at the real present, so the last arrivals are still open
+(their timers due later are fired by the sweep as the demo runs), and
 ``demo_history=True`` marks the records ``is_demo_history`` instead of
 ``is_simulated``, so the demo's reports, guide and overdue page count them.
 """

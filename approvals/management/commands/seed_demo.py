@@ -159,7 +159,11 @@ class Command(BaseCommand):
             bar.update(days - bar.n)
             bar.close()
         elapsed = time.monotonic() - started
+        if result is None:  # made meanwhile by another run
+            self.stdout.write("Demo history: already there, left as it is.")
+            return
         batch = result.batch()
+        since = f"{result.first_submission:%Y-%m-%d}" if result.first_submission else "-"
         rejected = batch.filter(status=ApplicationStatus.REJECTED).count()
         returned = (
             Step.objects.filter(application__in=batch, kind=StepKind.CORRECTION)
@@ -171,7 +175,7 @@ class Command(BaseCommand):
         escalations = Escalation.objects.filter(application__in=batch).count()
         self.stdout.write(
             f"Demo history: {result.applications} applications from "
-            f"{result.first_submission:%Y-%m-%d} to today, made in {elapsed:.0f} s: "
+            f"{since} to today, made in {elapsed:.0f} s: "
             f"{result.decided} decided ({rejected} rejected), {returned} returned for "
             f"correction at least once, {result.open} still open ({overdue} reviews "
             f"overdue), {escalations} escalations."
