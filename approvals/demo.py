@@ -79,8 +79,13 @@ def hand_in_missing(
 
 
 def demo_applications_create() -> list[str]:
-    """Create the demo applications once; returns one line per application made."""
-    if Application.objects.exists():
+    """Create the demo applications once; returns one line per application made.
+
+    The demo's history (``is_demo_history``, see ``simulation.demo_history_create``)
+    and simulator runs do not count as demo applications: a database holding
+    only those still gets them.
+    """
+    if Application.objects.filter(is_demo_history=False, is_simulated=False).exists():
         return []
     users = get_user_model().objects.in_bulk(
         ["investor", "agent", "clerk", "supervisor"], field_name="username"

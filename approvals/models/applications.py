@@ -91,6 +91,15 @@ class Application(models.Model):
     is_simulated = models.BooleanField(
         default=False, help_text=_("Written by the simulator; kept out of real reports.")
     )
+    # The demo's past (``seed_demo``): written by the simulator's engine on a
+    # simulated clock but, unlike is_simulated, counted like real work, so the
+    # demo's reports, guide and overdue page show figures. Only seed_demo sets it.
+    # db_default too: rows written in SQL (bench/bench_reports.py) need no change.
+    is_demo_history = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text=_("Demo history made by seed_demo; a real deployment never has any."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
