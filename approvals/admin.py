@@ -160,3 +160,18 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_filter = ("action", "channel")
     search_fields = ("actor_name",)
     date_hierarchy = "at"
+
+
+@admin.register(m.CalendarNotice)
+class CalendarNoticeAdmin(admin.ModelAdmin):
+    """Next year's holidays, entered from the State Council notice before the
+    calendar package knows them; then run ``manage.py recompute_estimates``
+    (the background sweep does it too)."""
+
+    list_display = ("year", "title", "entered_by", "entered_at")
+    fields = ("year", "title", "holidays", "make_up_days")
+    readonly_fields = ()
+
+    def save_model(self, request, obj, form, change):
+        obj.entered_by = request.user
+        super().save_model(request, obj, form, change)

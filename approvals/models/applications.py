@@ -96,6 +96,9 @@ class Application(models.Model):
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_reasons = models.TextField(_("reasons for the decision"), blank=True)
+    # The language the applicant used when submitting: mail to them is written
+    # in it first, with the other language below.
+    language = models.CharField(_("language"), max_length=10, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -255,6 +258,11 @@ class DepartmentReview(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    due_estimated = models.BooleanField(
+        _("due date estimated"),
+        default=False,
+        help_text=_("Counted over days the official calendar does not cover yet."),
+    )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
 
     class Meta:
