@@ -297,8 +297,9 @@ def deadline_after(start: DateOrDatetime, days: float) -> datetime:
     Examples with the default hours: a 0.5-day limit from Monday 16:00 ends
     Tuesday 11:45; from Friday 16:00 it ends Monday 11:45; one day from
     Monday 10:00 ends Tuesday 10:00; one day from Monday 08:00 (or Sunday)
-    ends Monday 17:30. From a start inside office hours a whole number of
-    days ends at the same time of day as :func:`add_working_days` gives.
+    ends Monday 17:30. From a start after opening and up to closing, a whole
+    number of days ends at the same instant as :func:`add_working_days` gives
+    (from 09:00 exactly, one day ends at 17:30 the same day).
 
     A date stands for the start of that day. Returns an aware datetime in
     the office time zone. ``days`` must not be negative.
