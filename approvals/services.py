@@ -972,7 +972,7 @@ def application_decide(*, application: Application) -> Application:
         status=application.status,
         rejected_by=[r.department.code for r in rejected],
     )
-    _notify_on_commit(application, "decided")
+    _notify_on_commit(application, "decided", reviews)
     return application
 
 
@@ -1116,9 +1116,13 @@ def _clock_switch(application: Application, holder: str | None, *, at: datetime)
 # --- notifications --------------------------------------------------------
 
 
-def _application_mail_context(application: Application, event: str) -> dict:
-    """What the mail about ``event`` lists: read now, inside the action's transaction."""
-    reviews = list(application.reviews.select_related("department"))
+def _application_mail_context(application: Application, event: str, reviews=None) -> dict:
+    """What the mail about ``event`` lists: read now, inside the action's transaction.
+
+    ``reviews``: the application's reviews with their departments, if the caller has them.
+    """
+    if reviews is None:
+        reviews = list(application.reviews.select_related("department"))
     context = {
         "event": event,
         "application": application,
@@ -1143,13 +1147,13 @@ def _application_mail_context(application: Application, event: str) -> dict:
     return context
 
 
-def _notify_on_commit(application: Application, event: str) -> None:
+def _notify_on_commit(application: Application, event: str, reviews=None) -> None:
     email = application.applicant.email
     if not email:
         return
     message = mail.compose(
         f"application_{event}",
-        _application_mail_context(application, event),
+        _application_mail_context(application, event, reviews),
         language=application.language or settings.LANGUAGE_CODE,
     )
     background.notify(
