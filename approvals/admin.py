@@ -4,7 +4,7 @@ Applications are shown read-only: they change only through the services,
 which keep them consistent with their process and ledger.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
@@ -170,8 +170,15 @@ class CalendarNoticeAdmin(admin.ModelAdmin):
 
     list_display = ("year", "title", "entered_by", "entered_at")
     fields = ("year", "title", "holidays", "make_up_days")
-    readonly_fields = ()
 
     def save_model(self, request, obj, form, change):
         obj.entered_by = request.user
         super().save_model(request, obj, form, change)
+        messages.info(
+            request,
+            _(
+                "Figures and deadlines computed on an estimate for %(year)d are recomputed"
+                " by the next background sweep (or run manage.py recompute_estimates)."
+            )
+            % {"year": obj.year},
+        )

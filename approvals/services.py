@@ -704,10 +704,11 @@ def application_accept(
         Application.objects.filter(pk=application.pk, status=ApplicationStatus.ACCEPTED).update(
             status=ApplicationStatus.IN_REVIEW
         )
+        # The mail is written with the action (and lists the reviews just made).
+        _notify_on_commit(_for_mail(application), "accepted")
 
     _run_task(task, actor, write, after=reviews_started)
     application.refresh_from_db()
-    _notify_on_commit(application, "accepted")
     return application
 
 
@@ -736,9 +737,10 @@ def application_return(
         audit.record(actor=actor, application=app, action=AuditAction.RETURNED, items=len(items))
         _clock_switch(app, ClockHolder.INVESTOR, at=now)
 
-    _run_task(task, actor, write)
+    _run_task(
+        task, actor, write, after=lambda: _notify_on_commit(_for_mail(application), "returned")
+    )
     application.refresh_from_db()
-    _notify_on_commit(application, "returned")
     return result["request"]
 
 
@@ -1114,6 +1116,11 @@ def _clock_switch(application: Application, holder: str | None, *, at: datetime)
 
 
 # --- notifications --------------------------------------------------------
+
+
+def _for_mail(application: Application) -> Application:
+    """The application as just written, with what every mail names."""
+    return Application.objects.select_related("service", "applicant").get(pk=application.pk)
 
 
 def _application_mail_context(application: Application, event: str, reviews=None) -> dict:

@@ -53,6 +53,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+from django.apps import apps
 from django.conf import settings
 from django.utils import timezone
 
@@ -90,8 +91,6 @@ def load_notices() -> None:
     """Read the supervisors' calendar notices from the database now."""
     global _notices, _notices_expire_at
     # By name, not by import: the models import this module's functions.
-    from django.apps import apps
-
     notice_model = apps.get_model("approvals", "CalendarNotice")
     _notices = {
         notice.year: (frozenset(notice.holiday_dates()), frozenset(notice.make_up_dates()))

@@ -14,7 +14,8 @@ from django.core import mail
 from django.utils import translation
 from viewflow.workflow.timers import fire_due_timers
 
-from approvals import services
+from approvals import background, services
+from approvals import models as m
 from approvals.services import Deferral
 from tests import journey
 
@@ -162,3 +163,21 @@ def test_escalation_mail_names_the_review_department_due_and_links_the_office_pa
     assert "was due 2026-11-17 10:00" in text
     assert "/office/applications/" in text
     link_opens(client, world.supervisor, text)
+
+
+@pytest.mark.parametrize("action", ["accept", "return"])
+def test_the_mail_is_written_with_its_action_or_neither_is(world, monkeypatch, action):
+    app = journey.submitted(world)
+
+    def mail_store_fails(**kwargs):
+        raise RuntimeError("the notification could not be written")
+
+    monkeypatch.setattr(background, "notify", mail_store_fails)
+    with pytest.raises(RuntimeError, match="could not be written"):
+        if action == "accept":
+            services.application_accept(actor=world.clerk, application=app)
+        else:
+            services.application_return(actor=world.clerk, application=app, items=["lease"])
+    app.refresh_from_db()
+    assert app.status == m.ApplicationStatus.SUBMITTED
+    assert not app.reviews.exists() and not app.corrections.exists()
