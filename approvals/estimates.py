@@ -1,6 +1,7 @@
 """Figures computed on the weekday fallback, computed again once their year is official.
 
-A step, a clock interval or a review deadline that spans days the official
+A step, a clock interval, a review deadline or a deferred material's default
+due date that spans days the official
 calendar did not cover when it was computed carries a flag (``estimated``,
 ``due_estimated``). When a supervisor enters the year's notice, or the
 calendar package learns the year, :func:`recompute_estimates` computes each
@@ -23,7 +24,14 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from approvals import timekeeping
-from approvals.models import ClockInterval, DepartmentReview, ServiceDepartment, Step
+from approvals.models import (
+    ApplicationMaterial,
+    ClockInterval,
+    DepartmentReview,
+    SatisfiedBy,
+    ServiceDepartment,
+    Step,
+)
 
 Progress = Callable[[str, int, int], None]
 
@@ -35,11 +43,12 @@ class Recomputed:
     steps: int = 0
     intervals: int = 0
     reviews: int = 0
+    materials: int = 0
     still_estimated: int = 0
 
     @property
     def total(self) -> int:
-        return self.steps + self.intervals + self.reviews
+        return self.steps + self.intervals + self.reviews + self.materials
 
 
 def _measure(row, start, end) -> bool:
@@ -114,4 +123,27 @@ def recompute_estimates(*, progress: Progress | None = None) -> Recomputed:
                 ).update(scheduled=review.due_at)
         done.reviews += 1
         report("review deadlines", i, len(reviews))
+    # Deferred materials still to come whose default due date was an estimate.
+    materials = list(
+        ApplicationMaterial.objects.filter(
+            due_estimated=True,
+            satisfied_by=SatisfiedBy.DEFERRAL,
+            received_at__isnull=True,
+            application__accepted_at__isnull=False,
+            due_date__lt=unofficial_from.date(),
+        )
+        .select_related("material", "application")
+        .order_by("pk")
+    )
+    for row in materials:
+        accepted = row.application.accepted_at
+        due = timekeeping.deadline_after(accepted, row.material.deferral_days)
+        row.due_date = due.date()
+        row.due_estimated = timekeeping.spans_unofficial_days(accepted, due)
+        done.still_estimated += row.due_estimated
+    with transaction.atomic():
+        ApplicationMaterial.objects.bulk_update(materials, ["due_date", "due_estimated"])
+    done.materials = len(materials)
+    if materials:
+        report("deferral due dates", len(materials), len(materials))
     return done

@@ -681,11 +681,18 @@ def application_accept(
                     _("%(name)s is missing: defer it or return the application.")
                     % {"name": row.material.name}
                 )
-            if row.satisfied_by == SatisfiedBy.DEFERRAL and row.due_date is None:
-                row.due_date = timekeeping.deadline_after(now, row.material.deferral_days).date()
+            if row.satisfied_by == SatisfiedBy.DEFERRAL:
+                default = timekeeping.deadline_after(now, row.material.deferral_days)
+                if row.due_date is None:
+                    row.due_date = default.date()
+                # The default date (the window's form offers it too) rests on
+                # the weekday fallback when its days are not official yet.
+                row.due_estimated = row.due_date == default.date() and (
+                    timekeeping.spans_unofficial_days(now, default)
+                )
         if errors:
             raise ValidationError(errors)
-        ApplicationMaterial.objects.bulk_update(rows, ["satisfied_by", "due_date"])
+        ApplicationMaterial.objects.bulk_update(rows, ["satisfied_by", "due_date", "due_estimated"])
         app.status, app.accepted_at = ApplicationStatus.ACCEPTED, now
         app.save(update_fields=["status", "accepted_at"])
         _step_finish_for_task(activation.task, actor=actor, at=now)

@@ -93,6 +93,9 @@ def test_recompute_updates_the_estimates_and_clears_their_flags(world):
     # Thursday 16:00 to Monday 10:00: 8/24 + 1 + 10/24.
     assert (tax_step.working_days, tax_step.estimated) == (1.75, True)
     assert (market.due_at, market.due_estimated) == (local(2027, 1, 1, 16), True)
+    # Five working days from Thursday 16:00: 1, 4, 5, 6 and 7 January.
+    seal = accepted.materials.get(material__code="seal")
+    assert (seal.due_date, seal.due_estimated) == (date(2027, 1, 7), True)
 
     # Nothing changes while 2027 is still unknown.
     assert recompute_estimates().total == 0
@@ -100,12 +103,17 @@ def test_recompute_updates_the_estimates_and_clears_their_flags(world):
     new_year_notice()
     out, err = StringIO(), StringIO()
     call_command("recompute_estimates", stdout=out, stderr=err)
-    assert "recomputed: 2 steps, 1 clock intervals, 3 review deadlines" in out.getvalue()
+    assert (
+        "recomputed: 2 steps, 1 clock intervals, 3 review deadlines, 1 deferral due dates"
+        in out.getvalue()
+    )
     assert "still estimated: 0" in out.getvalue()
     assert "steps: 2/2" in err.getvalue()
 
-    for row in (acceptance, interval, tax_step, market):
+    for row in (acceptance, interval, tax_step, market, seal):
         row.refresh_from_db()
+    # Without 1 January: 4, 5, 6, 7 and 8 January.
+    assert (seal.due_date, seal.due_estimated) == (date(2027, 1, 8), False)
     assert (acceptance.working_days, acceptance.estimated) == (1.0, False)
     assert (interval.working_days, interval.estimated) == (1.0, False)
     assert (tax_step.working_days, tax_step.estimated) == (0.75, False)

@@ -197,6 +197,11 @@ class ApplicationMaterial(models.Model):
     size = models.PositiveIntegerField(null=True, blank=True)
     commitment_text = models.TextField(_("commitment"), blank=True)
     due_date = models.DateField(_("due"), null=True, blank=True)
+    due_estimated = models.BooleanField(
+        _("due date estimated"),
+        default=False,
+        help_text=_("Counted over days the official calendar does not cover yet."),
+    )
     received_at = models.DateTimeField(_("received"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

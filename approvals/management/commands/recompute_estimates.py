@@ -12,7 +12,7 @@ from approvals.estimates import recompute_estimates
 
 
 class Command(BaseCommand):
-    help = "Recompute steps, clock intervals and review deadlines computed on an estimate."
+    help = "Recompute steps, clock intervals, review deadlines and deferral dates on an estimate."
 
     def handle(self, *args, **options):
         def progress(what, done, total):
@@ -21,5 +21,6 @@ class Command(BaseCommand):
         result = recompute_estimates(progress=progress)
         self.stdout.write(
             f"recomputed: {result.steps} steps, {result.intervals} clock intervals,"
-            f" {result.reviews} review deadlines; still estimated: {result.still_estimated}"
+            f" {result.reviews} review deadlines, {result.materials} deferral due dates;"
+            f" still estimated: {result.still_estimated}"
         )
