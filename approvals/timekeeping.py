@@ -1,10 +1,12 @@
 """The working-day calendar and the arithmetic of elapsed time.
 
 This module owns the answer to "how many (working) days lie between two
-instants", and its inverse "when will N working days have elapsed". It is pure
-functions: the clock ledger that records who holds an application's clock is
-in ``approvals.models.ledger``, and the reports that aggregate figures live in
-``approvals.reports``; both use what is defined here.
+instants", its inverse "when will N working days have elapsed", and when a
+limit of N working days falls due in office hours. It is functions of their
+arguments and the calendar (the package, and the supervisors' notices read
+from the database): the clock ledger that records who holds an application's
+clock is in ``approvals.models.ledger``, and the reports that aggregate
+figures live in ``approvals.reports``; both use what is defined here.
 
 Calendar. Working days follow the official PRC calendar (State Council
 holiday notices, including weekend make-up working days 调休) as published
@@ -239,6 +241,9 @@ def add_working_days(start: datetime, days: float) -> datetime:
     the end of a working day followed by holidays) the earliest is returned,
     the latest for negative ``days``. Returns an aware datetime in local time;
     a naive ``start`` is taken as local time.
+
+    This is arithmetic on measured time (it may land at night); a deadline
+    given to people is :func:`deadline_after`, which stays in office hours.
     """
     cursor = _to_local_naive(start)
     # Whole microseconds keep the walk exact however many days it crosses.
