@@ -98,7 +98,7 @@ class Application(models.Model):
     decision_reasons = models.TextField(_("reasons for the decision"), blank=True)
     # The language the applicant used when submitting: mail to them is written
     # in it first, with the other language below.
-    language = models.CharField(_("language"), max_length=10, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -200,6 +200,7 @@ class ApplicationMaterial(models.Model):
     due_estimated = models.BooleanField(
         _("due date estimated"),
         default=False,
+        db_default=False,
         help_text=_("Counted over days the official calendar does not cover yet."),
     )
     received_at = models.DateTimeField(_("received"), null=True, blank=True)
@@ -266,6 +267,7 @@ class DepartmentReview(models.Model):
     due_estimated = models.BooleanField(
         _("due date estimated"),
         default=False,
+        db_default=False,
         help_text=_("Counted over days the official calendar does not cover yet."),
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)

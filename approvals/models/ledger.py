@@ -86,6 +86,7 @@ class ClockInterval(models.Model):
     estimated = models.BooleanField(
         _("estimated"),
         default=False,
+        db_default=False,
         help_text=_("Spans days the official calendar does not cover yet (weekday fallback)."),
     )
 
