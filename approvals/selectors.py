@@ -312,7 +312,7 @@ def application_expected_completion(
     """
     if application.submitted_at is None or application.decided_at is not None:
         return None
-    return timekeeping.add_working_days(
+    return timekeeping.deadline_after(
         application.submitted_at, clock.promised_limit_days + clock.investor_working_days
     )
 

@@ -19,13 +19,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from approvals import audit, background, dberrors, prefill, timekeeping
+from approvals import audit, background, dberrors, mail, prefill, remedies, timekeeping
 from approvals.identifiers import (
     normalize_resident_id,
     normalize_uscc,
@@ -664,7 +665,8 @@ def application_submit(*, actor, application: Application) -> Application:
             now = timezone.now()
             application.status = ApplicationStatus.SUBMITTED
             application.submitted_at = now
-            application.save(update_fields=["status", "submitted_at"])
+            application.language = mail.mail_language(translation.get_language())
+            application.save(update_fields=["status", "submitted_at", "language"])
             step = Step.objects.create(
                 application=application,
                 kind=StepKind.SUBMISSION,
@@ -803,11 +805,18 @@ def application_accept(
                     _("%(name)s is missing: defer it or return the application.")
                     % {"name": row.material.name}
                 )
-            if row.satisfied_by == SatisfiedBy.DEFERRAL and row.due_date is None:
-                row.due_date = timekeeping.add_working_days(now, row.material.deferral_days).date()
+            if row.satisfied_by == SatisfiedBy.DEFERRAL:
+                default = timekeeping.deadline_after(now, row.material.deferral_days)
+                if row.due_date is None:
+                    row.due_date = default.date()
+                # The default date (the window's form offers it too) rests on
+                # the weekday fallback when its days are not official yet.
+                row.due_estimated = row.due_date == default.date() and (
+                    timekeeping.spans_unofficial_days(now, default)
+                )
         if errors:
             raise ValidationError(errors)
-        ApplicationMaterial.objects.bulk_update(rows, ["satisfied_by", "due_date"])
+        ApplicationMaterial.objects.bulk_update(rows, ["satisfied_by", "due_date", "due_estimated"])
         app.status, app.accepted_at = ApplicationStatus.ACCEPTED, now
         app.save(update_fields=["status", "accepted_at"])
         _step_finish_for_task(activation.task, actor=actor, at=now)
@@ -826,10 +835,11 @@ def application_accept(
         Application.objects.filter(pk=application.pk, status=ApplicationStatus.ACCEPTED).update(
             status=ApplicationStatus.IN_REVIEW
         )
+        # The mail is written with the action (and lists the reviews just made).
+        _notify_on_commit(_for_mail(application), "accepted")
 
     _run_task(task, actor, write, after=reviews_started)
     application.refresh_from_db()
-    _notify_on_commit(application, "accepted")
     return application
 
 
@@ -858,9 +868,10 @@ def application_return(
         audit.record(actor=actor, application=app, action=AuditAction.RETURNED, items=len(items))
         _clock_switch(app, ClockHolder.INVESTOR, at=now)
 
-    _run_task(task, actor, write)
+    _run_task(
+        task, actor, write, after=lambda: _notify_on_commit(_for_mail(application), "returned")
+    )
     application.refresh_from_db()
-    _notify_on_commit(application, "returned")
     return result["request"]
 
 
@@ -1015,11 +1026,13 @@ def step_opened(*, task: Task) -> None:
             service_id=application.service_id, department__code=task.data["department"]
         )
         department = part.department
+        due_at = timekeeping.deadline_after(task.created, float(part.review_limit_days))
         DepartmentReview.objects.create(
             application=application,
             department=department,
             task=task,
-            due_at=timekeeping.add_working_days(task.created, float(part.review_limit_days)),
+            due_at=due_at,
+            due_estimated=timekeeping.spans_unofficial_days(task.created, due_at),
         )
     Step.objects.create(
         application=application,
@@ -1092,7 +1105,7 @@ def application_decide(*, application: Application) -> Application:
         status=application.status,
         rejected_by=[r.department.code for r in rejected],
     )
-    _notify_on_commit(application, "decided")
+    _notify_on_commit(application, "decided", reviews)
     return application
 
 
@@ -1225,35 +1238,69 @@ def _clock_switch(application: Application, holder: str | None, *, at: datetime)
     current = ClockInterval.objects.filter(application=application, ended_at__isnull=True).first()
     if current is not None:
         current.ended_at = at
-        current.calendar_days, current.working_days, _estimated = _days(current.started_at, at)
-        current.save(update_fields=["ended_at", "calendar_days", "working_days"])
+        current.calendar_days, current.working_days, current.estimated = _days(
+            current.started_at, at
+        )
+        current.save(update_fields=["ended_at", "calendar_days", "working_days", "estimated"])
     if holder is not None:
         ClockInterval.objects.create(application=application, holder=holder, started_at=at)
 
 
 # --- notifications --------------------------------------------------------
 
-_SUBJECTS = {
-    "accepted": ("您的申请已受理", "Your application was accepted"),
-    "returned": ("您的申请需要补正", "Your application needs correction"),
-    "decided": ("您的申请已办结", "A decision was made on your application"),
-}
+
+def _for_mail(application: Application) -> Application:
+    """The application as just written, with what every mail names."""
+    return Application.objects.select_related("service", "applicant").get(pk=application.pk)
 
 
-def _notify_on_commit(application: Application, event: str) -> None:
+def _application_mail_context(application: Application, event: str, reviews=None) -> dict:
+    """What the mail about ``event`` lists: read now, inside the action's transaction.
+
+    ``reviews``: the application's reviews with their departments, if the caller has them.
+    """
+    if reviews is None:
+        reviews = list(application.reviews.select_related("department"))
+    context = {
+        "event": event,
+        "application": application,
+        "reference": application.reference,
+        "service": application.service,
+        "url": mail.absolute_url(
+            reverse("portal:application", kwargs={"public_id": application.public_id})
+        ),
+        "reviews": reviews,
+    }
+    if event == "accepted":
+        context["deferrals"] = list(
+            application.materials.filter(satisfied_by=SatisfiedBy.DEFERRAL)
+            .select_related("material")
+            .order_by("due_date", "material__order")
+        )
+    elif event == "returned":
+        context["correction"] = application.corrections.order_by("-requested_at", "-pk").first()
+    elif event == "decided":
+        context["rejections"] = [r for r in reviews if r.decision == ReviewDecision.REJECTED]
+        context["remedies"] = remedies.remedies_for(application, reviews)
+    return context
+
+
+def _notify_on_commit(application: Application, event: str, reviews=None) -> None:
     email = application.applicant.email
     if not email:
         return
-    zh, en = _SUBJECTS[event]
-    subject = f"[{application.reference}] {zh} / {en}"
-    body = (
-        f"{application.reference}: {application.get_status_display()}\n"
-        f"{application.service.name_zh} / {application.service.name_en}\n"
+    message = mail.compose(
+        f"application_{event}",
+        _application_mail_context(application, event, reviews),
+        language=application.language or settings.LANGUAGE_CODE,
     )
-    if application.decision_reasons:
-        body += f"\n{application.decision_reasons}\n"
     background.notify(
-        application=application, event=event, recipients=[email], subject=subject, body=body
+        application=application,
+        event=event,
+        recipients=[email],
+        subject=message.subject,
+        body=message.text,
+        html_body=message.html,
     )
 
 
@@ -1268,17 +1315,30 @@ def _notify_supervisors_on_commit(escalation: Escalation) -> None:
     )
     if not emails:
         return
-    subject = (
-        f"[{escalation.application.reference}] 审查超时 / Review overdue: "
-        f"{escalation.department.name_zh} / {escalation.department.name_en}"
+    application = escalation.application
+    message = mail.compose(
+        "escalated",
+        {
+            "escalation": escalation,
+            "application": application,
+            "reference": application.reference,
+            "service": application.service,
+            "department": escalation.department,
+            "review": escalation.review,
+            "url": mail.absolute_url(
+                reverse("review:application", kwargs={"public_id": application.public_id})
+            ),
+        },
+        # Officials read Chinese first; English follows for everyone else.
+        language=mail.CHINESE,
     )
-    body = f"Due {timezone.localtime(escalation.due_at):%Y-%m-%d %H:%M}"
     background.notify(
-        application=escalation.application,
+        application=application,
         event="escalated",
         recipients=emails,
-        subject=subject,
-        body=body,
+        subject=message.subject,
+        body=message.text,
+        html_body=message.html,
     )
 
 

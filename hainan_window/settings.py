@@ -193,6 +193,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# Deadlines fall inside these hours on working days (approvals.timekeeping.deadline_after).
+OFFICE_HOURS_START = os.environ.get("OFFICE_HOURS_START", "09:00")
+OFFICE_HOURS_END = os.environ.get("OFFICE_HOURS_END", "17:30")
+OFFICE_TIMEZONE = os.environ.get("OFFICE_TIMEZONE", "Asia/Shanghai")
 
 # --- files ----------------------------------------------------------------
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
@@ -266,6 +270,8 @@ PERMIT_SIGNING_KEY_FILE = Path(
 # Where the public reaches /verify/: printed on permits and encoded in their QR codes.
 PERMIT_PUBLIC_BASE_URL = os.environ.get("PERMIT_PUBLIC_BASE_URL", "").rstrip("/")
 PERMIT_PUBLIC_BASE_URL = PERMIT_PUBLIC_BASE_URL or "http://127.0.0.1:8000"
+# Where people reach the site: the links in notification mails start with it.
+SITE_BASE_URL = os.environ.get("SITE_BASE_URL", "").rstrip("/") or PERMIT_PUBLIC_BASE_URL
 # What happens when an issued permit's transaction commits: "background" renders
 # its PDF in a worker thread of this process, "inline" in the committing thread
 # (tests, scripts), "celery" on a worker (the default when a broker is set),
@@ -342,6 +348,10 @@ CELERY_BEAT_SCHEDULE = {
     "retry-notifications": {
         "task": "approvals.tasks.deliver_pending_notifications",
         "schedule": 300.0,
+    },
+    "recompute-estimates": {
+        "task": "approvals.tasks.recompute_estimates",
+        "schedule": 3600.0,
     },
 }
 

@@ -105,6 +105,9 @@ class Application(models.Model):
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_reasons = models.TextField(_("reasons for the decision"), blank=True)
+    # The language the applicant used when submitting: mail to them is written
+    # in it first, with the other language below.
+    language = models.CharField(_("language"), max_length=10, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -203,6 +206,12 @@ class ApplicationMaterial(models.Model):
     size = models.PositiveIntegerField(null=True, blank=True)
     commitment_text = models.TextField(_("commitment"), blank=True)
     due_date = models.DateField(_("due"), null=True, blank=True)
+    due_estimated = models.BooleanField(
+        _("due date estimated"),
+        default=False,
+        db_default=False,
+        help_text=_("Counted over days the official calendar does not cover yet."),
+    )
     received_at = models.DateTimeField(_("received"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -264,6 +273,12 @@ class DepartmentReview(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    due_estimated = models.BooleanField(
+        _("due date estimated"),
+        default=False,
+        db_default=False,
+        help_text=_("Counted over days the official calendar does not cover yet."),
+    )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
 
     class Meta:
