@@ -153,6 +153,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The address as every other limit sees it (TRUSTED_PROXY_COUNT, below).
+AXES_CLIENT_IP_CALLABLE = "approvals.clientaddr.client_address"
 
 # Sessions end after a working day, and when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
@@ -179,9 +181,19 @@ SECURE_REDIRECT_EXEMPT = [r"^health/", r"^ready/"]
 # Public permit verification (pages; the API has its own throttles): checks
 # per client address, e.g. "30/m". A shared CACHE_URL makes it count across servers.
 VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30/m")
-# Set when a proxy you run puts the client's address in X-Forwarded-For;
-# otherwise anyone could write any address into the audit trail.
-AUDIT_TRUST_X_FORWARDED_FOR = env_bool("AUDIT_TRUST_X_FORWARDED_FOR", False)
+# The client's address, for every limit and the audit trail, is decided in one
+# place (approvals.clientaddr): TRUSTED_PROXY_COUNT is the number of proxies you
+# run in front of the app, each appending to X-Forwarded-For. 0 (the default)
+# ignores that header, which anyone can write, and uses the connection's address.
+# The former AUDIT_TRUST_X_FORWARDED_FOR=1 (one proxy, audit trail only) is read
+# as TRUSTED_PROXY_COUNT=1 when TRUSTED_PROXY_COUNT is not set.
+TRUSTED_PROXY_COUNT = int(
+    os.environ.get(
+        "TRUSTED_PROXY_COUNT", "1" if env_bool("AUDIT_TRUST_X_FORWARDED_FOR", False) else "0"
+    )
+)
+if TRUSTED_PROXY_COUNT < 0:
+    raise RuntimeError("TRUSTED_PROXY_COUNT must be 0 or more.")
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]

@@ -9,6 +9,7 @@ visitor caused gets a message, never a 500.
 from __future__ import annotations
 
 import functools
+import ipaddress
 import logging
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_ratelimit.decorators import ratelimit
 
 from approvals import permits
+from approvals.clientaddr import client_address
 from approvals.models import Permit
 from approvals.models.permits import RenderStatus
 from approvals.verification.forms import VerifyForm
@@ -33,12 +35,21 @@ def _verify_rate(group, request) -> str:
     return settings.VERIFY_RATE_LIMIT
 
 
+def _client_key(group, request) -> str:
+    """The client address (approvals.clientaddr); an IPv6 client counted by its /64, as
+    django-ratelimit's own "ip" key does, since one subscriber holds a whole /64."""
+    address = client_address(request) or ""
+    if ":" in address:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    return address
+
+
 def rate_limited(view):
     """At most VERIFY_RATE_LIMIT checks per client address (django-ratelimit):
     verifying is public, and a PDF upload costs real work to read."""
 
     @functools.wraps(view)
-    @ratelimit(key="ip", rate=_verify_rate, method=ratelimit.ALL, block=False)
+    @ratelimit(key=_client_key, rate=_verify_rate, method=ratelimit.ALL, block=False)
     def wrapper(request, *args, **kwargs):
         if getattr(request, "limited", False):
             if _wants_json(request):
