@@ -365,10 +365,13 @@ API_THROTTLE_RATES = {
     "token": os.environ.get("API_THROTTLE_TOKEN", "10/minute"),
 }
 API_PAGE_SIZE_MAX = 100
+# A token from /api/auth/token/ authenticates for this long, then a new one is needed;
+# its owner revokes it at once with DELETE /api/auth/token/.
+API_TOKEN_TTL_HOURS = float(os.environ.get("API_TOKEN_TTL_HOURS", "24"))
 REST_FRAMEWORK = {
     # Token first: an anonymous request then gets 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "approvals.api.auth.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
