@@ -55,6 +55,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files stay cacheable), before everything else: a
+    # logged-in user's page and a personal API answer are never stored.
+    "hainan_window.nostore.NoStoreMiddleware",
     # Before the session and auth middleware: a view that hits a database
     # that is down gets a 503 page or JSON, not a 500.
     "approvals.dberrors.DatabaseUnavailableMiddleware",

@@ -12,8 +12,11 @@ import pytest
 from django.conf import settings
 from django.core import checks
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from approvals.checks import uploads_are_not_public
+from tests import journey
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -162,3 +165,38 @@ def test_null_characters_are_a_400_not_a_database_error(world, client):
     page = client.get("/reports/", {"service": "fie\x00"})
     assert page.status_code == 400
     assert "null character" in page.content.decode()
+
+
+# --- Cache-Control: nothing personal stays in a cache -------------------------------
+
+
+def _no_store(response) -> bool:
+    return "no-store" in response.get("Cache-Control", "")
+
+
+@pytest.mark.django_db
+def test_every_page_for_a_logged_in_user_is_no_store(client, world):
+    app = journey.draft(world)
+    assert not _no_store(client.get(reverse("home")))  # the public home page may be cached
+    client.force_login(world.investor)
+    for url in ("/applications/", reverse("portal:application", args=[app.public_id])):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert _no_store(response), url
+        assert "private" in response["Cache-Control"]
+    # Static files are not personal: they stay cacheable for everyone.
+    assert not _no_store(client.get("/static/css/app.css"))
+
+
+@pytest.mark.django_db
+def test_every_api_answer_but_the_public_catalogue_is_no_store(world):
+    api = APIClient()
+    assert not _no_store(api.get("/api/services/"))
+    assert not _no_store(api.get("/api/schema/"))
+    assert _no_store(api.get("/api/applications/"))  # a 401 too: it says who is not in
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.investor).key}")
+    app = journey.draft(world)
+    for url in ("/api/applications/", f"/api/applications/{app.public_id}/"):
+        response = api.get(url)
+        assert response.status_code == 200, url
+        assert _no_store(response), url
