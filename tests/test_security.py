@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core import checks
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from approvals import services
 from approvals.checks import uploads_are_not_public
 from tests import journey
 
@@ -200,3 +202,34 @@ def test_every_api_answer_but_the_public_catalogue_is_no_store(world):
         response = api.get(url)
         assert response.status_code == 200, url
         assert _no_store(response), url
+
+
+# --- uploads: our name, the sniffed type's extension ------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("client_name", "body", "extension"),
+    [
+        ("scan.pdf.html", b"%PDF-1.4\n" + b"0" * 100, ".pdf"),
+        ("photo.pdf", b"\x89PNG\r\n\x1a\n" + b"0" * 100, ".png"),
+        ("setup.exe", b"\xff\xd8\xff" + b"0" * 100, ".jpg"),
+        ("no-extension", b"%PDF-1.4\n" + b"0" * 100, ".pdf"),
+    ],
+)
+def test_an_upload_is_stored_under_a_generated_name_with_its_sniffed_type(
+    world, client_name, body, extension
+):
+    app = journey.draft(world)
+    row = services.material_upload(
+        actor=world.investor,
+        application=app,
+        material_code="form",
+        upload=SimpleUploadedFile(client_name, body, content_type="text/html"),
+    )
+    stored = Path(row.file.name)
+    assert stored.parent == Path("applications") / str(app.public_id)
+    assert stored.suffix == extension
+    assert len(stored.stem) == 32 and all(c in "0123456789abcdef" for c in stored.stem)
+    assert row.original_name == client_name  # kept to show, never used as a path
+    assert (Path(settings.MEDIA_ROOT) / stored).read_bytes() == body
