@@ -295,25 +295,38 @@ LOGOUT_REDIRECT_URL = "home"
 PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
 
 # --- cache -------------------------------------------------------------------------
-# Throttle counts and cached pages. The embedded demo keeps them in the
-# process; app servers that share the load must share them: CACHE_URL=redis://...
-# (or db:// for a table in the database, made by `manage.py createcachetable`).
+# Throttle and rate-limit counts (API throttles, the /verify/ limit) live in the
+# cache, so every app process must share it, or each worker counts on its own and
+# a limit of 10 is 10 per worker. CACHE_URL=redis://... is the fast shared one;
+# without it, production (DEBUG off) uses a table in the database (made by
+# `manage.py migrate`, see approvals.sharedcache), and the embedded demo (DEBUG on,
+# one process) its own memory. CACHE_URL=db://table names another table.
 CACHE_URL = os.environ.get("CACHE_URL", "")
+DATABASE_CACHE_TABLE = "hw_cache"
+
+
+def _database_cache(table: str) -> dict:
+    return {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": table,
+        # Culling drops entries, live counts included: keep room for every client
+        # of a minute's window before it starts.
+        "OPTIONS": {"MAX_ENTRIES": 50000},
+    }
+
+
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
     }
 elif CACHE_URL.startswith("db://"):
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": CACHE_URL.removeprefix("db://") or "hw_cache",
-        }
-    }
+    CACHES = {"default": _database_cache(CACHE_URL.removeprefix("db://") or DATABASE_CACHE_TABLE)}
 elif CACHE_URL:
     raise RuntimeError("CACHE_URL must start with redis://, rediss:// or db://.")
-else:
+elif DEBUG:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {"default": _database_cache(DATABASE_CACHE_TABLE)}
 
 # --- background work (Celery) ------------------------------------------------------
 # With CELERY_BROKER_URL (Redis) set, permits render, timers sweep (on the
