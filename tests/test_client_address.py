@@ -197,3 +197,15 @@ def test_behind_a_proxy_guessing_does_not_lock_the_real_user_out(client, world, 
     assert refused.status_code == 429 and refused.json()["code"] == "locked_out"
     granted = api.post(token, {"username": "investor", "password": PASSWORD}, **user)
     assert granted.status_code == 200 and granted.json()["token"]
+
+
+@pytest.mark.django_db
+def test_the_verification_page_counts_an_ipv6_client_by_its_slash_64(client, settings):
+    """One subscriber holds a whole /64: a new address in it is not a new client."""
+    settings.VERIFY_RATE_LIMIT = "2/m"
+    url = reverse("verification:verify")
+    statuses = [
+        client.get(url, REMOTE_ADDR=f"2001:db8:1:2::{i:x}").status_code for i in range(1, 4)
+    ]
+    assert statuses == [200, 200, 429]
+    assert client.get(url, REMOTE_ADDR="2001:db8:1:3::1").status_code == 200  # another /64
