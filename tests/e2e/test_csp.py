@@ -64,3 +64,15 @@ def test_portal_pages_render_under_the_policy(world, tab):
     assert bar.get_attribute("width").isdigit()
     assert bar.evaluate("e => getComputedStyle(e).fill") != "none"
     assert said == []
+
+
+def test_the_browsable_api_renders_under_the_policy(world, tab):
+    said = watch(tab)
+    log_in(tab, "investor")
+    page = tab.go("/api/applications/")
+    page.wait_for_load_state()
+    assert page.title().startswith("Application List")
+    # Its stylesheets applied, and the filter button sits where DRF's inline style put it.
+    filters = page.locator("button[data-target='#filtersModal']")
+    assert filters.evaluate("e => getComputedStyle(e).float") == "right"
+    assert violations(page) == [] and said == []
