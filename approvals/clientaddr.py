@@ -14,6 +14,11 @@ from the right; whatever stands left of it was written by the client and is
 never believed. A header with fewer entries than that (the request did not
 come through all your proxies) or an entry that is not an IP address falls
 back to ``REMOTE_ADDR``.
+
+Limits count by :func:`counted_address`: the same address, except that an
+IPv6 client is counted by its /64, since one subscriber is given a whole /64
+and could otherwise take a new address for every guess. The audit trail
+records the exact address.
 """
 
 from __future__ import annotations
@@ -37,3 +42,12 @@ def client_address(request) -> str | None:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return remote
+
+
+def counted_address(request) -> str | None:
+    """What throttles, the login lockout and rate limits count by: the client address, an
+    IPv6 one as the network address of its /64."""
+    address = client_address(request)
+    if address is not None and ":" in address:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    return address

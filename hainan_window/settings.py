@@ -162,7 +162,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # The address as every other limit sees it (TRUSTED_PROXY_COUNT, below).
-AXES_CLIENT_IP_CALLABLE = "approvals.clientaddr.client_address"
+AXES_CLIENT_IP_CALLABLE = "approvals.clientaddr.counted_address"
 
 # Sessions end after a working day, and when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
@@ -195,13 +195,12 @@ VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30/m")
 # ignores that header, which anyone can write, and uses the connection's address.
 # The former AUDIT_TRUST_X_FORWARDED_FOR=1 (one proxy, audit trail only) is read
 # as TRUSTED_PROXY_COUNT=1 when TRUSTED_PROXY_COUNT is not set.
-TRUSTED_PROXY_COUNT = int(
-    os.environ.get(
-        "TRUSTED_PROXY_COUNT", "1" if env_bool("AUDIT_TRUST_X_FORWARDED_FOR", False) else "0"
-    )
+_proxies = os.environ.get(
+    "TRUSTED_PROXY_COUNT", "1" if env_bool("AUDIT_TRUST_X_FORWARDED_FOR", False) else "0"
 )
-if TRUSTED_PROXY_COUNT < 0:
-    raise RuntimeError("TRUSTED_PROXY_COUNT must be 0 or more.")
+if not (_proxies.isascii() and _proxies.strip().isdigit()):
+    raise RuntimeError("TRUSTED_PROXY_COUNT must be a whole number of proxies, 0 or more.")
+TRUSTED_PROXY_COUNT = int(_proxies)
 # Content-Security-Policy (django-csp): scripts, styles, images, fonts and
 # connections from this site only, never inline (the templates have no inline
 # script or style; Swagger UI's set-up is a file too), no plugins, no framing, and

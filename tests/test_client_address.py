@@ -18,7 +18,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from approvals import models as m
-from approvals.clientaddr import client_address
+from approvals.clientaddr import client_address, counted_address
 from approvals.models import AuditAction as A
 from tests import journey
 
@@ -209,3 +209,29 @@ def test_the_verification_page_counts_an_ipv6_client_by_its_slash_64(client, set
     ]
     assert statuses == [200, 200, 429]
     assert client.get(url, REMOTE_ADDR="2001:db8:1:3::1").status_code == 200  # another /64
+
+
+@pytest.mark.parametrize(
+    ("remote", "expected"),
+    [("198.51.100.9", "198.51.100.9"), ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::")],
+)
+def test_limits_count_an_ipv6_client_by_its_slash_64(settings, remote, expected):
+    settings.TRUSTED_PROXY_COUNT = 0
+    request = RequestFactory().get("/", REMOTE_ADDR=remote)
+    assert counted_address(request) == expected
+    assert client_address(request) == remote  # the audit trail keeps the exact address
+
+
+@pytest.mark.django_db
+def test_a_new_ipv6_address_in_the_same_slash_64_is_still_locked_out(client, world, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    world.investor.set_password(PASSWORD)
+    world.investor.save()
+    url = reverse("login")
+    for i in range(1, 4):
+        client.post(
+            url, {"username": "investor", "password": "wrong"}, REMOTE_ADDR=f"2001:db8:1:2::{i}"
+        )
+    again = {"username": "investor", "password": PASSWORD}
+    assert client.post(url, again, REMOTE_ADDR="2001:db8:1:2::99").status_code == 429
+    assert client.post(url, again, REMOTE_ADDR="2001:db8:1:3::1")["Location"] == reverse("home")

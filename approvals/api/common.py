@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination, serializers, status, throttling
 from rest_framework.response import Response
 
-from approvals.clientaddr import client_address
+from approvals.clientaddr import counted_address
 from approvals.services import ApplicationBusy
 
 # --- pagination ------------------------------------------------------------
@@ -83,7 +83,7 @@ class _SettingsRate:
     def get_ident(self, request):
         # DRF's own reading believes any X-Forwarded-For unless NUM_PROXIES is set: the
         # client address is the project's one answer (TRUSTED_PROXY_COUNT) instead.
-        return client_address(request) or ""
+        return counted_address(request) or ""
 
 
 class AnonThrottle(_SettingsRate, throttling.AnonRateThrottle):

@@ -9,7 +9,6 @@ visitor caused gets a message, never a 500.
 from __future__ import annotations
 
 import functools
-import ipaddress
 import logging
 
 from django.conf import settings
@@ -23,7 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_ratelimit.decorators import ratelimit
 
 from approvals import permits
-from approvals.clientaddr import client_address
+from approvals.clientaddr import counted_address
 from approvals.models import Permit
 from approvals.models.permits import RenderStatus
 from approvals.verification.forms import VerifyForm
@@ -36,12 +35,9 @@ def _verify_rate(group, request) -> str:
 
 
 def _client_key(group, request) -> str:
-    """The client address (approvals.clientaddr); an IPv6 client counted by its /64, as
-    django-ratelimit's own "ip" key does, since one subscriber holds a whole /64."""
-    address = client_address(request) or ""
-    if ":" in address:
-        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
-    return address
+    # The address every limit counts by (approvals.clientaddr), not django-ratelimit's own
+    # reading of the request.
+    return counted_address(request) or ""
 
 
 def rate_limited(view):
