@@ -279,3 +279,14 @@ def test_every_page_and_api_answer_carries_the_policy(client, world):
         assert directives["style-src"] == "'self'", url
         assert directives["object-src"] == "'none'", url
         assert directives["frame-ancestors"] == "'none'", url
+
+
+def test_the_trusted_proxy_count_is_checked_and_the_former_switch_still_means_one_proxy():
+    refused = manage("check", TRUSTED_PROXY_COUNT="one")
+    assert refused.returncode != 0
+    assert "TRUSTED_PROXY_COUNT must be a whole number" in refused.stderr
+    show = "from django.conf import settings; print(settings.TRUSTED_PROXY_COUNT)"
+    assert manage("shell", "-c", show).stdout.strip() == "0"
+    assert manage("shell", "-c", show, AUDIT_TRUST_X_FORWARDED_FOR="1").stdout.strip() == "1"
+    both = manage("shell", "-c", show, AUDIT_TRUST_X_FORWARDED_FOR="1", TRUSTED_PROXY_COUNT="2")
+    assert both.stdout.strip() == "2"
