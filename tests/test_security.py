@@ -293,3 +293,18 @@ def test_the_trusted_proxy_count_is_checked_and_the_former_switch_still_means_on
     assert proxies() == "0"
     assert proxies(AUDIT_TRUST_X_FORWARDED_FOR="1") == "1"
     assert proxies(AUDIT_TRUST_X_FORWARDED_FOR="1", TRUSTED_PROXY_COUNT="2") == "2"
+
+
+@pytest.mark.django_db
+def test_an_anonymous_request_is_counted_by_the_anonymous_rate_only(world, settings):
+    """Each count is a round trip to the shared cache: an anonymous request pays one."""
+    settings.API_THROTTLE_RATES = {
+        **settings.API_THROTTLE_RATES,
+        "anon": "3/minute",
+        "user": "1/minute",
+    }
+    anonymous = APIClient()
+    assert [anonymous.get("/api/services/").status_code for _ in range(4)] == [200] * 3 + [429]
+    investor = APIClient()
+    investor.force_authenticate(world.investor)
+    assert [investor.get("/api/applications/").status_code for _ in range(2)] == [200, 429]

@@ -91,7 +91,13 @@ class AnonThrottle(_SettingsRate, throttling.AnonRateThrottle):
 
 
 class UserThrottle(_SettingsRate, throttling.UserRateThrottle):
-    pass
+    """Per user. An anonymous request is AnonThrottle's alone: counting it here too (DRF's
+    default) would cost a second count in the shared cache for every such request."""
+
+    def get_cache_key(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return super().get_cache_key(request, view)
 
 
 class TokenThrottle(_SettingsRate, throttling.AnonRateThrottle):
