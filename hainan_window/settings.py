@@ -406,6 +406,8 @@ API_PAGE_SIZE_MAX = 100
 # A token from /api/auth/token/ authenticates for this long, then a new one is needed;
 # its owner revokes it at once with DELETE /api/auth/token/.
 API_TOKEN_TTL_HOURS = float(os.environ.get("API_TOKEN_TTL_HOURS", "24"))
+if not 0 < API_TOKEN_TTL_HOURS < 24 * 366:
+    raise RuntimeError("API_TOKEN_TTL_HOURS must be more than 0 and less than a year.")
 REST_FRAMEWORK = {
     # Token first: an anonymous request then gets 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -10,6 +10,8 @@ from django.utils.dateparse import parse_datetime
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests.test_security import manage
+
 PASSWORD = "the-right-password-1"
 URL = "/api/auth/token/"
 
@@ -96,3 +98,10 @@ def test_revoking_needs_someone_to_be_logged_in():
     response = APIClient().delete(URL)
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
+
+
+def test_a_lifetime_that_makes_no_sense_stops_start_up_with_a_message():
+    for hours in ("0", "-1", "nan"):
+        refused = manage("check", API_TOKEN_TTL_HOURS=hours)
+        assert refused.returncode != 0
+        assert "API_TOKEN_TTL_HOURS must be more than 0" in refused.stderr, hours
