@@ -540,7 +540,7 @@ def material_upload(
         )
     with transaction.atomic():
         old = row.file.name if row.file else ""
-        row.file.save(upload.name or "upload", upload, save=False)
+        row.file.save(row.upload_name(content_type), upload, save=False)
         row.original_name = (upload.name or "")[-255:]
         row.content_type, row.size = content_type, upload.size
         row.satisfied_by = SatisfiedBy.UPLOAD

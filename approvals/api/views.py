@@ -18,16 +18,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, generics, status
+from rest_framework import exceptions, generics, serializers, status
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from approvals import permits, prefill, selectors, services
 from approvals.api import filters
 from approvals.api import serializers as s
+from approvals.api.auth import token_expires_at, token_for
 from approvals.api.common import ErrorSerializer, TokenThrottle
 from approvals.identifiers import normalize_uscc, validate_uscc
 from approvals.models import Application, DepartmentReview, Permit, ReviewDecision
@@ -40,17 +43,42 @@ logger = logging.getLogger(__name__)
 # --- tokens -------------------------------------------------------------------
 
 
-@extend_schema(tags=["auth"], summary="Exchange a username and password for an API token")
+class IssuedToken(serializers.Serializer):
+    token = serializers.CharField(help_text="Send it as `Authorization: Token <key>`.")
+    expires_at = serializers.DateTimeField(
+        help_text="After this the token no longer authenticates: ask for a new one."
+    )
+
+
 class TokenView(ObtainAuthToken):
-    # Open to anyone, and documented so: the schema said a token was needed to
-    # get a token. The password is checked by the serializer, not by a login.
-    authentication_classes = []
-    permission_classes = [AllowAny]
+    """POST: a username and password for a token (valid API_TOKEN_TTL_HOURS); open to
+    anyone, and documented so. DELETE: the token's owner revokes it at once."""
+
     throttle_classes = [TokenThrottle]
 
+    def get_authenticators(self):
+        # Getting a token takes a password, not a token or a session: an expired token a
+        # client still sends along must not stand in the way of a new one.
+        if getattr(self, "request", None) is not None and self.request.method == "DELETE":
+            return [auth() for auth in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+        return []
+
+    def get_permissions(self):
+        if getattr(self, "request", None) is not None and self.request.method == "DELETE":
+            return [IsAuthenticated()]
+        return [AllowAny()]
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Exchange a username and password for an API token",
+        description="The token expires after API_TOKEN_TTL_HOURS (24 by default); asking "
+        "again after that gives a new one.",
+        responses={200: IssuedToken},
+    )
     def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
         try:
-            return super().post(request, *args, **kwargs)
+            serializer.is_valid(raise_exception=True)
         except exceptions.ValidationError:
             # django-axes refused even to check the password: say so, as the login page does.
             if getattr(request, "axes_locked_out", False) or getattr(
@@ -58,6 +86,22 @@ class TokenView(ObtainAuthToken):
             ):
                 raise LockedOut() from None
             raise
+        token = token_for(serializer.validated_data["user"])
+        return Response(
+            IssuedToken({"token": token.key, "expires_at": token_expires_at(token)}).data
+        )
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Revoke your API token",
+        description="The token stops working at once, for every program that holds it; "
+        "a new one is had by POST with the password.",
+        request=None,
+        responses={204: None},
+    )
+    def delete(self, request, *args, **kwargs):
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class LockedOut(exceptions.APIException):

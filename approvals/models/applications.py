@@ -187,10 +187,19 @@ class SatisfiedBy(models.TextChoices):
     DEFERRAL = "deferral", _("to be handed in after acceptance")
 
 
+# The extension a stored upload gets, by the type its first bytes showed
+# (services.sniff_content_type), never by the name the client sent: a PNG
+# named "scan.pdf.html" is stored as ".png".
+UPLOAD_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
 def material_upload_to(instance: "ApplicationMaterial", filename: str) -> str:
-    # Never trust the client's file name for the path: the stored name is ours.
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"applications/{instance.application.public_id}/{uuid.uuid4().hex}.{suffix[:5]}"
+    # The stored name is ours (a random one); `filename` is ApplicationMaterial.upload_name's,
+    # and an extension that is not one of ours is stored as .bin.
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if suffix not in UPLOAD_EXTENSIONS.values():
+        suffix = "bin"
+    return f"applications/{instance.application.public_id}/{uuid.uuid4().hex}.{suffix}"
 
 
 class ApplicationMaterial(models.Model):
@@ -229,6 +238,11 @@ class ApplicationMaterial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.material.code}: {self.satisfied_by}"
+
+    @staticmethod
+    def upload_name(content_type: str) -> str:
+        """The name to save an upload under: the extension of its sniffed type."""
+        return f"upload.{UPLOAD_EXTENSIONS.get(content_type, 'bin')}"
 
 
 class CorrectionRequest(models.Model):
