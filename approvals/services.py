@@ -346,16 +346,21 @@ def application_values_update(*, actor, application: Application, values: dict[s
     changed = []
     for key, value in cleaned.items():
         row = rows[key]
+        # Sending the same values again (a retried request) changes nothing.
+        if row.value == value and row.confirmed_at is not None:
+            continue
         row.value, row.confirmed_at = value, now
         changed.append(row)
+    if not changed:
+        return
     with transaction.atomic():
         PrefilledValue.objects.bulk_update(changed, ["value", "confirmed_at"])
         audit.record(
             actor=actor,
             application=application,
             action=AuditAction.VALUES_UPDATED,
-            fields=sorted(cleaned),
-            corrected=sorted(k for k, row in rows.items() if k in cleaned and row.corrected),
+            fields=sorted(row.field for row in changed),
+            corrected=sorted(row.field for row in changed if row.corrected),
         )
 
 
@@ -394,6 +399,23 @@ def _material_row(application: Application, material_code: str) -> ApplicationMa
     return row
 
 
+def _is_same_upload(row: ApplicationMaterial, upload: UploadedFile) -> bool:
+    """Is this upload the very file the material already holds (same name, same bytes)?"""
+    if row.satisfied_by != SatisfiedBy.UPLOAD or not row.file or row.size != upload.size:
+        return False
+    if row.original_name != (upload.name or "")[-255:]:
+        return False
+    try:
+        with row.file.open("rb") as stored:
+            held = stored.read()
+    except OSError:  # the stored file is gone: take the new one
+        return False
+    upload.seek(0)
+    same = b"".join(upload.chunks()) == held
+    upload.seek(0)
+    return same
+
+
 @busy_is_retryable
 def material_upload(
     *, actor, application: Application, material_code: str, upload: UploadedFile
@@ -425,6 +447,8 @@ def material_upload(
         raise ValidationError(
             {"file": _("Only PDF, JPEG or PNG files are accepted; this file is none of them.")}
         )
+    if _is_same_upload(row, upload):
+        return row  # the same file again (a retried request): nothing changes
     with transaction.atomic():
         old = row.file.name if row.file else ""
         row.file.save(upload.name or "upload", upload, save=False)
@@ -466,6 +490,8 @@ def material_commit(
         raise ValidationError(
             {"commitment": _("Write the commitment out in full (at least 10 characters).")}
         )
+    if row.satisfied_by == SatisfiedBy.COMMITMENT and row.commitment_text == text[:4000]:
+        return row  # the same commitment again (a retried request): nothing changes
     row.satisfied_by, row.commitment_text = SatisfiedBy.COMMITMENT, text[:4000]
     with transaction.atomic():
         row.save(update_fields=["satisfied_by", "commitment_text", "updated_at"])
@@ -486,6 +512,8 @@ def material_defer(*, actor, application: Application, material_code: str) -> Ap
     row = _material_row(application, material_code)
     if not row.material.allow_deferral:
         raise ValidationError({"material": _("This material cannot be handed in later.")})
+    if row.satisfied_by == SatisfiedBy.DEFERRAL:
+        return row  # deferred already (a retried request): nothing changes
     row.satisfied_by = SatisfiedBy.DEFERRAL
     with transaction.atomic():
         row.save(update_fields=["satisfied_by", "updated_at"])
@@ -608,6 +636,9 @@ def task_assign(*, actor, task: Task) -> None:
     try:
         with task.activation() as activation:
             if not activation.assign.can_proceed():
+                held = activation.task
+                if held.owner_id == actor.pk and held.status in (STATUS.ASSIGNED, STATUS.STARTED):
+                    return  # taken by this very user already (a retry): nothing changes
                 raise ValidationError(_("This task has already been taken."))
             if not task.flow_task.can_assign(actor, activation.task):
                 raise PermissionDenied(_("You may not take this task."))
@@ -634,6 +665,49 @@ def _run_task(task: Task, actor, write, after=None) -> None:
         raise_busy_if_contention(exc)
 
 
+def _last_task(application: Application, node) -> Task | None:
+    return (
+        Task.objects.filter(process_id=application.process_id, flow_task=node)
+        .order_by("-created", "-pk")
+        .first()
+    )
+
+
+def _accepted_already(application: Application, actor, requested: dict) -> bool:
+    """Did this clerk accept this application already, with these deferrals?
+
+    Lets a client retry an acceptance whose answer it never heard (a 503, a
+    lost connection): the same clerk, the same deferrals, and the answer is
+    the one the first request earned. Anything else is refused as before.
+    """
+    # flows imports this module (its nodes call the services): imported when used.
+    from approvals.flows import SingleWindowFlow
+
+    application.refresh_from_db(fields=["status", "process"])
+    if application.status not in (
+        ApplicationStatus.ACCEPTED,
+        ApplicationStatus.IN_REVIEW,
+        ApplicationStatus.APPROVED,
+        ApplicationStatus.REJECTED,
+    ):
+        return False
+    task = _last_task(application, SingleWindowFlow.accept)
+    if task is None or task.status != STATUS.DONE or task.owner_id != actor.pk:
+        return False
+    rows = {
+        r.material.code: r
+        for r in application.materials.select_related("material").filter(
+            material__code__in=list(requested)
+        )
+    }
+    return all(
+        code in rows
+        and rows[code].satisfied_by == SatisfiedBy.DEFERRAL
+        and (due is None or rows[code].due_date == due)
+        for code, due in requested.items()
+    )
+
+
 def application_accept(
     *, actor, application: Application, deferrals: list[Deferral] | None = None
 ) -> Application:
@@ -645,8 +719,10 @@ def application_accept(
     from approvals.flows import SingleWindowFlow
 
     _require_clerk(actor)
-    task = _open_task(application, SingleWindowFlow.accept)
     requested = {d.material_code: d.due for d in deferrals or []}
+    if _accepted_already(application, actor, requested):
+        return application  # a retry of an acceptance that went through: nothing changes
+    task = _open_task(application, SingleWindowFlow.accept)
 
     def write(activation):
         app = _locked(application)
@@ -719,6 +795,16 @@ def application_return(
     items = [i.strip() for i in items or [] if i and i.strip()]
     if not items:
         raise ValidationError({"items": _("List at least one thing the investor must correct.")})
+    application.refresh_from_db(fields=["status", "process"])
+    if application.status == ApplicationStatus.RETURNED:
+        open_request = application.corrections.filter(answered_at__isnull=True).last()
+        if (
+            open_request is not None
+            and open_request.requested_by_id == actor.pk
+            and open_request.items == items[:50]
+            and open_request.note == (note or "")[:4000]
+        ):
+            return open_request  # a retry of this very return: nothing changes
     task = _open_task(application, SingleWindowFlow.accept)
     result = {}
 
@@ -745,7 +831,16 @@ def application_resubmit(*, actor, application: Application, answer: str = "") -
     from approvals.flows import SingleWindowFlow
 
     _require_owner(actor, application)
+    application.refresh_from_db(fields=["status", "process"])
     if application.status != ApplicationStatus.RETURNED:
+        last = application.corrections.last()
+        if (
+            application.status in OPEN_STATUSES
+            and last is not None
+            and last.answered_at is not None
+            and last.answer == (answer or "")[:4000]
+        ):
+            return application  # a retry of the resubmission that went through
         raise ValidationError(_("Only an application returned for correction can be resubmitted."))
     errors = application_completeness_errors(application)
     if errors:
@@ -790,6 +885,17 @@ def review_complete(
             _("Only reviewers of %(dept)s may decide this review.")
             % {"dept": review.department.name}
         )
+    held = DepartmentReview.objects.values("decision", "reasons", "reviewer_id").get(pk=review.pk)
+    if held["decision"] != ReviewDecision.PENDING:
+        decision = ReviewDecision.APPROVED if approve else ReviewDecision.REJECTED
+        if (
+            held["reviewer_id"] == actor.pk
+            and held["decision"] == decision
+            and held["reasons"] == reasons[:4000]
+        ):
+            review.refresh_from_db()
+            return review  # a retry of this very decision: nothing changes
+        raise ValidationError(_("This review has already been decided."))
     if review.task_id is None:
         raise ValidationError(_("This review has no open task."))
 
