@@ -38,6 +38,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 
@@ -493,6 +494,15 @@ def _capital(amount) -> tuple[str, str]:
     return f"{wan} 万元人民币", f"CNY {int(amount * 10000):,}"
 
 
+def capital_text(text: str) -> tuple[str, str]:
+    """The capital as the permit's facts hold it (text in 10,000 CNY), printed."""
+    try:
+        amount = Decimal((text or "").replace(",", ""))
+    except InvalidOperation:
+        return (text, text) if text else ("", "")
+    return _capital(amount) if amount.is_finite() else (text, text)
+
+
 def token_lines(token: str, width: int = 36) -> list[str]:
     """The token cut into lines of (nearly) fixed width for printing.
 
@@ -522,9 +532,12 @@ def permit_context(permit: Permit) -> dict:
     token = permit_token(permit)
     url = verification_url(token)
     public_base = settings.PERMIT_PUBLIC_BASE_URL.rstrip("/")
+    facts = permit.stated
+    capital = capital_text(facts["registered_capital"])
     return {
         "permit": permit,
         "holder": permit.holder,
+        "facts": facts,
         "service": service,
         "departments": departments,
         "issued_zh": _date_zh(permit.valid_from),
@@ -537,8 +550,8 @@ def permit_context(permit: Permit) -> dict:
         "verification_base": f"{public_base}{reverse('verification:verify')}",
         "qr": qr_png_data_uri(url),
         "seal": seal_svg_data_uri(),
-        "capital_zh": _capital(permit.holder.registered_capital)[0],
-        "capital_en": _capital(permit.holder.registered_capital)[1],
+        "capital_zh": capital[0],
+        "capital_en": capital[1],
         "key_fingerprint": key_fingerprint(),
     }
 

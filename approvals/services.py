@@ -57,6 +57,7 @@ from approvals.models import (
     StepKind,
     ValueState,
 )
+from approvals.models.permits import PERMIT_FACTS, registry_facts
 
 INVESTOR_GROUP = "investor"
 CLERK_GROUP = "window_clerk"
@@ -720,9 +721,12 @@ def application_accept(
 
     _require_clerk(actor)
     requested = {d.material_code: d.due for d in deferrals or []}
-    if _accepted_already(application, actor, requested):
-        return application  # a retry of an acceptance that went through: nothing changes
-    task = _open_task(application, SingleWindowFlow.accept)
+    try:
+        task = _open_task(application, SingleWindowFlow.accept)
+    except ValidationError:
+        if _accepted_already(application, actor, requested):
+            return application  # a retry of an acceptance that went through: nothing changes
+        raise
 
     def write(activation):
         app = _locked(application)
@@ -795,9 +799,14 @@ def application_return(
     items = [i.strip() for i in items or [] if i and i.strip()]
     if not items:
         raise ValidationError({"items": _("List at least one thing the investor must correct.")})
-    application.refresh_from_db(fields=["status", "process"])
-    if application.status == ApplicationStatus.RETURNED:
-        open_request = application.corrections.filter(answered_at__isnull=True).last()
+    try:
+        task = _open_task(application, SingleWindowFlow.accept)
+    except ValidationError:
+        open_request = (
+            application.corrections.filter(answered_at__isnull=True).last()
+            if application.status == ApplicationStatus.RETURNED
+            else None
+        )
         if (
             open_request is not None
             and open_request.requested_by_id == actor.pk
@@ -805,7 +814,7 @@ def application_return(
             and open_request.note == (note or "")[:4000]
         ):
             return open_request  # a retry of this very return: nothing changes
-    task = _open_task(application, SingleWindowFlow.accept)
+        raise
     result = {}
 
     def write(activation):
@@ -831,7 +840,6 @@ def application_resubmit(*, actor, application: Application, answer: str = "") -
     from approvals.flows import SingleWindowFlow
 
     _require_owner(actor, application)
-    application.refresh_from_db(fields=["status", "process"])
     if application.status != ApplicationStatus.RETURNED:
         last = application.corrections.last()
         if (
@@ -885,17 +893,6 @@ def review_complete(
             _("Only reviewers of %(dept)s may decide this review.")
             % {"dept": review.department.name}
         )
-    held = DepartmentReview.objects.values("decision", "reasons", "reviewer_id").get(pk=review.pk)
-    if held["decision"] != ReviewDecision.PENDING:
-        decision = ReviewDecision.APPROVED if approve else ReviewDecision.REJECTED
-        if (
-            held["reviewer_id"] == actor.pk
-            and held["decision"] == decision
-            and held["reasons"] == reasons[:4000]
-        ):
-            review.refresh_from_db()
-            return review  # a retry of this very decision: nothing changes
-        raise ValidationError(_("This review has already been decided."))
     if review.task_id is None:
         raise ValidationError(_("This review has no open task."))
 
@@ -915,7 +912,22 @@ def review_complete(
             department=review.department.code,
         )
 
-    _run_task(review.task, actor, write)
+    try:
+        _run_task(review.task, actor, write)
+    except ValidationError:
+        held = DepartmentReview.objects.values("decision", "reasons", "reviewer_id").get(
+            pk=review.pk
+        )
+        if held["decision"] == ReviewDecision.PENDING:
+            raise
+        decision = ReviewDecision.APPROVED if approve else ReviewDecision.REJECTED
+        if (
+            held["reviewer_id"] != actor.pk
+            or held["decision"] != decision
+            or held["reasons"] != reasons[:4000]
+        ):
+            raise ValidationError(_("This review has already been decided.")) from None
+        # A retry of this very decision (its answer was lost): nothing changes.
     review.refresh_from_db()
     return review
 
@@ -1110,6 +1122,20 @@ def _enterprise_for_permit(application: Application) -> Enterprise:
     return enterprise
 
 
+def decided_facts(application: Application, holder: Enterprise) -> tuple[dict[str, str], str]:
+    """What the permit states: each value as the application held it at the decision
+    (confirmed or corrected), the registry's where the application has none; and the scope."""
+    values = {
+        field: value.strip()
+        for field, value in application.values.values_list("field", "value")
+        if value and value.strip()
+    }
+    registry = registry_facts(holder)
+    facts = {key: values.get(field, registry[key]) for key, field, _attr in PERMIT_FACTS}
+    scope = values.get("enterprise.business_scope") or holder.business_scope
+    return facts, scope
+
+
 def permit_issue(*, application: Application) -> Permit:
     """Issue the permit record and put it into the licence library, once."""
     existing = Permit.objects.filter(application=application).first()
@@ -1141,17 +1167,13 @@ def permit_issue(*, application: Application) -> Permit:
         issued_on=today,
         valid_until=valid_until,
     )
-    scope = (
-        application.values.filter(field="enterprise.business_scope")
-        .values_list("value", flat=True)
-        .first()
-        or holder.business_scope
-    )
+    facts, scope = decided_facts(application, holder)
     permit = Permit.objects.create(
         number=number,
         application=application,
         holder=holder,
         scope=scope,
+        facts=facts,
         issued_at=now,
         valid_from=today,
         valid_until=valid_until,
