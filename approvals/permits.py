@@ -11,7 +11,10 @@ this module owns what makes a permit checkable by anyone:
   unused low bits of a segment's last character, leaves a token valid. A
   verifier needs only the public key (``manage.py permit_keys --public``).
 * **Verification.** One of valid / altered / revoked / expired / unknown,
-  worked out against the permit record (``verify_token``).
+  worked out against the permit record (``verify_token``). Anything shaped
+  like a token (URL-safe characters and dots, about a token's length) that
+  fails decoding or the signature is *altered*, so any change to a genuine
+  code says so; only what is not token-shaped at all is *unknown*.
 * **The PDF.** Rendered by weasyprint from ``templates/permits/permit.html``,
   with the QR code of ``{PERMIT_PUBLIC_BASE_URL}/verify/<token>/``. The token
   is also written into the PDF's metadata (``/permittoken``), so an uploaded
@@ -66,6 +69,11 @@ TOKEN_MAX_LENGTH = 512
 _SIGNATURE_CHARS = 86  # 64 bytes of Ed25519 signature in unpadded base64url
 _B64URL = re.compile(r"[A-Za-z0-9_-]+")
 _TOKEN = re.compile(rf"[A-Za-z0-9_-]{{8,420}}\.[A-Za-z0-9_-]{{{_SIGNATURE_CHARS}}}")
+# Token-shaped: what a genuine token becomes after any change of a character or
+# two, its dot included (URL-safe characters and dots, about a token's length).
+# Such a string that does not decode and verify is reported as altered; only
+# what is not token-shaped at all is "unknown".
+_TOKEN_SHAPED = re.compile(rf"[A-Za-z0-9_.-]{{64,{TOKEN_MAX_LENGTH}}}")
 # In text read back from a PDF, a token stands between characters that
 # cannot belong to it.
 _TOKEN_IN_TEXT = re.compile(rf"(?<![A-Za-z0-9_-]){_TOKEN.pattern}(?![A-Za-z0-9_-])")
@@ -243,27 +251,32 @@ class TokenUndecodable(ValueError):
 
 
 class TokenForged(ValueError):
-    """Shaped like a token, but its signature does not match its content."""
+    """Shaped like a token, but not one the key signed: it does not decode, or its
+    signature does not match its content (altered or forged)."""
 
 
 def decode_token(token: str, *, key=None) -> TokenClaims:
     """The claims of a genuine token; needs only the public key.
 
-    Raises TokenUndecodable for anything that is not a token and TokenForged
-    when the signature does not match.
+    Raises TokenUndecodable for anything not even shaped like a token, and
+    TokenForged for a token-shaped string that is not a genuine token: one that
+    does not decode (strictly), or whose signature does not match. A genuine
+    code with any character changed is token-shaped, so it reads as altered.
     """
     from cryptography.exceptions import InvalidSignature
 
     token = (token or "").strip()
-    if len(token) > TOKEN_MAX_LENGTH or not _TOKEN.fullmatch(token):
+    if len(token) > TOKEN_MAX_LENGTH or not _TOKEN_SHAPED.fullmatch(token):
         raise TokenUndecodable("not a permit token")
+    if not _TOKEN.fullmatch(token):
+        raise TokenForged("shaped like a token, but not one in the form we sign")
     payload_part, signature_part = token.split(".")
     try:
         payload, signature = _b64decode(payload_part), _b64decode(signature_part)
     except ValueError as exc:
-        raise TokenUndecodable(str(exc)) from exc
+        raise TokenForged(str(exc)) from exc
     if len(signature) != 64:
-        raise TokenUndecodable("signature of the wrong length")
+        raise TokenForged("signature of the wrong length")
     try:
         (key or public_key()).verify(signature, payload)
     except InvalidSignature as exc:
@@ -382,7 +395,8 @@ def token_from_text(text: str) -> str | None:
         return None
     match = re.search(r"/verify/([^/?#]+)", text)
     candidate = match.group(1) if match else text
-    return candidate if _TOKEN.fullmatch(candidate) else None
+    # Token-shaped is enough here: a changed code is checked, and reported as altered.
+    return candidate if _TOKEN_SHAPED.fullmatch(candidate) else None
 
 
 class UnreadablePdf(ValueError):
