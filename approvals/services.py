@@ -25,7 +25,7 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from approvals import audit, background, dberrors, prefill, timekeeping
+from approvals import audit, background, dberrors, prefill, printable, timekeeping
 from approvals.identifiers import (
     normalize_resident_id,
     normalize_uscc,
@@ -341,6 +341,11 @@ def application_values_update(*, actor, application: Application, values: dict[s
             cleaned[key] = _validate_field_value(key, str(raw or ""))
         except ValidationError as exc:
             errors.setdefault(key, []).extend(exc.messages)
+            continue
+        # Refused here rather than printed as a box on the permit.
+        missing = printable.unprintable(cleaned[key])
+        if missing:
+            errors.setdefault(key, []).append(printable.unprintable_message(missing))
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
