@@ -9,8 +9,8 @@ union of those fonts' character maps (their cmap tables, read with fontTools,
 which weasyprint already depends on), found through fontconfig (``fc-match``)
 and read once per process.
 
-Whitespace always prints (as space). When no font file can be found at all
-(a machine without fontconfig or without the fonts), the check falls back to
+Whitespace always prints (as space). When the permit's CJK font cannot be
+found (a machine without fontconfig or without the fonts), the check falls back to
 refusing only what no font is meant to print: control characters, private-use
 and unassigned code points, surrogates, and emoji (symbols above U+1F000 and
 the emoji presentation selector), judged by ``unicodedata``. That fallback lets
@@ -73,6 +73,10 @@ def printable_code_points() -> frozenset[int] | None:
         located = _font_file(family)
         if located is None:
             logger.warning("permit font %r not found: its characters are not checked", family)
+            if family == PERMIT_FONT_FAMILIES[0]:
+                # Without the CJK font the others would refuse every Chinese
+                # character: judge by character category instead.
+                return None
             continue
         path, index = located
         try:

@@ -7,11 +7,13 @@ verification page and its JSON, and the API.
 
 from __future__ import annotations
 
+import importlib
 import json
 from decimal import Decimal
 
 import pypdfium2 as pdfium
 import pytest
+from django.apps import apps
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -182,3 +184,39 @@ def test_the_registry_changing_later_changes_nothing_on_the_permit(client, corre
         document.close()
     assert CORRECTED["enterprise.name_zh"] in text and "海南后来改名有限公司" not in text
     assert "9000万元人民币" in text
+
+
+@pytest.mark.django_db
+def test_permits_issued_before_the_snapshot_get_the_facts_they_printed(world):
+    """Migration 0008: a permit without facts gets its holder's record, which is what
+    its PDF printed; one with facts keeps them."""
+    migration = importlib.import_module("approvals.migrations.0008_permit_facts")
+    app = journey.complete(world, journey.draft(world))
+    app = services.application_submit(actor=world.investor, application=app)
+    services.application_accept(actor=world.clerk, application=app)
+    old = journey.approve_all(world, app).permit
+    m.Permit.objects.filter(pk=old.pk).update(facts={})
+    other = m.Permit.objects.create(
+        number="HNSW-2025-001-00000999",
+        application=journey.draft(world),
+        holder=world.enterprise,
+        scope="x",
+        issued_at=old.issued_at,
+        valid_from=old.valid_from,
+        facts={"name_zh": "保留"},
+    )
+
+    migration.facts_from_holder(apps, None)
+
+    old.refresh_from_db()
+    holder = m.Enterprise.objects.get(pk=world.enterprise.pk)
+    assert old.facts == {
+        "name_zh": holder.name_zh,
+        "name_en": holder.name_en,
+        "enterprise_type": holder.enterprise_type,
+        "legal_representative": holder.legal_representative,
+        "registered_capital": str(holder.registered_capital),
+        "address": holder.address,
+    }
+    other.refresh_from_db()
+    assert other.facts == {"name_zh": "保留"}
