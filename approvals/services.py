@@ -428,6 +428,10 @@ def material_upload(
 ) -> ApplicationMaterial:
     _require_owner(actor, application)
     row = _material_row(application, material_code)
+    if _is_same_upload(row, upload):
+        # The same file again (a retried request, a late delivery's among them,
+        # which no longer finds the material deferred): nothing changes.
+        return row
     delivering_deferred = row.satisfied_by == SatisfiedBy.DEFERRAL and application.status in (
         ApplicationStatus.ACCEPTED,
         ApplicationStatus.IN_REVIEW,
@@ -453,8 +457,6 @@ def material_upload(
         raise ValidationError(
             {"file": _("Only PDF, JPEG or PNG files are accepted; this file is none of them.")}
         )
-    if _is_same_upload(row, upload):
-        return row  # the same file again (a retried request): nothing changes
     with transaction.atomic():
         old = row.file.name if row.file else ""
         row.file.save(upload.name or "upload", upload, save=False)

@@ -280,3 +280,25 @@ def test_api_values_sent_twice_are_recorded_once(world):
     assert api.patch(url, body, format="json").status_code == 200
     assert entries(app, m.AuditAction.VALUES_UPDATED) == 2
     assert app.values.get(field="enterprise.registered_capital").value == "9100"
+
+
+@pytest.mark.django_db
+def test_a_late_delivery_sent_twice_is_received_once(world):
+    app = in_review(world)
+    assert app.materials.get(material__code="seal").satisfied_by == m.SatisfiedBy.DEFERRAL
+    api = client_for(world.investor)
+    url = f"/api/applications/{app.public_id}/materials/seal/upload/"
+    content = b"%PDF-1.4\n" + b"3" * 500
+    for _ in range(2):
+        upload = f.SimpleUploadedFile("seal.pdf", content, content_type="application/pdf")
+        response = api.post(url, {"file": upload})
+        assert response.status_code == 200, response.content
+    seal = app.materials.get(material__code="seal")
+    assert seal.satisfied_by == m.SatisfiedBy.UPLOAD and seal.received_at is not None
+    uploads = m.AuditEntry.objects.filter(
+        application=app, action=m.AuditAction.MATERIAL_UPLOADED, detail__material="seal"
+    )
+    assert uploads.count() == 1
+    # Another file once it is received: refused, as before.
+    other = f.SimpleUploadedFile("seal.pdf", b"%PDF-1.4\n" + b"4" * 500)
+    assert api.post(url, {"file": other}).status_code == 400
