@@ -11,7 +11,10 @@ this module owns what makes a permit checkable by anyone:
   unused low bits of a segment's last character, leaves a token valid. A
   verifier needs only the public key (``manage.py permit_keys --public``).
 * **Verification.** One of valid / altered / revoked / expired / unknown,
-  worked out against the permit record (``verify_token``).
+  worked out against the permit record (``verify_token``). Anything shaped
+  like a token (URL-safe characters and dots, about a token's length) that
+  fails decoding or the signature is *altered*, so any change to a genuine
+  code says so; only what is not token-shaped at all is *unknown*.
 * **The PDF.** Rendered by weasyprint from ``templates/permits/permit.html``,
   with the QR code of ``{PERMIT_PUBLIC_BASE_URL}/verify/<token>/``. The token
   is also written into the PDF's metadata (``/permittoken``), so an uploaded
@@ -35,9 +38,11 @@ import json
 import logging
 import re
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 
@@ -65,6 +70,11 @@ TOKEN_MAX_LENGTH = 512
 _SIGNATURE_CHARS = 86  # 64 bytes of Ed25519 signature in unpadded base64url
 _B64URL = re.compile(r"[A-Za-z0-9_-]+")
 _TOKEN = re.compile(rf"[A-Za-z0-9_-]{{8,420}}\.[A-Za-z0-9_-]{{{_SIGNATURE_CHARS}}}")
+# Token-shaped: what a genuine token becomes after any change of a character or
+# two, its dot included (URL-safe characters and dots, about a token's length).
+# Such a string that does not decode and verify is reported as altered; only
+# what is not token-shaped at all is "unknown".
+_TOKEN_SHAPED = re.compile(rf"[A-Za-z0-9_.-]{{64,{TOKEN_MAX_LENGTH}}}")
 # In text read back from a PDF, a token stands between characters that
 # cannot belong to it.
 _TOKEN_IN_TEXT = re.compile(rf"(?<![A-Za-z0-9_-]){_TOKEN.pattern}(?![A-Za-z0-9_-])")
@@ -242,27 +252,32 @@ class TokenUndecodable(ValueError):
 
 
 class TokenForged(ValueError):
-    """Shaped like a token, but its signature does not match its content."""
+    """Shaped like a token, but not one the key signed: it does not decode, or its
+    signature does not match its content (altered or forged)."""
 
 
 def decode_token(token: str, *, key=None) -> TokenClaims:
     """The claims of a genuine token; needs only the public key.
 
-    Raises TokenUndecodable for anything that is not a token and TokenForged
-    when the signature does not match.
+    Raises TokenUndecodable for anything not even shaped like a token, and
+    TokenForged for a token-shaped string that is not a genuine token: one that
+    does not decode (strictly), or whose signature does not match. A genuine
+    code with any character changed is token-shaped, so it reads as altered.
     """
     from cryptography.exceptions import InvalidSignature
 
     token = (token or "").strip()
-    if len(token) > TOKEN_MAX_LENGTH or not _TOKEN.fullmatch(token):
+    if len(token) > TOKEN_MAX_LENGTH or not _TOKEN_SHAPED.fullmatch(token):
         raise TokenUndecodable("not a permit token")
+    if not _TOKEN.fullmatch(token):
+        raise TokenForged("shaped like a token, but not one in the form we sign")
     payload_part, signature_part = token.split(".")
     try:
         payload, signature = _b64decode(payload_part), _b64decode(signature_part)
     except ValueError as exc:
-        raise TokenUndecodable(str(exc)) from exc
+        raise TokenForged(str(exc)) from exc
     if len(signature) != 64:
-        raise TokenUndecodable("signature of the wrong length")
+        raise TokenForged("signature of the wrong length")
     try:
         (key or public_key()).verify(signature, payload)
     except InvalidSignature as exc:
@@ -381,32 +396,111 @@ def token_from_text(text: str) -> str | None:
         return None
     match = re.search(r"/verify/([^/?#]+)", text)
     candidate = match.group(1) if match else text
-    return candidate if _TOKEN.fullmatch(candidate) else None
+    # Token-shaped is enough here: a changed code is checked, and reported as altered.
+    return candidate if _TOKEN_SHAPED.fullmatch(candidate) else None
 
 
 class UnreadablePdf(ValueError):
     """The upload could not be read as a PDF."""
 
 
+class PdfTooCostly(UnreadablePdf):
+    """Reading the upload would cost more than any permit needs; ``reason`` names the
+    bound it met: "pages", "content_size", "operators" or "time"."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
+# What reading an uploaded PDF may cost (token_from_pdf). A permit is a page or
+# a few (a long scope runs on); its first page's content measured 17.6 KB and
+# 570 operators (2026-12-01). A hostile file of 10 KB can inflate to megabytes
+# and a million operators (seconds of CPU), so each is bounded with a wide
+# margin, and the whole read has a deadline, checked between steps and every
+# few hundred operators.
+PDF_MAX_PAGES = 20
+PDF_MAX_CONTENT_BYTES = 1_000_000  # the first page's content, decompressed
+PDF_MAX_OPERATORS = 20_000  # on the first page
+PDF_READ_SECONDS = 2.0
+_DEADLINE_EVERY = 256  # operators between looks at the clock
+
+
+def _pdf_limits():
+    """pypdf's own limits, tightened to what a permit needs (for this read only)."""
+    import pypdf
+
+    return pypdf.apply_configuration(
+        zlib_maximum_output_length=PDF_MAX_CONTENT_BYTES,
+        lzw_maximum_output_length=PDF_MAX_CONTENT_BYTES,
+        run_length_maximum_output_length=PDF_MAX_CONTENT_BYTES,
+        brotli_maximum_output_length=PDF_MAX_CONTENT_BYTES,
+        array_based_stream_maximum_output_length=PDF_MAX_CONTENT_BYTES,
+        # Operands, operators and array elements: a little over two per operator.
+        stream_parsing_work_maximum_count=3 * PDF_MAX_OPERATORS,
+        page_tree_maximum_entries=10 * PDF_MAX_PAGES,
+        page_tree_maximum_page_entries=100 * PDF_MAX_PAGES,
+        xform_maximum_invocations_per_extraction=50,
+    )
+
+
 def token_from_pdf(data: bytes) -> str | None:
-    """The permit token carried by a PDF: its metadata, else the text of its first page."""
+    """The permit token carried by a PDF: its metadata, else the text of its first page.
+
+    Raises UnreadablePdf for what is no readable PDF, and PdfTooCostly (with the
+    bound met as its reason) for one that would cost more to read than a permit.
+    """
     # pypdf is a plain-Python reader: no system library, nothing executed.
     from pypdf import PdfReader
+    from pypdf.errors import LimitReachedError
 
+    deadline = time.monotonic() + PDF_READ_SECONDS
+
+    def in_time() -> None:
+        if time.monotonic() >= deadline:
+            raise PdfTooCostly("time", f"over {PDF_READ_SECONDS} s")
+
+    operators = 0
+
+    def count(operator, operands, cm, tm) -> None:
+        nonlocal operators
+        operators += 1
+        if operators > PDF_MAX_OPERATORS:
+            raise PdfTooCostly("operators", f"more than {PDF_MAX_OPERATORS}")
+        if operators % _DEADLINE_EVERY == 0:
+            in_time()
+
+    stage = "pages"
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise UnreadablePdf("encrypted")
-        for key, value in (reader.metadata or {}).items():
-            if str(key).lower() == PDF_TOKEN_METADATA and _TOKEN.fullmatch(str(value).strip()):
-                return str(value).strip()
-        if not reader.pages:
-            return None
-        # A viewer that re-saved the file may have dropped the metadata; the
-        # printed token survives, wrapped over lines.
-        text = "".join((reader.pages[0].extract_text() or "").split())
+        with _pdf_limits():
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted:
+                raise UnreadablePdf("encrypted")
+            for key, value in (reader.metadata or {}).items():
+                if str(key).lower() == PDF_TOKEN_METADATA and _TOKEN.fullmatch(str(value).strip()):
+                    return str(value).strip()
+            in_time()
+            pages = len(reader.pages)
+            if pages > PDF_MAX_PAGES:
+                raise PdfTooCostly("pages", f"{pages} pages")
+            if not pages:
+                return None
+            # A viewer that re-saved the file may have dropped the metadata; the
+            # printed token survives, wrapped over lines.
+            page = reader.pages[0]
+            stage = "content_size"
+            contents = page.get_contents()
+            size = len(contents.get_data()) if contents is not None else 0
+            if size > PDF_MAX_CONTENT_BYTES:
+                raise PdfTooCostly("content_size", f"{size} bytes")
+            in_time()
+            stage = "operators"
+            text = "".join((page.extract_text(visitor_operand_before=count) or "").split())
+            in_time()
     except UnreadablePdf:
         raise
+    except LimitReachedError as exc:  # one of pypdf's limits, set in _pdf_limits
+        raise PdfTooCostly(stage, str(exc)) from exc
     except Exception as exc:  # pypdf raises many kinds on a broken or hostile file
         raise UnreadablePdf(f"{type(exc).__name__}: {exc}") from exc
     match = _TOKEN_IN_TEXT.search(text)
@@ -493,6 +587,15 @@ def _capital(amount) -> tuple[str, str]:
     return f"{wan} 万元人民币", f"CNY {int(amount * 10000):,}"
 
 
+def capital_text(text: str) -> tuple[str, str]:
+    """The capital as the permit's facts hold it (text in 10,000 CNY), printed."""
+    try:
+        amount = Decimal((text or "").replace(",", ""))
+    except InvalidOperation:
+        return (text, text) if text else ("", "")
+    return _capital(amount) if amount.is_finite() else (text, text)
+
+
 def token_lines(token: str, width: int = 36) -> list[str]:
     """The token cut into lines of (nearly) fixed width for printing.
 
@@ -522,9 +625,12 @@ def permit_context(permit: Permit) -> dict:
     token = permit_token(permit)
     url = verification_url(token)
     public_base = settings.PERMIT_PUBLIC_BASE_URL.rstrip("/")
+    facts = permit.stated
+    capital = capital_text(facts["registered_capital"])
     return {
         "permit": permit,
         "holder": permit.holder,
+        "facts": facts,
         "service": service,
         "departments": departments,
         "issued_zh": _date_zh(permit.valid_from),
@@ -537,8 +643,8 @@ def permit_context(permit: Permit) -> dict:
         "verification_base": f"{public_base}{reverse('verification:verify')}",
         "qr": qr_png_data_uri(url),
         "seal": seal_svg_data_uri(),
-        "capital_zh": _capital(permit.holder.registered_capital)[0],
-        "capital_en": _capital(permit.holder.registered_capital)[1],
+        "capital_zh": capital[0],
+        "capital_en": capital[1],
         "key_fingerprint": key_fingerprint(),
     }
 

@@ -26,7 +26,16 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from approvals import audit, background, dberrors, mail, prefill, remedies, timekeeping
+from approvals import (
+    audit,
+    background,
+    dberrors,
+    mail,
+    prefill,
+    printable,
+    remedies,
+    timekeeping,
+)
 from approvals.identifiers import (
     normalize_resident_id,
     normalize_uscc,
@@ -58,6 +67,7 @@ from approvals.models import (
     StepKind,
     ValueState,
 )
+from approvals.models.permits import PERMIT_FACTS, registry_facts
 
 INVESTOR_GROUP = "investor"
 CLERK_GROUP = "window_clerk"
@@ -437,22 +447,32 @@ def application_values_update(*, actor, application: Application, values: dict[s
             cleaned[key] = _validate_field_value(key, str(raw or ""))
         except ValidationError as exc:
             errors.setdefault(key, []).extend(exc.messages)
+            continue
+        # Refused here rather than printed as a box on the permit.
+        missing = printable.unprintable(cleaned[key])
+        if missing:
+            errors.setdefault(key, []).append(printable.unprintable_message(missing))
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
     changed = []
     for key, value in cleaned.items():
         row = rows[key]
+        # Sending the same values again (a retried request) changes nothing.
+        if row.value == value and row.confirmed_at is not None:
+            continue
         row.value, row.confirmed_at = value, now
         changed.append(row)
+    if not changed:
+        return
     with transaction.atomic():
         PrefilledValue.objects.bulk_update(changed, ["value", "confirmed_at"])
         audit.record(
             actor=actor,
             application=application,
             action=AuditAction.VALUES_UPDATED,
-            fields=sorted(cleaned),
-            corrected=sorted(k for k, row in rows.items() if k in cleaned and row.corrected),
+            fields=sorted(row.field for row in changed),
+            corrected=sorted(row.field for row in changed if row.corrected),
         )
 
 
@@ -510,12 +530,33 @@ def is_deliverable(application: Application, row: ApplicationMaterial) -> bool:
     )
 
 
+def _is_same_upload(row: ApplicationMaterial, upload: UploadedFile) -> bool:
+    """Is this upload the very file the material already holds (same name, same bytes)?"""
+    if row.satisfied_by != SatisfiedBy.UPLOAD or not row.file or row.size != upload.size:
+        return False
+    if row.original_name != (upload.name or "")[-255:]:
+        return False
+    try:
+        with row.file.open("rb") as stored:
+            held = stored.read()
+    except OSError:  # the stored file is gone: take the new one
+        return False
+    upload.seek(0)
+    same = b"".join(upload.chunks()) == held
+    upload.seek(0)
+    return same
+
+
 @busy_is_retryable
 def material_upload(
     *, actor, application: Application, material_code: str, upload: UploadedFile
 ) -> ApplicationMaterial:
     _require_owner(actor, application)
     row = _material_row(application, material_code)
+    if _is_same_upload(row, upload):
+        # The same file again (a retried request, a late delivery's among them,
+        # which no longer finds the material deferred): nothing changes.
+        return row
     delivering_deferred = is_deliverable(application, row)
     if not delivering_deferred:
         _require_editable(application)
@@ -579,6 +620,8 @@ def material_commit(
         raise ValidationError(
             {"commitment": _("Write the commitment out in full (at least 10 characters).")}
         )
+    if row.satisfied_by == SatisfiedBy.COMMITMENT and row.commitment_text == text[:4000]:
+        return row  # the same commitment again (a retried request): nothing changes
     row.satisfied_by, row.commitment_text = SatisfiedBy.COMMITMENT, text[:4000]
     with transaction.atomic():
         row.save(update_fields=["satisfied_by", "commitment_text", "updated_at"])
@@ -599,6 +642,8 @@ def material_defer(*, actor, application: Application, material_code: str) -> Ap
     row = _material_row(application, material_code)
     if not row.material.allow_deferral:
         raise ValidationError({"material": _("This material cannot be handed in later.")})
+    if row.satisfied_by == SatisfiedBy.DEFERRAL:
+        return row  # deferred already (a retried request): nothing changes
     if row.satisfied_by == SatisfiedBy.UPLOAD:
         raise ValidationError(
             {"material": _("This material is already uploaded: there is nothing to hand in later.")}
@@ -734,6 +779,9 @@ def task_assign(*, actor, task: Task) -> None:
     try:
         with task.activation() as activation:
             if not activation.assign.can_proceed():
+                held = activation.task
+                if held.owner_id == actor.pk and held.status in (STATUS.ASSIGNED, STATUS.STARTED):
+                    return  # taken by this very user already (a retry): nothing changes
                 raise ValidationError(_("This task has already been taken."))
             if not task.flow_task.can_assign(actor, activation.task):
                 raise PermissionDenied(_("You may not take this task."))
@@ -760,6 +808,49 @@ def _run_task(task: Task, actor, write, after=None) -> None:
         raise_busy_if_contention(exc)
 
 
+def _last_task(application: Application, node) -> Task | None:
+    return (
+        Task.objects.filter(process_id=application.process_id, flow_task=node)
+        .order_by("-created", "-pk")
+        .first()
+    )
+
+
+def _accepted_already(application: Application, actor, requested: dict) -> bool:
+    """Did this clerk accept this application already, with these deferrals?
+
+    Lets a client retry an acceptance whose answer it never heard (a 503, a
+    lost connection): the same clerk, the same deferrals, and the answer is
+    the one the first request earned. Anything else is refused as before.
+    """
+    # flows imports this module (its nodes call the services): imported when used.
+    from approvals.flows import SingleWindowFlow
+
+    application.refresh_from_db(fields=["status", "process"])
+    if application.status not in (
+        ApplicationStatus.ACCEPTED,
+        ApplicationStatus.IN_REVIEW,
+        ApplicationStatus.APPROVED,
+        ApplicationStatus.REJECTED,
+    ):
+        return False
+    task = _last_task(application, SingleWindowFlow.accept)
+    if task is None or task.status != STATUS.DONE or task.owner_id != actor.pk:
+        return False
+    rows = {
+        r.material.code: r
+        for r in application.materials.select_related("material").filter(
+            material__code__in=list(requested)
+        )
+    }
+    return all(
+        code in rows
+        and rows[code].satisfied_by == SatisfiedBy.DEFERRAL
+        and (due is None or rows[code].due_date == due)
+        for code, due in requested.items()
+    )
+
+
 def application_accept(
     *, actor, application: Application, deferrals: list[Deferral] | None = None
 ) -> Application:
@@ -771,8 +862,13 @@ def application_accept(
     from approvals.flows import SingleWindowFlow
 
     _require_clerk(actor)
-    task = _open_task(application, SingleWindowFlow.accept)
     requested = {d.material_code: d.due for d in deferrals or []}
+    try:
+        task = _open_task(application, SingleWindowFlow.accept)
+    except ValidationError:
+        if _accepted_already(application, actor, requested):
+            return application  # a retry of an acceptance that went through: nothing changes
+        raise
 
     def write(activation):
         app = _locked(application)
@@ -853,7 +949,22 @@ def application_return(
     items = [i.strip() for i in items or [] if i and i.strip()]
     if not items:
         raise ValidationError({"items": _("List at least one thing the investor must correct.")})
-    task = _open_task(application, SingleWindowFlow.accept)
+    try:
+        task = _open_task(application, SingleWindowFlow.accept)
+    except ValidationError:
+        open_request = (
+            application.corrections.filter(answered_at__isnull=True).last()
+            if application.status == ApplicationStatus.RETURNED
+            else None
+        )
+        if (
+            open_request is not None
+            and open_request.requested_by_id == actor.pk
+            and open_request.items == items[:50]
+            and open_request.note == (note or "")[:4000]
+        ):
+            return open_request  # a retry of this very return: nothing changes
+        raise
     result = {}
 
     def write(activation):
@@ -881,6 +992,14 @@ def application_resubmit(*, actor, application: Application, answer: str = "") -
 
     _require_owner(actor, application)
     if application.status != ApplicationStatus.RETURNED:
+        last = application.corrections.last()
+        if (
+            application.status in OPEN_STATUSES
+            and last is not None
+            and last.answered_at is not None
+            and last.answer == (answer or "")[:4000]
+        ):
+            return application  # a retry of the resubmission that went through
         raise ValidationError(_("Only an application returned for correction can be resubmitted."))
     errors = application_completeness_errors(application)
     if errors:
@@ -944,7 +1063,22 @@ def review_complete(
             department=review.department.code,
         )
 
-    _run_task(review.task, actor, write)
+    try:
+        _run_task(review.task, actor, write)
+    except ValidationError:
+        held = DepartmentReview.objects.values("decision", "reasons", "reviewer_id").get(
+            pk=review.pk
+        )
+        if held["decision"] == ReviewDecision.PENDING:
+            raise
+        decision = ReviewDecision.APPROVED if approve else ReviewDecision.REJECTED
+        if (
+            held["reviewer_id"] != actor.pk
+            or held["decision"] != decision
+            or held["reasons"] != reasons[:4000]
+        ):
+            raise ValidationError(_("This review has already been decided.")) from None
+        # A retry of this very decision (its answer was lost): nothing changes.
     review.refresh_from_db()
     return review
 
@@ -1141,6 +1275,20 @@ def _enterprise_for_permit(application: Application) -> Enterprise:
     return enterprise
 
 
+def decided_facts(application: Application, holder: Enterprise) -> tuple[dict[str, str], str]:
+    """What the permit states: each value as the application held it at the decision
+    (confirmed or corrected), the registry's where the application has none; and the scope."""
+    values = {
+        field: value.strip()
+        for field, value in application.values.values_list("field", "value")
+        if value and value.strip()
+    }
+    registry = registry_facts(holder)
+    facts = {key: values.get(field, registry[key]) for key, field, _attr in PERMIT_FACTS}
+    scope = values.get("enterprise.business_scope") or holder.business_scope
+    return facts, scope
+
+
 def permit_issue(*, application: Application) -> Permit:
     """Issue the permit record and put it into the licence library, once."""
     existing = Permit.objects.filter(application=application).first()
@@ -1172,17 +1320,13 @@ def permit_issue(*, application: Application) -> Permit:
         issued_on=today,
         valid_until=valid_until,
     )
-    scope = (
-        application.values.filter(field="enterprise.business_scope")
-        .values_list("value", flat=True)
-        .first()
-        or holder.business_scope
-    )
+    facts, scope = decided_facts(application, holder)
     permit = Permit.objects.create(
         number=number,
         application=application,
         holder=holder,
         scope=scope,
+        facts=facts,
         issued_at=now,
         valid_from=today,
         valid_until=valid_until,

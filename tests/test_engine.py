@@ -394,8 +394,13 @@ def test_status_follows_the_process(world):
     services.application_resubmit(actor=world.investor, application=app)
     app.refresh_from_db()
     assert tasks_of(app, SingleWindowFlow.accept).exclude(status=STATUS.DONE).count() == 1
-    with pytest.raises(ValidationError):
-        services.application_resubmit(actor=world.investor, application=app)
+    # The same resubmission again (a retried request) changes nothing; a different one
+    # is refused.
+    services.application_resubmit(actor=world.investor, application=app)
+    assert tasks_of(app, SingleWindowFlow.accept).count() == 2
+    assert app.audit_entries.filter(action=m.AuditAction.RESUBMITTED).count() == 1
+    with pytest.raises(ValidationError, match="Only an application returned"):
+        services.application_resubmit(actor=world.investor, application=app, answer="other")
 
 
 @pytest.mark.django_db

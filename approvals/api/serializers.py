@@ -266,9 +266,25 @@ class ClockSerializer(serializers.Serializer):
     within_statute = serializers.BooleanField()
 
 
+class PermitFactsSerializer(serializers.Serializer):
+    """What the permit states about its holder: the values held by the application at
+    the decision (approvals.services.decided_facts), not today's registry record."""
+
+    name_zh = serializers.CharField()
+    name_en = serializers.CharField(allow_blank=True)
+    enterprise_type = serializers.CharField(allow_blank=True)
+    legal_representative = serializers.CharField(allow_blank=True)
+    registered_capital = serializers.CharField(
+        allow_blank=True, help_text="In 10,000 CNY, as approved."
+    )
+    address = serializers.CharField(allow_blank=True)
+    scope = serializers.CharField(allow_blank=True)
+
+
 class PermitSummarySerializer(serializers.ModelSerializer):
     download_url = serializers.SerializerMethodField()
     verification_url = serializers.SerializerMethodField()
+    facts = serializers.SerializerMethodField()
 
     class Meta:
         model = Permit
@@ -280,7 +296,12 @@ class PermitSummarySerializer(serializers.ModelSerializer):
             "render_status",
             "download_url",
             "verification_url",
+            "facts",
         ]
+
+    @extend_schema_field(PermitFactsSerializer)
+    def get_facts(self, permit) -> dict:
+        return PermitFactsSerializer({**permit.stated, "scope": permit.scope}).data
 
     def get_download_url(self, permit) -> str:
         return reverse("api:permit-pdf", kwargs={"number": permit.number})
@@ -504,8 +525,21 @@ class VerificationSerializer(serializers.Serializer):
     message_zh = serializers.CharField()
     message_en = serializers.CharField()
     number = serializers.CharField(allow_null=True)
-    holder = serializers.CharField(allow_null=True)
+    holder = serializers.CharField(allow_null=True, help_text="Name (Chinese) as decided.")
+    holder_en = serializers.CharField(allow_null=True, help_text="Name (English) as decided.")
     uscc = serializers.CharField(allow_null=True)
+    enterprise_type = serializers.CharField(allow_null=True)
+    legal_representative = serializers.CharField(
+        allow_null=True, help_text="The name only: never the identity number."
+    )
+    registered_capital = serializers.CharField(
+        allow_null=True, help_text="In 10,000 CNY, as approved."
+    )
+    address = serializers.CharField(allow_null=True)
+    scope = serializers.CharField(allow_null=True)
+    permit_status = serializers.CharField(
+        allow_null=True, help_text="The permit record's status: issued or revoked."
+    )
     issued = serializers.DateField(allow_null=True)
     valid_until = serializers.DateField(allow_null=True)
     revoked_at = serializers.DateTimeField(allow_null=True)

@@ -608,7 +608,8 @@ class TaskComplete(APIView):
                     ]
                 }
             )
-        _open_task_of(review)
+        # No check for an open task here: the service tells a retry of this
+        # reviewer's own decision (answered as before) from a second decision.
         services.review_complete(
             actor=request.user,
             review=review,

@@ -25,11 +25,37 @@ class RenderStatus(models.TextChoices):
     FAILED = "failed", _("rendering failed: will be retried")
 
 
+# What a permit states about its holder, each from the application's value as
+# confirmed or corrected at the decision (the field), else the registry record
+# (the Enterprise attribute). The identity number is never among them.
+PERMIT_FACTS = (
+    ("name_zh", "enterprise.name_zh", "name_zh"),
+    ("name_en", "enterprise.name_en", "name_en"),
+    ("enterprise_type", "enterprise.type", "enterprise_type"),
+    ("legal_representative", "enterprise.legal_representative", "legal_representative"),
+    ("registered_capital", "enterprise.registered_capital", "registered_capital"),
+    ("address", "enterprise.address", "address"),
+)
+
+
+def registry_facts(enterprise: Enterprise) -> dict[str, str]:
+    """The facts as the registry record holds them (text, as the application's values are)."""
+    facts = {}
+    for key, _field, attribute in PERMIT_FACTS:
+        value = getattr(enterprise, attribute)
+        facts[key] = "" if value is None else str(value)
+    return facts
+
+
 class Permit(models.Model):
     number = models.CharField(_("permit number"), max_length=40, unique=True)
     application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="permit")
     holder = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="permits")
     scope = models.TextField(_("scope"))
+    # The holder's facts as decided (keys of PERMIT_FACTS), fixed at issue: the
+    # registry record may differ (the applicant corrected it) or change later,
+    # and the PDF, the verification page and the API must state what was approved.
+    facts = models.JSONField(_("facts as decided"), default=dict, blank=True)
     issued_at = models.DateTimeField(_("issued"))
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
@@ -114,3 +140,14 @@ class Permit(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def stated(self) -> dict[str, str]:
+        """The facts the permit states; a fact missing from the snapshot (none should
+        be) is read from the registry rather than printed blank."""
+        missing = [key for key, _f, _a in PERMIT_FACTS if key not in (self.facts or {})]
+        facts = dict(self.facts or {})
+        if missing:
+            registry = registry_facts(self.holder)
+            facts.update({key: registry[key] for key in missing})
+        return facts

@@ -252,8 +252,11 @@ def review_detail(request, review_id):
     task = review.task
     pending = _open_task(review)
     mine_or_free = pending and task.owner_id in (None, request.user.pk)
+    # The reviewer's own decision sent again (a double click, a resent form)
+    # goes to the service, which answers it as before or refuses a different one.
+    decided_by_me = not pending and review.reviewer_id == request.user.pk
     action = request.POST.get("action") if request.method == "POST" else None
-    if action and not mine_or_free:
+    if action and not (mine_or_free or decided_by_me):
         messages.error(
             request,
             _("This review has already been decided.")

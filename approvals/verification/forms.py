@@ -6,6 +6,14 @@ from django.utils.translation import gettext_lazy as _
 
 from approvals import permits
 
+# Why an uploaded PDF was refused unread (permits.PdfTooCostly.reason).
+TOO_COSTLY = {
+    "pages": _("it has more than %(pages)d pages"),
+    "content_size": _("its first page holds too much content"),
+    "operators": _("its first page has too many drawing operations"),
+    "time": _("it takes too long to read"),
+}
+
 
 class VerifyForm(forms.Form):
     code = forms.CharField(
@@ -59,6 +67,18 @@ class VerifyForm(forms.Form):
             raise forms.ValidationError(_("This file is not a PDF. Upload the permit's PDF."))
         try:
             token = permits.token_from_pdf(data)
+        except permits.PdfTooCostly as exc:
+            raise forms.ValidationError(
+                _(
+                    "This PDF was not read: %(why)s, more than any permit. Upload the "
+                    "permit's PDF as you received it."
+                )
+                % {
+                    "why": TOO_COSTLY.get(exc.reason, TOO_COSTLY["time"])
+                    % {"pages": permits.PDF_MAX_PAGES}
+                },
+                code=f"pdf_{exc.reason}",
+            ) from exc
         except permits.UnreadablePdf as exc:
             raise forms.ValidationError(
                 _("This PDF could not be read. Upload the permit's PDF as you received it.")

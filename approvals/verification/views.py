@@ -72,18 +72,49 @@ def _unavailable(request, as_json: bool) -> HttpResponse:
     return render(request, "verification/unavailable.html", status=503)
 
 
+# Every key of the machine answer that describes the permit (None when no permit is shown).
+FACT_KEYS = (
+    "number",
+    "holder",
+    "holder_en",
+    "uscc",
+    "enterprise_type",
+    "legal_representative",
+    "registered_capital",
+    "address",
+    "scope",
+    "permit_status",
+    "issued",
+    "valid_until",
+    "revoked_at",
+)
+
+
 def _facts(verification: permits.Verification) -> dict:
     permit = verification.permit
     if permit is None:
         return {}
     service = permit.application.service
+    # As the permit states them (the snapshot taken at the decision), so that a
+    # doctored PDF carrying a genuine code is caught by comparing. Never the
+    # legal representative's identity number.
+    stated = permit.stated
+    capital_zh, capital_en = permits.capital_text(stated["registered_capital"])
     return {
         "number": permit.number,
         "permit_name_zh": service.permit_name_zh,
         "permit_name_en": service.permit_name_en,
-        "holder": permit.holder.name_zh,
-        "holder_en": permit.holder.name_en,
+        "holder": stated["name_zh"],
+        "holder_en": stated["name_en"],
         "uscc": permit.holder.uscc,
+        "enterprise_type": stated["enterprise_type"],
+        "legal_representative": stated["legal_representative"],
+        "registered_capital": stated["registered_capital"],
+        "registered_capital_zh": capital_zh,
+        "registered_capital_en": capital_en,
+        "address": stated["address"],
+        "scope": permit.scope,
+        "permit_status": permit.status,
         "service_zh": service.name_zh,
         "service_en": service.name_en,
         "issued": permit.valid_from.isoformat(),
@@ -103,7 +134,7 @@ def verification_body(verification: permits.Verification) -> dict:
         "label_en": label_en,
         "message_zh": message_zh,
         "message_en": message_en,
-        **dict.fromkeys(("number", "holder", "uscc", "issued", "valid_until", "revoked_at"), None),
+        **dict.fromkeys(FACT_KEYS, None),
         **_facts(verification),
     }
 
