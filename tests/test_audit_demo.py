@@ -14,6 +14,8 @@ import io
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from approvals import models as m
@@ -162,3 +164,26 @@ def test_the_report_csv_and_the_command_neutralise_a_formula_in_a_name(client, d
     call_command("approval_report", "--format", "csv", stdout=out)
     labels = {r["label"] for r in csv.DictReader(io.StringIO(out.getvalue()))}
     assert "'=1+1" in labels and "=1+1" not in labels
+
+
+def _queries(client, url, query=None) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, query or {})
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_page_and_the_export_cost_the_same_queries_whatever_the_rows(client, demo):
+    client.force_login(demo["supervisor"])
+    page, export = reverse("review:audit"), reverse("review:audit_export")
+    returned = returned_application()
+    few = {"application": returned.reference, "action": A.RETURNED}
+    counts = (_queries(client, page, few), _queries(client, export, few))
+    assert m.AuditEntry.objects.filter(application=returned, action=A.RETURNED).count() == 1
+    many = m.AuditEntry.objects.count()
+    assert many > 40
+    # Both: session, user, the supervisor's permission (own and groups'), the rows.
+    # The page also: the count, and the header's roles.
+    assert counts == (_queries(client, page), _queries(client, export)) == (7, 5)
