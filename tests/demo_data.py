@@ -16,6 +16,8 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 
+from approvals import permits
+
 
 def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("demo")
@@ -27,10 +29,16 @@ def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
             PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
             EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
             PERMIT_RENDER_MODE="off",
+            # The demo's key comes from `make run`; the walk opens the public key page.
+            PERMIT_SIGNING_KEY=permits.generate_private_key_pem(),
+            PERMIT_SIGNING_KEY_FILE=tmp / "no-such-key.pem",
             LANGUAGE_CODE="en",
         ),
         transaction.atomic(),
     ):
         call_command("seed_demo", stdout=io.StringIO())
+        # Rendering waits for a commit that this transaction never makes: render
+        # now, so the permit's PDF exists as it does under `make run`.
+        call_command("render_permits", stdout=io.StringIO())
         yield {u.username: u for u in get_user_model().objects.all()}
         transaction.set_rollback(True)

@@ -187,3 +187,12 @@ def test_the_page_and_the_export_cost_the_same_queries_whatever_the_rows(client,
     # Both: session, user, the supervisor's permission (own and groups'), the rows.
     # The page also: the count, and the header's roles.
     assert counts == (_queries(client, page), _queries(client, export)) == (7, 5)
+
+
+def test_a_drafts_entries_name_it_without_a_link_no_official_may_follow(client, demo):
+    draft = m.Application.objects.get(status=m.ApplicationStatus.DRAFT)
+    client.force_login(demo["supervisor"])
+    page = client.get(reverse("review:audit"), {"application": draft.reference}).content.decode()
+    assert draft.reference in page
+    assert str(draft.public_id) not in page
+    assert client.get(reverse("review:application", args=[draft.public_id])).status_code == 404
