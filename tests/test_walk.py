@@ -24,7 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
 from django.core.cache import cache
@@ -35,6 +35,7 @@ from tests import demo_data
 PO = Path(__file__).resolve().parent.parent / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 LANGUAGES = ("en", "zh-hans")
 QUERIES_PER_PATH = 3
+CHOICES_PER_PATH = 40  # filter forms: each option of each list, one at a time
 # POST-only or leaving the site's pages: never followed.
 SKIP_PREFIXES = ("/logout/", "/i18n/", "/static/")
 # The public pages (the service guide, verification) are the same for every
@@ -67,7 +68,10 @@ class Page(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.links: list[str] = []
+        self.choices: list[str] = []  # a GET form sent with one option of one list chosen
         self.texts: list[str] = []
+        self._form: str | None = None
+        self._select: str | None = None
         self._stack: list[tuple[str, bool]] = []  # (tag, hidden from the check)
 
     def _hidden(self) -> bool:
@@ -77,6 +81,13 @@ class Page(HTMLParser):
         attrs = dict(attrs)
         if tag == "a" and attrs.get("href"):
             self.links.append(attrs["href"])
+        if tag == "form":
+            get = (attrs.get("method") or "get").lower() == "get"
+            self._form = (attrs.get("action") or "") if get else None
+        elif tag == "select" and self._form is not None:
+            self._select = attrs.get("name")
+        elif tag == "option" and self._select and attrs.get("value"):
+            self.choices.append(f"{self._form}?{urlencode({self._select: attrs['value']})}")
         hidden = (
             self._hidden() or tag in self.SKIP or (attrs.get("lang") or "").lower().startswith("en")
         )
@@ -95,6 +106,10 @@ class Page(HTMLParser):
             self._stack.pop()
 
     def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "select":
+            self._select = None
         for i in range(len(self._stack) - 1, -1, -1):
             if self._stack[i][0] == tag:
                 del self._stack[i:]
@@ -239,6 +254,7 @@ def internal(href: str, base: str) -> str | None:
 def walk_as(client: Client, walk: Walk, *, role: str, language: str, finder, data: set[str]):
     seen: set[str] = set()
     per_path: dict[str, int] = defaultdict(int)
+    chosen: dict[str, int] = defaultdict(int)
     queue: list[tuple[str, str]] = [("/", "(start)")]
     if role == "admin":
         queue.append(("/admin/", "(start)"))
@@ -247,7 +263,11 @@ def walk_as(client: Client, walk: Walk, *, role: str, language: str, finder, dat
         if url in seen:
             continue
         path = url.split("?", 1)[0]
-        if "?" in url:
+        if linked_from.startswith("(form) "):
+            if chosen[path] >= CHOICES_PER_PATH:
+                continue
+            chosen[path] += 1
+        elif "?" in url:
             if per_path[path] >= QUERIES_PER_PATH:
                 continue
             per_path[path] += 1
@@ -260,7 +280,8 @@ def walk_as(client: Client, walk: Walk, *, role: str, language: str, finder, dat
             walk.add(area_of_path(path), f"{status}: {where}")
             continue
         if status == 404:
-            walk.add(area_of_path(linked_from.split("?", 1)[0]), f"404 link: {where}")
+            origin = linked_from.removeprefix("(form) ").split("?", 1)[0]
+            walk.add(area_of_path(origin), f"404 link: {where}")
             continue
         if status in (301, 302, 303, 307, 308):
             target = internal(response["Location"], url)
@@ -290,6 +311,11 @@ def walk_as(client: Client, walk: Walk, *, role: str, language: str, finder, dat
             if role not in PUBLIC_WALKERS and target.startswith(PUBLIC) and target not in PUBLIC:
                 continue
             queue.append((target, url))
+        if not path.startswith("/admin/"):
+            for choice in page.choices:
+                target = internal(choice, url)
+                if target and target not in seen:
+                    queue.append((target, f"(form) {url}"))
 
 
 @pytest.fixture(scope="module")
