@@ -97,3 +97,11 @@ def test_a_failing_page_answers_with_the_500_page():
     response = Client(raise_request_exception=False).get("/boom/")
     assert response.status_code == 500
     assert 'data-testid="error-page"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_form_sent_without_its_csrf_token_gets_the_sites_403(world):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.investor)
+    response = client.post(reverse("portal:applications"), {}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "表单未能提交" in site_page(response, 403)
