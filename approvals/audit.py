@@ -102,6 +102,18 @@ DETAIL_LABELS = {
     "permit": gettext_lazy("permit"),
     "reason": gettext_lazy("reason"),
 }
+CHANNELS = {
+    "web": gettext_lazy("web page"),
+    "api": gettext_lazy("API"),
+    "system": gettext_lazy("the system"),
+}
+
+
+def channel_text(channel: str) -> str:
+    """Through which channel an action came, in the reader's language."""
+    return str(CHANNELS.get(channel, channel))
+
+
 # Values stored as a choice's code read as its label.
 DETAIL_CHOICES = {"filed_as": FiledAs, "status": ApplicationStatus}
 

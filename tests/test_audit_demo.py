@@ -90,7 +90,7 @@ def test_the_export_holds_every_entry_the_filter_keeps_not_one_page(client, demo
         "returned for correction",
         "correction items: 1",
     )
-    assert (service, address, channel) == ("fie-establishment", "", "system")
+    assert (service, address, channel) == ("fie-establishment", "", "the system")
     # The page links to the export with the same filter, without the page number.
     page = client.get(reverse("review:audit"), {"action": A.RETURNED, "page": "1"})
     assert f'href="{url}?action=returned"' in page.content.decode()

@@ -389,7 +389,7 @@ def audit_export(request):
                     e.get_action_display(),
                     audit.describe(e.detail),
                     e.address or "",
-                    e.channel,
+                    audit.channel_text(e.channel),
                 ]
             )
 

@@ -10,3 +10,8 @@ register = template.Library()
 @register.filter
 def audit_detail(detail) -> str:
     return audit.describe(detail)
+
+
+@register.filter
+def audit_channel(channel) -> str:
+    return audit.channel_text(channel)
