@@ -23,6 +23,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from approvals import prefill
 from approvals.models import ApplicationStatus, AuditAction, AuditEntry, FiledAs
 
 
@@ -118,7 +119,23 @@ def channel_text(channel: str) -> str:
 DETAIL_CHOICES = {"filed_as": FiledAs, "status": ApplicationStatus}
 
 
+def _field_label(key: str) -> str:
+    spec = prefill.field_specs().get(key)
+    return str(spec[0].label) if spec else key
+
+
+def _source_label(name: str) -> str:
+    found = [s for s in prefill.sources() if s.name == name]
+    return str(found[0].label) if found else name
+
+
+# Values that are keys of something with a name of its own: a field, a source.
+DETAIL_NAMES = {"fields": _field_label, "corrected": _field_label, "sources_failed": _source_label}
+
+
 def _value_text(key: str, value) -> str:
+    if isinstance(value, str) and key in DETAIL_NAMES:
+        return DETAIL_NAMES[key](value)
     if value is None or value == "" or value == [] or value == {}:
         return "—"
     if isinstance(value, bool):

@@ -17,9 +17,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
+from approvals import audit, services
 from approvals import models as m
-from approvals import services
 from approvals.reporting.csvfile import safe_cell
 from tests import demo_data
 from tests import factories as f
@@ -196,3 +197,21 @@ def test_a_drafts_entries_name_it_without_a_link_no_official_may_follow(client, 
     assert draft.reference in page
     assert str(draft.public_id) not in page
     assert client.get(reverse("review:application", args=[draft.public_id])).status_code == 404
+
+
+def test_details_name_fields_and_sources_as_a_reader_knows_them():
+    detail = {
+        "fields": ["enterprise.registered_capital", "enterprise.address"],
+        "corrected": [],
+        "sources_failed": ["enterprise_registry"],
+        "late_delivery": True,
+        "something_new": {"a": 1},
+    }
+    assert audit.describe(detail) == (
+        "fields: Registered capital (10,000 CNY), Address; corrected by the applicant: —; "
+        "data sources unavailable: Enterprise registry (market regulation); "
+        "deferred material delivered: yes; something new: a: 1"
+    )
+    with translation.override("zh-hans"):
+        described = audit.describe({"late_delivery": False, "items": 2})
+    assert described == "容缺材料已补交: 否; 退回补正事项: 2"
