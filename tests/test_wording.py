@@ -12,6 +12,7 @@ from django.utils import translation
 from approvals import models as m
 from approvals.review.filters import AuditFilter
 from approvals.templatetags.counts import plural_count
+from tests import journey
 
 
 @pytest.mark.parametrize(
@@ -44,3 +45,14 @@ def test_the_decision_step_and_the_two_froms_have_their_own_chinese():
         assert (
             translation.pgettext("where an action came from: address and channel", "From") == "来源"
         )
+
+
+@pytest.mark.django_db
+def test_the_clerks_default_due_date_counts_one_day_in_the_singular(client, world):
+    app = journey.submitted(world)
+    m.Material.objects.filter(service=world.service).update(deferral_days=1)
+    client.force_login(world.clerk)
+    page = client.get(reverse("review:window_application", args=[app.public_id]))
+    text = page.content.decode()
+    assert "Default: 1 working day from today" in text
+    assert "1 working days" not in text
