@@ -13,8 +13,9 @@ Chinese, as the demo runs (``DEBUG`` on). On every page:
 The walk is done once per module (it is the slow part) and the findings are
 then asserted per area, so a defect in another helper's pages shows up as
 that area's failure. Bounds: pages under /admin/ are opened one level deep
-(the index and what it links to), and at most a few query strings per path
-(pagination, filters) are followed.
+(the index and what it links to), at most a few query strings per path
+(pagination) and one request per option of a filter form's lists are
+followed, and at most OBJECTS_PER_ROUTE objects of one kind are opened.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import pytest
 from django.core.cache import cache
 from django.test import Client, override_settings
+from django.urls import Resolver404, resolve
 
 from tests import demo_data
 
@@ -36,6 +38,9 @@ PO = Path(__file__).resolve().parent.parent / "locale" / "zh_Hans" / "LC_MESSAGE
 LANGUAGES = ("en", "zh-hans")
 QUERIES_PER_PATH = 3
 CHOICES_PER_PATH = 40  # filter forms: each option of each list, one at a time
+# Objects of one kind (application pages, reviews...) opened per walk: all of the
+# demo's, and a bounded sample once the demo carries months of history.
+OBJECTS_PER_ROUTE = 20
 # POST-only or leaving the site's pages: never followed.
 SKIP_PREFIXES = ("/logout/", "/i18n/", "/static/")
 # The public pages (the service guide, verification) are the same for every
@@ -255,6 +260,7 @@ def walk_as(client: Client, walk: Walk, *, role: str, language: str, finder, dat
     seen: set[str] = set()
     per_path: dict[str, int] = defaultdict(int)
     chosen: dict[str, int] = defaultdict(int)
+    objects: dict[str, int] = defaultdict(int)
     queue: list[tuple[str, str]] = [("/", "(start)")]
     if role == "admin":
         queue.append(("/admin/", "(start)"))
@@ -271,6 +277,14 @@ def walk_as(client: Client, walk: Walk, *, role: str, language: str, finder, dat
             if per_path[path] >= QUERIES_PER_PATH:
                 continue
             per_path[path] += 1
+        try:
+            match = resolve(path)
+        except Resolver404:
+            match = None  # fetched anyway: it is a link we rendered, and it must not 404
+        if match is not None and match.kwargs:
+            if objects[match.view_name] >= OBJECTS_PER_ROUTE:
+                continue
+            objects[match.view_name] += 1
         seen.add(url)
         response = client.get(url)
         walk.pages += 1
