@@ -6,9 +6,12 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import path, reverse
+from django.views import defaults
 
 from hainan_window import errors
 
@@ -105,3 +108,14 @@ def test_a_form_sent_without_its_csrf_token_gets_the_sites_403(world):
     client.force_login(world.investor)
     response = client.post(reverse("portal:applications"), {}, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "表单未能提交" in site_page(response, 403)
+
+
+@pytest.mark.django_db
+def test_an_anonymous_visitor_refused_is_offered_the_login_page(client, world, rf):
+    request = rf.get("/office/audit/")
+    request.user = AnonymousUser()
+    response = defaults.permission_denied(request, PermissionDenied())
+    assert f'href="{reverse("login")}?next=/office/audit/"' in response.content.decode()
+    client.force_login(world.clerk)
+    refused = client.get(reverse("review:audit")).content.decode()
+    assert f'href="{reverse("login")}?next=' not in refused
