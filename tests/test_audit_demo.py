@@ -215,3 +215,14 @@ def test_details_name_fields_and_sources_as_a_reader_knows_them():
     with translation.override("zh-hans"):
         described = audit.describe({"late_delivery": False, "items": 2})
     assert described == "容缺材料已补交: 否; 退回补正事项: 2"
+
+
+def test_the_export_is_in_the_readers_language_to_its_last_row(client, demo):
+    client.force_login(demo["supervisor"])
+    response = client.get(
+        reverse("review:audit_export"), {"action": A.RETURNED}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    with translation.override("en"):  # what another request in this thread might leave behind
+        rows = csv_rows(response)
+    assert rows[0][0] == "时间"
+    assert rows[1][4:6] == ["退回补正", "退回补正事项: 1"]

@@ -27,7 +27,7 @@ from django.core.exceptions import PermissionDenied, SuspiciousFileOperation, Va
 from django.core.paginator import Page, Paginator
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -374,24 +374,28 @@ def audit_export(request):
         _("Channel"),
     ]
 
+    # The rows are written after the view has returned: in the reader's language still.
+    language = translation.get_language()
+
     def rows():
         line = csvfile.Line()
         writer = csvfile.writer(line)
         # A byte-order mark, so that spreadsheet programs read the Chinese right.
         yield "\ufeff" + writer.writerow(header)
-        for e in queryset.iterator(chunk_size=AUDIT_EXPORT_CHUNK):
-            yield writer.writerow(
-                [
-                    timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
-                    e.application.reference,
-                    e.application.service.code,
-                    e.actor_name or _("the system"),
-                    e.get_action_display(),
-                    audit.describe(e.detail),
-                    e.address or "",
-                    audit.channel_text(e.channel),
-                ]
-            )
+        with translation.override(language):
+            for e in queryset.iterator(chunk_size=AUDIT_EXPORT_CHUNK):
+                yield writer.writerow(
+                    [
+                        timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
+                        e.application.reference,
+                        e.application.service.code,
+                        e.actor_name or _("the system"),
+                        e.get_action_display(),
+                        audit.describe(e.detail),
+                        e.address or "",
+                        audit.channel_text(e.channel),
+                    ]
+                )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     stamp = f"{timezone.localtime():%Y%m%d-%H%M}"
