@@ -100,3 +100,18 @@ def test_the_trail_in_chinese_on_a_phone_and_an_error_page_with_its_way_home(dem
     # Home sends a supervisor on to their own first page.
     assert page.get_by_test_id("error-page").count() == 0
     assert page.url.startswith(phone.base + "/")
+
+
+def test_no_official_list_scrolls_the_page_sideways_on_a_phone(demo, open_tab):
+    """A table scrolls in its own box; its visually hidden headers must not
+    widen the page (they did on the reviewer's queue: 569 px on a 390 px screen)."""
+    for username, path in (
+        ("rev-commerce", "/office/reviews/"),
+        ("clerk", "/office/window/"),
+        ("supervisor", "/office/overdue/"),
+    ):
+        phone = open_tab(locale="en-US", width=390, height=844)
+        page = log_in(phone, username)
+        page.goto(phone.base + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+        phone.close()
