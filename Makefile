@@ -47,14 +47,33 @@ migrate: venv ## apply database migrations
 	$(PY) manage.py migrate --noinput
 
 # The demo signs permits with var/permit_signing_key.pem, made on first run;
-# a deployment sets PERMIT_SIGNING_KEY(_FILE) instead. A permit whose PDF
-# could not be made does not stop the server: it stays listed for a retry.
-run: venv sysdeps messages ## migrate, load demo data and demo users, render permit PDFs, serve http://127.0.0.1:8000
+# a deployment sets PERMIT_SIGNING_KEY(_FILE) instead. seed_demo makes the
+# demo's history once (300 applications over six months, through the real
+# engine on a simulated clock) and the demo applications' permit PDFs, and
+# prints the demo users last. Mail goes to files in var/mail, not the console.
+# Alongside the server, background_sweep runs every 30 s (as cron would in a
+# deployment): it fires due SLA timers (escalations), makes the history's
+# permit PDFs and delivers mail; its output goes to var/sweep.log, and it
+# stops with the server. PORT=8106 make run serves on another port (the QR
+# codes then point there too, unless PERMIT_PUBLIC_BASE_URL is set).
+PORT ?= 8000
+run: export EMAIL_BACKEND ?= django.core.mail.backends.filebased.EmailBackend
+run: export EMAIL_FILE_PATH ?= var/mail
+run: export PERMIT_PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
+run: export DJANGO_RUNSERVER_HIDE_WARNING := true
+run: venv sysdeps messages ## migrate, seed the demo and its history, serve http://127.0.0.1:8000 with the timer sweep
+	@mkdir -p var/mail
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py permit_keys --generate-if-missing
 	$(PY) manage.py seed_demo
-	$(PY) manage.py render_permits || echo "run: some permit PDFs failed; see above (retry: manage.py render_permits)"
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@job=; (trap 'kill $$job 2>/dev/null; exit 0' TERM; \
+	  while :; do \
+	    $(PY) manage.py background_sweep --limit 25 >>var/sweep.log 2>&1 & job=$$!; \
+	    wait $$job || true; \
+	    sleep 30 & job=$$!; wait $$job; \
+	  done) & sweep=$$!; \
+	trap 'kill $$sweep 2>/dev/null' EXIT; \
+	$(PY) manage.py runserver --skip-checks 127.0.0.1:$(PORT)
 
 # The Chinese translation is compiled from locale/*.po; the .mo is a build product.
 messages: venv ## compile the translations (zh-hans)

@@ -4,7 +4,7 @@ Applications are shown read-only: they change only through the services,
 which keep them consistent with their process and ledger.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
@@ -160,3 +160,25 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_filter = ("action", "channel")
     search_fields = ("actor_name",)
     date_hierarchy = "at"
+
+
+@admin.register(m.CalendarNotice)
+class CalendarNoticeAdmin(admin.ModelAdmin):
+    """Next year's holidays, entered from the State Council notice before the
+    calendar package knows them; then run ``manage.py recompute_estimates``
+    (the background sweep does it too)."""
+
+    list_display = ("year", "title", "entered_by", "entered_at")
+    fields = ("year", "title", "holidays", "make_up_days")
+
+    def save_model(self, request, obj, form, change):
+        obj.entered_by = request.user
+        super().save_model(request, obj, form, change)
+        messages.info(
+            request,
+            _(
+                "Figures and deadlines computed on an estimate for %(year)d are recomputed"
+                " by the next background sweep (or run manage.py recompute_estimates)."
+            )
+            % {"year": obj.year},
+        )

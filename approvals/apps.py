@@ -1,7 +1,10 @@
 """App configuration."""
 
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+from approvals.sharedcache import create_cache_tables
 
 
 class ApprovalsConfig(AppConfig):
@@ -11,3 +14,5 @@ class ApprovalsConfig(AppConfig):
 
     def ready(self):
         from approvals import checks  # noqa: F401 - registers the system checks
+
+        post_migrate.connect(create_cache_tables, sender=self)

@@ -2,7 +2,8 @@
 
 Services call :func:`record` for every action on an application, in the
 same transaction as the action, so an entry exists exactly when the action
-happened. Who acted is passed in; where from (the client address) and
+happened. Who acted is passed in; where from (the client address, as
+:mod:`approvals.clientaddr` decides it for every limit too) and
 through which channel (web page, API, command) are set once per request by
 :class:`AuditContextMiddleware`, so no service needs the request.
 
@@ -19,11 +20,11 @@ import contextvars
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from approvals import prefill
+from approvals.clientaddr import client_address
 from approvals.models import ApplicationStatus, AuditAction, AuditEntry, FiledAs
 
 
@@ -36,15 +37,6 @@ class Origin:
 _origin: contextvars.ContextVar[Origin | None] = contextvars.ContextVar(
     "audit_origin", default=None
 )
-
-
-def client_address(request) -> str | None:
-    """The client's address: REMOTE_ADDR, or the proxy's X-Forwarded-For when it is trusted."""
-    if settings.AUDIT_TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 @contextmanager

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
@@ -43,13 +43,29 @@ def enqueue(task, *args, fallback: Callable[[], None] | None = None) -> bool:
 # --- notifications -------------------------------------------------------------------
 
 
-def notify(*, application, event: str, recipients: list[str], subject: str, body: str) -> None:
-    """Record a mail in the current transaction; it is delivered once that commits."""
+def notify(
+    *,
+    application,
+    event: str,
+    recipients: list[str],
+    subject: str,
+    body: str,
+    html_body: str = "",
+) -> None:
+    """Record a mail in the current transaction; it is delivered once that commits.
+
+    ``body`` is the text part; ``html_body``, when given, goes as the HTML alternative.
+    """
     recipients = [r for r in recipients if r]
     if not recipients:
         return
     notification = Notification.objects.create(
-        application=application, event=event, recipients=recipients, subject=subject, body=body
+        application=application,
+        event=event,
+        recipients=recipients,
+        subject=subject,
+        body=body,
+        html_body=html_body,
     )
 
     def deliver_later():
@@ -72,7 +88,12 @@ def deliver(notification_id: int) -> bool:
             return False
         row.attempts += 1
         try:
-            send_mail(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, row.recipients)
+            message = EmailMultiAlternatives(
+                row.subject, row.body, settings.DEFAULT_FROM_EMAIL, row.recipients
+            )
+            if row.html_body:
+                message.attach_alternative(row.html_body, "text/html")
+            message.send()
         except Exception as exc:  # kept for the retry sweep
             logger.warning("notification #%s not sent: %s", row.pk, exc)
             row.last_error = f"{type(exc).__name__}: {exc}"[:300]

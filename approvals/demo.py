@@ -66,6 +66,8 @@ def hand_in_missing(
             blanks[key] = "1000"
         elif key.endswith("established_on"):
             blanks[key] = "2020-01-01"
+        elif key.endswith("insured_employees"):
+            blanks[key] = "10"  # a count: typed text is refused
         elif key.endswith("legal_representative_id"):
             continue  # optional, and no one types a made-up identity number
         else:
@@ -77,8 +79,13 @@ def hand_in_missing(
 
 
 def demo_applications_create() -> list[str]:
-    """Create the demo applications once; returns one line per application made."""
-    if Application.objects.exists():
+    """Create the demo applications once; returns one line per application made.
+
+    The demo's history (``is_demo_history``, see ``simulation.demo_history_create``)
+    and simulator runs do not count as demo applications: a database holding
+    only those still gets them.
+    """
+    if Application.objects.filter(is_demo_history=False, is_simulated=False).exists():
         return []
     users = get_user_model().objects.in_bulk(
         ["investor", "agent", "clerk", "supervisor"], field_name="username"

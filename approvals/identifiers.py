@@ -62,9 +62,14 @@ def _positions(indexes: list[int]) -> str:
     return ", ".join(str(i + 1) for i in indexes)
 
 
+# Codes are often written in groups joined by a hyphen or a dash; none of them
+# is in the alphabet, so dropping them cannot turn one code into another.
+_DASHES = str.maketrans("", "", "-\u2010\u2011\u2012\u2013\u2014\u2212")
+
+
 def normalize_uscc(value: object) -> str:
-    """Return the code as stored: no whitespace, upper case, half-width."""
-    return _clean(value)
+    """Return the code as stored: no whitespace or dashes, upper case, half-width."""
+    return _clean(value).translate(_DASHES)
 
 
 def uscc_check_character(first17: str) -> str:

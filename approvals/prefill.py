@@ -31,6 +31,17 @@ class SourceUnavailable(Exception):
     """A source could not answer; the applicant fills its fields by hand."""
 
 
+class FieldKind:
+    """What a field holds, so that every value of a kind is checked the same way
+    (approvals.services._validate_field_value) and gets the same input."""
+
+    TEXT = "text"
+    AMOUNT = "amount"  # 10,000 CNY, up to 4 decimal places
+    INTEGER = "integer"  # a count: a whole number, zero or more
+    DATE = "date"  # YYYY-MM-DD
+    RESIDENT_ID = "resident_id"  # GB 11643
+
+
 @dataclass(frozen=True)
 class FieldSpec:
     key: str
@@ -39,6 +50,7 @@ class FieldSpec:
     # Personal data (a resident identity number): masked for roles that do
     # not need it, and every unmasked view by an official is audited.
     sensitive: bool = False
+    kind: str = FieldKind.TEXT
 
 
 @dataclass(frozen=True)
@@ -93,11 +105,18 @@ class EnterpriseRegistrySource(Source):
             _("Legal representative's identity number"),
             required=False,
             sensitive=True,
+            kind=FieldKind.RESIDENT_ID,
         ),
-        FieldSpec("enterprise.registered_capital", _("Registered capital (10,000 CNY)")),
+        FieldSpec(
+            "enterprise.registered_capital",
+            _("Registered capital (10,000 CNY)"),
+            kind=FieldKind.AMOUNT,
+        ),
         FieldSpec("enterprise.address", _("Address")),
         FieldSpec("enterprise.business_scope", _("Business scope")),
-        FieldSpec("enterprise.established_on", _("Established on"), required=False),
+        FieldSpec(
+            "enterprise.established_on", _("Established on"), required=False, kind=FieldKind.DATE
+        ),
     )
 
     def fetch(self, uscc: str) -> Fetched:
@@ -149,7 +168,12 @@ class SocialSecuritySource(Source):
     label = _("Social-security registration (human resources)")
     fields = (
         FieldSpec("social_security.account_number", _("Social-security account"), required=False),
-        FieldSpec("social_security.insured_employees", _("Insured employees"), required=False),
+        FieldSpec(
+            "social_security.insured_employees",
+            _("Insured employees"),
+            required=False,
+            kind=FieldKind.INTEGER,
+        ),
     )
 
     def fetch(self, uscc: str) -> Fetched:
@@ -174,7 +198,12 @@ class InvestmentProjectSource(Source):
     fields = (
         FieldSpec("project.code", _("Investment project code"), required=False),
         FieldSpec("project.name", _("Investment project name"), required=False),
-        FieldSpec("project.total_investment", _("Total investment (10,000 CNY)"), required=False),
+        FieldSpec(
+            "project.total_investment",
+            _("Total investment (10,000 CNY)"),
+            required=False,
+            kind=FieldKind.AMOUNT,
+        ),
     )
 
     def fetch(self, uscc: str) -> Fetched:

@@ -39,13 +39,25 @@ How each figure is measured.
 * Department and step breakdowns use the ``Step`` rows' stored
   ``calendar_days`` and ``working_days``; a department's figures are its
   review steps.
-* Steps per application: investor-facing steps are the kinds in
-  ``INVESTOR_STEPS`` (submission, correction), all others are the
-  government's. "Steps avoided" compares the investor's steps with
-  ``Service.legacy_steps`` over the applications of services that record
-  one.
+* Investor steps (:data:`STEPS_DEFINITION`, printed beside the figure): each
+  occasion on which the investor must hand something in. Counted from the
+  records: the submissions and correction rounds (``Step`` rows of the kinds
+  in ``INVESTOR_STEPS``; the sequential simulator records one submission per
+  department), plus every required material the investor supplied rather
+  than the government reusing it: uploaded, a signed commitment, or deferred
+  (one later delivery, whether made yet or still owed). A reused material
+  costs the investor no step. The government's steps are the other kinds.
+* Baseline steps: the same application without the single window, one
+  submission at each department the service involves
+  (``ServiceDepartment`` rows) and every required material handed in,
+  including those reused now. "Steps avoided" is 1 - investor steps /
+  baseline steps, over all the applications counted. (``Service.legacy_steps``,
+  a figure typed into the catalogue, is no longer used here.)
 * Materials avoided: of the applications' required materials, the share
   reused from shared data.
+* Deferred materials (容缺受理): overdue, a material of an approved
+  application still deferred, not received, after its due date (as of
+  today); handed in late, one received on a local day after its due date.
 
 Percentiles are continuous (linear interpolation between the two nearest
 ranks, PostgreSQL's ``percentile_cont``). On PostgreSQL they are that
@@ -107,10 +119,25 @@ from approvals.models import (
 )
 
 DECIDED_STATUSES = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED)
+# The ways of meeting a material that cost the investor a hand-in.
+HANDED_IN = (SatisfiedBy.UPLOAD, SatisfiedBy.COMMITMENT, SatisfiedBy.DEFERRAL)
 FRACTIONS = (0.5, 0.9)
 # Figures are rounded once, here, so the page, the CSV, the JSON and the PDF
 # print the very same numbers (well under a second for days).
 DECIMALS = 6
+# What a step is, in the words printed beside the figure (page, PDF, help).
+STEPS_DEFINITION = _(
+    "An investor step is each occasion on which the investor must hand something in: "
+    "the submission, each correction round, and each material the investor supplies "
+    "(uploaded, a signed commitment, or deferred and delivered later); a material "
+    "reused from government data costs no step. The baseline is the same application "
+    "without the single window: one submission at each department involved, and every "
+    "required material handed in, reused ones included."
+)
+STEPS_SHORT_DEFINITION = _(
+    "Step: each hand-in by the investor (submission, correction, each material not reused). "
+    "Without the single window: one submission per department and every material."
+)
 
 
 # --- database expressions -----------------------------------------------------
@@ -359,6 +386,10 @@ class Row:
     materials_avoided: float | None = None
     statutory_compliance: float | None = None
     escalations: int | None = None
+    # Deferred materials (容缺受理) of approved applications still not handed
+    # in after their due date, and those handed in after it.
+    deferred_overdue: int | None = None
+    deferred_late: int | None = None
 
     def __post_init__(self):
         for f in fields(self):
@@ -394,13 +425,15 @@ COLUMNS: dict[str, object] = {
     "government_share": _("government's share of the time"),
     "investor_steps": _("investor steps per application"),
     "government_steps": _("government steps per application"),
-    "legacy_steps": _("investor steps per application before the reform"),
+    "legacy_steps": _("investor steps per application without the single window"),
     "steps_avoided": _("investor steps avoided (share)"),
     "materials_required": _("materials required"),
     "materials_reused": _("materials reused"),
     "materials_avoided": _("materials avoided by reuse (share)"),
     "statutory_compliance": _("share within the statutory limit"),
     "escalations": _("escalations"),
+    "deferred_overdue": _("deferred materials overdue"),
+    "deferred_late": _("deferred materials handed in late"),
 }
 TABLES = ("overall", "service", "month", "department", "step")
 
@@ -418,6 +451,8 @@ class Report:
     slowest_step: Row | None
     generated_at: datetime
     filters: dict = field(default_factory=dict)
+    # How many of the decided applications are the demo's history (seed_demo).
+    demo_history: int = 0
 
     def rows(self) -> Iterator[Row]:
         """Every group, table by table: what the CSV holds, one line each."""
@@ -557,6 +592,7 @@ def approval_report(population: Population | None = None) -> Report:
             "days": Sum(_end_to_end_days()),
             "within_target": Count("pk", filter=LessThanOrEqual(_end_to_end_days(), target)),
             "within_baseline": Count("pk", filter=LessThanOrEqual(_end_to_end_days(), baseline)),
+            "demo_history": Count("pk", filter=Q(is_demo_history=True)),
             "compliant": Count(
                 "pk",
                 filter=LessThanOrEqual(
@@ -590,6 +626,9 @@ def approval_report(population: Population | None = None) -> Report:
         {
             "materials_required": Count("pk"),
             "materials_reused": Count("pk", filter=Q(satisfied_by=SatisfiedBy.REUSE)),
+            **_deferred_counts(),
+            # Each one a hand-in by the investor: see STEPS_DEFINITION.
+            "materials_handed_in": Count("pk", filter=Q(satisfied_by__in=HANDED_IN)),
         },
     )
     escalated = _grouped(
@@ -629,7 +668,12 @@ def approval_report(population: Population | None = None) -> Report:
     )
 
     service_ids = {key[0] for key in counted}
-    catalogue = Service.objects.in_bulk(service_ids) if service_ids else {}
+    # Each service with the number of departments it involves: the baseline's trips.
+    catalogue = (
+        Service.objects.annotate(department_count=Count("service_departments")).in_bulk(service_ids)
+        if service_ids
+        else {}
+    )
     department_ids = {key[0] for key in departments}
     if department is not None:
         department_ids.add(department.pk)
@@ -646,15 +690,11 @@ def approval_report(population: Population | None = None) -> Report:
             for key, row in source.items():
                 for name, value in row.items():
                     bucket(key)[name] += value or 0
-        # "Steps avoided" only over the services that record their steps before the reform.
+        # The baseline's trips: one submission per department, per application.
         for key, row in counted.items():
-            legacy = catalogue[key[0]].legacy_steps
-            if legacy:
-                bucket(key)["legacy_steps"] += legacy * row["applications"]
-                bucket(key)["legacy_applications"] += row["applications"]
-                bucket(key)["steps_of_legacy_services"] += stepped.get(key, {}).get(
-                    "investor_steps", 0
-                )
+            bucket(key)["baseline_trips"] += (
+                catalogue[key[0]].department_count * row["applications"]
+            )
         return totals
 
     def application_row(table: str, key: str, label: str, t: dict, pct: dict) -> Row:
@@ -662,8 +702,10 @@ def approval_report(population: Population | None = None) -> Report:
         days = pct.get("days_pct", (None, None))
         working = pct.get("working_days_pct", (None, None))
         held_total = t.get("government_days", 0) + t.get("investor_days", 0)
-        legacy_apps = t.get("legacy_applications", 0)
-        legacy_steps = t.get("legacy_steps", 0)
+        # See STEPS_DEFINITION: visits and corrections plus hand-ins, against
+        # one trip per department plus every required material.
+        investor_steps = t.get("investor_steps", 0) + t.get("materials_handed_in", 0)
+        baseline_steps = t.get("baseline_trips", 0) + t.get("materials_required", 0)
         median = days[0]
         return Row(
             table=table,
@@ -685,17 +727,17 @@ def approval_report(population: Population | None = None) -> Report:
             government_working_days=_mean(t.get("government_working_days", 0), n),
             investor_working_days=_mean(t.get("investor_working_days", 0), n),
             government_share=_share(t.get("government_days", 0), held_total),
-            investor_steps=_mean(t.get("investor_steps", 0), n),
+            investor_steps=_mean(investor_steps, n),
             government_steps=_mean(t.get("government_steps", 0), n),
-            legacy_steps=_mean(legacy_steps, legacy_apps),
-            steps_avoided=(
-                1 - t.get("steps_of_legacy_services", 0) / legacy_steps if legacy_steps else None
-            ),
+            legacy_steps=_mean(baseline_steps, n),
+            steps_avoided=1 - investor_steps / baseline_steps if baseline_steps else None,
             materials_required=int(t.get("materials_required", 0)) if n else None,
             materials_reused=int(t.get("materials_reused", 0)) if n else None,
             materials_avoided=_share(t.get("materials_reused", 0), t.get("materials_required", 0)),
             statutory_compliance=_share(t.get("compliant", 0), n),
             escalations=int(t.get("escalations", 0)) if n else None,
+            deferred_overdue=int(t.get("deferred_overdue", 0)) if n else None,
+            deferred_late=int(t.get("deferred_late", 0)) if n else None,
         )
 
     def step_row(table: str, key: str, label: str, t: dict, escalations=None) -> Row:
@@ -774,7 +816,33 @@ def approval_report(population: Population | None = None) -> Report:
         slowest_step=_slowest(step_rows, department_rows),
         generated_at=timezone.now(),
         filters=population.described(),
+        demo_history=sum(row["demo_history"] for row in counted.values()),
     )
+
+
+def _deferred_counts() -> dict[str, Count]:
+    """Deferred materials overdue (still expected after the due date, on an approved
+    application) and handed in late (received on a local day after the due date)."""
+    today = timezone.localdate()
+    return {
+        "deferred_overdue": Count(
+            "pk",
+            filter=Q(
+                satisfied_by=SatisfiedBy.DEFERRAL,
+                received_at__isnull=True,
+                due_date__lt=today,
+                application__status=ApplicationStatus.APPROVED,
+            ),
+        ),
+        "deferred_late": Count(
+            "pk",
+            filter=Q(
+                received_at__isnull=False,
+                due_date__isnull=False,
+                received_at__date__gt=F("due_date"),
+            ),
+        ),
+    }
 
 
 def _slowest(step_rows: list[Row], department_rows: list[Row]) -> Row | None:

@@ -8,7 +8,7 @@ held by the government" are what actually happened.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db.models import (
     Count,
@@ -48,7 +48,7 @@ from approvals.models import (
     ServiceDepartment,
     Step,
 )
-from approvals.services import is_clerk, is_supervisor
+from approvals.services import DEFERRED_DELIVERY_STATUSES, is_clerk, is_supervisor
 
 SUBMITTED_WAYS = (SatisfiedBy.UPLOAD, SatisfiedBy.COMMITMENT, SatisfiedBy.DEFERRAL)
 
@@ -312,7 +312,7 @@ def application_expected_completion(
     """
     if application.submitted_at is None or application.decided_at is not None:
         return None
-    return timekeeping.add_working_days(
+    return timekeeping.deadline_after(
         application.submitted_at, clock.promised_limit_days + clock.investor_working_days
     )
 
@@ -443,6 +443,28 @@ def overdue_reviews(*, now: datetime, department_code: str = "") -> QuerySet[Dep
     return _review_rows(reviews).select_related("task__owner").order_by("due_at", "pk")
 
 
+def overdue_deferred_materials(
+    *, today: date, department_code: str = ""
+) -> QuerySet[ApplicationMaterial]:
+    """Deferred materials not handed in by their due date, the longest overdue first.
+
+    Only of applications that still expect them (accepted, in review or
+    approved: services.DEFERRED_DELIVERY_STATUSES). A department filter keeps
+    the materials that department asks for.
+    """
+    rows = ApplicationMaterial.objects.filter(
+        satisfied_by=SatisfiedBy.DEFERRAL,
+        received_at__isnull=True,
+        due_date__lt=today,
+        application__status__in=DEFERRED_DELIVERY_STATUSES,
+    )
+    if department_code:
+        rows = rows.filter(material__department__code=department_code)
+    return rows.select_related("application__service", "material__department").order_by(
+        "due_date", "pk"
+    )
+
+
 def escalations(*, department_code: str = "") -> QuerySet[Escalation]:
     """Reviews raised to the supervisors for outrunning their limit, latest first."""
     rows = Escalation.objects.select_related("application__service", "department", "review")
@@ -498,6 +520,20 @@ class ApplicationScreen:
     @property
     def deferred_materials(self) -> list[ApplicationMaterial]:
         return [m for m in self.materials if m.satisfied_by == SatisfiedBy.DEFERRAL or m.due_date]
+
+    @property
+    def overdue_materials(self) -> list[ApplicationMaterial]:
+        """Deferred, still expected, and past the due date (as overdue_deferred_materials)."""
+        today = timezone.localdate()
+        return [
+            m
+            for m in self.materials
+            if m.satisfied_by == SatisfiedBy.DEFERRAL
+            and m.received_at is None
+            and m.due_date is not None
+            and m.due_date < today
+            and self.application.status in DEFERRED_DELIVERY_STATUSES
+        ]
 
 
 def application_screen(application: Application, *, viewer=None) -> ApplicationScreen:

@@ -19,13 +19,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from approvals import audit, background, dberrors, prefill, timekeeping
+from approvals import audit, background, dberrors, mail, prefill, remedies, timekeeping
 from approvals.identifiers import (
     normalize_resident_id,
     normalize_uscc,
@@ -134,6 +135,17 @@ def _require_clerk(actor) -> None:
 # --- drafts and prefill ---------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Opened:
+    """What asking for a draft gave: a new one, or the one already opened."""
+
+    application: Application
+    created: bool
+    # Not created because the applicant already has a draft of this service
+    # for this enterprise (a replayed idempotency key is not counted here).
+    open_draft: bool = False
+
+
 def application_create(
     *,
     applicant,
@@ -145,6 +157,56 @@ def application_create(
     """Open a draft for an enterprise and prefill it from every shared-data source.
 
     Repeating the call with the same idempotency key returns the first draft.
+    Scripts that play many investors with one account (the simulator, the
+    tests) call this; the portal and the API call :func:`application_open`,
+    which also sends an investor to the draft they already have open.
+    """
+    return application_open(
+        applicant=applicant,
+        service=service,
+        uscc=uscc,
+        filed_as=filed_as,
+        idempotency_key=idempotency_key,
+        reuse_open_draft=False,
+    ).application
+
+
+def _replayed(applicant, idempotency_key: str, service: Service, uscc: str) -> Application | None:
+    """The draft this key opened before, if any; refused if it was opened for something else."""
+    existing = Application.objects.filter(
+        applicant=applicant, idempotency_key=idempotency_key
+    ).first()
+    if existing is not None and (existing.service_id, existing.uscc) != (service.pk, uscc):
+        raise ValidationError(
+            {
+                "idempotency_key": _(
+                    "This key already opened %(ref)s, for another service or "
+                    "enterprise. Use a new key for a new application."
+                )
+                % {"ref": existing.reference}
+            }
+        )
+    return existing
+
+
+def application_open(
+    *,
+    applicant,
+    service: Service,
+    uscc: str,
+    filed_as: str = FiledAs.INVESTOR,
+    idempotency_key: str = "",
+    reuse_open_draft: bool = True,
+) -> Opened:
+    """Open a draft, or give back the one the applicant already has.
+
+    The code is normalised first (full-width, spaces, dashes, lower case), so
+    every way of typing one enterprise's code names the same enterprise. The
+    same idempotency key gives back the draft it opened, whichever of two
+    racing requests won; a key that opened a draft for another service or
+    enterprise is refused, on either path. With `reuse_open_draft`, an open
+    draft of the same service for the same enterprise is given back instead
+    of a second one.
     """
     if not (applicant and applicant.is_authenticated):
         raise PermissionDenied(_("Log in to apply."))
@@ -165,21 +227,19 @@ def application_create(
         )
     idempotency_key = (idempotency_key or "").strip()[:80]
     if idempotency_key:
-        existing = Application.objects.filter(
-            applicant=applicant, idempotency_key=idempotency_key
-        ).first()
+        existing = _replayed(applicant, idempotency_key, service, uscc)
         if existing is not None:
-            if (existing.service_id, existing.uscc) != (service.pk, uscc):
-                raise ValidationError(
-                    {
-                        "idempotency_key": _(
-                            "This key already opened %(ref)s, for another service or "
-                            "enterprise. Use a new key for a new application."
-                        )
-                        % {"ref": existing.reference}
-                    }
-                )
-            return existing
+            return Opened(existing, created=False)
+    if reuse_open_draft:
+        draft = (
+            Application.objects.filter(
+                applicant=applicant, service=service, uscc=uscc, status=ApplicationStatus.DRAFT
+            )
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if draft is not None:
+            return Opened(draft, created=False, open_draft=True)
     try:
         with transaction.atomic():
             application = Application.objects.create(
@@ -205,11 +265,13 @@ def application_create(
                 sources_failed=[o.source.name for o in outcomes if o.error],
             )
     except IntegrityError:
-        # Two requests with the same key raced; the other one won.
-        if idempotency_key:
-            return Application.objects.get(applicant=applicant, idempotency_key=idempotency_key)
-        raise
-    return application
+        # Two requests with the same key raced and the other one won: its
+        # draft is the answer, if it was opened for what this one asks.
+        existing = _replayed(applicant, idempotency_key, service, uscc) if idempotency_key else None
+        if existing is None:
+            raise
+        return Opened(existing, created=False)
+    return Opened(application, created=True)
 
 
 def application_prefill(*, application: Application) -> list[prefill.SourceOutcome]:
@@ -283,34 +345,31 @@ def application_prefill(*, application: Application) -> list[prefill.SourceOutco
 MAX_AMOUNT = Decimal("1e8")
 
 
+# A count of people: more than any enterprise employs.
+MAX_COUNT = 10_000_000
+_FULL_WIDTH_DIGITS = {0xFF10 + i: str(i) for i in range(10)} | {0xFF0C: ","}
+
+
 def _validate_field_value(key: str, value: str) -> str:
+    """The value as stored, or a ValidationError saying how to write it.
+
+    The field's kind (approvals.prefill.FieldSpec.kind) decides the check, so
+    every amount, count and date is read the same strict way.
+    """
     value = value.strip()
-    if key.endswith(("registered_capital", "total_investment")) and value:
-        try:
-            amount = Decimal(value.replace(",", ""))
-        except InvalidOperation as exc:
-            raise ValidationError(
-                _("Enter an amount in 10,000 CNY, for example 500 or 1200.50.")
-            ) from exc
-        # Decimal also reads "NaN", "Infinity" and "1e999999999" (a billion
-        # digits once written out): none of them is an amount.
-        if not amount.is_finite():
-            raise ValidationError(_("Enter an amount in 10,000 CNY, for example 500 or 1200.50."))
-        if amount <= 0:
-            raise ValidationError(_("The amount must be greater than zero."))
-        if amount >= MAX_AMOUNT:
-            raise ValidationError(
-                _("Enter the amount in 10,000 CNY: %(amount)s is more than any enterprise holds.")
-                % {"amount": value}
-            )
-        if amount.as_tuple().exponent < -4:
-            raise ValidationError(_("Give at most 4 decimal places (10,000 CNY)."))
-        return format(amount, "f")
-    if key.endswith("legal_representative_id") and value:
+    spec = prefill.field_specs().get(key, (None,))[0]
+    kind = spec.kind if spec is not None else prefill.FieldKind.TEXT
+    if not value:
+        return value
+    if kind == prefill.FieldKind.AMOUNT:
+        return _validate_amount(value)
+    if kind == prefill.FieldKind.INTEGER:
+        return _validate_count(value)
+    if kind == prefill.FieldKind.RESIDENT_ID:
         value = normalize_resident_id(value)
         validate_resident_id(value)
         return value
-    if key.endswith(("established_on",)) and value:
+    if kind == prefill.FieldKind.DATE:
         try:
             date.fromisoformat(value)
         except ValueError as exc:
@@ -318,6 +377,44 @@ def _validate_field_value(key: str, value: str) -> str:
     if len(value) > 2000:
         raise ValidationError(_("Keep this under 2,000 characters."))
     return value
+
+
+def _validate_amount(value: str) -> str:
+    try:
+        amount = Decimal(value.replace(",", ""))
+    except InvalidOperation as exc:
+        raise ValidationError(
+            _("Enter an amount in 10,000 CNY, for example 500 or 1200.50.")
+        ) from exc
+    # Decimal also reads "NaN", "Infinity" and "1e999999999" (a billion
+    # digits once written out): none of them is an amount.
+    if not amount.is_finite():
+        raise ValidationError(_("Enter an amount in 10,000 CNY, for example 500 or 1200.50."))
+    if amount <= 0:
+        raise ValidationError(_("The amount must be greater than zero."))
+    if amount >= MAX_AMOUNT:
+        raise ValidationError(
+            _("Enter the amount in 10,000 CNY: %(amount)s is more than any enterprise holds.")
+            % {"amount": value}
+        )
+    if amount.as_tuple().exponent < -4:
+        raise ValidationError(_("Give at most 4 decimal places (10,000 CNY)."))
+    return format(amount, "f")
+
+
+def _validate_count(value: str) -> str:
+    # Full-width digits (from a Chinese input method) are read as digits;
+    # anything else that int() or Decimal() would accept ("NaN", "-3", "1e3",
+    # "٣", "²", "3.0") is not a count of people.
+    digits = value.translate(_FULL_WIDTH_DIGITS).replace(",", "")
+    if not (digits.isascii() and digits.isdigit()):
+        raise ValidationError(_("Enter a whole number of 0 or more, for example 12."))
+    count = int(digits)
+    if count >= MAX_COUNT:
+        raise ValidationError(
+            _("%(count)s is more than any enterprise employs: check the number.") % {"count": value}
+        )
+    return str(count)
 
 
 @busy_is_retryable
@@ -394,16 +491,32 @@ def _material_row(application: Application, material_code: str) -> ApplicationMa
     return row
 
 
+# A deferred material is handed in after acceptance, until it is received:
+# while the departments review and after the approval too (the permit does not
+# wait for it). A rejected or withdrawn case needs nothing more.
+DEFERRED_DELIVERY_STATUSES = (
+    ApplicationStatus.ACCEPTED,
+    ApplicationStatus.IN_REVIEW,
+    ApplicationStatus.APPROVED,
+)
+
+
+def is_deliverable(application: Application, row: ApplicationMaterial) -> bool:
+    """May this deferred material be handed in now, after acceptance?"""
+    return (
+        row.satisfied_by == SatisfiedBy.DEFERRAL
+        and row.received_at is None
+        and application.status in DEFERRED_DELIVERY_STATUSES
+    )
+
+
 @busy_is_retryable
 def material_upload(
     *, actor, application: Application, material_code: str, upload: UploadedFile
 ) -> ApplicationMaterial:
     _require_owner(actor, application)
     row = _material_row(application, material_code)
-    delivering_deferred = row.satisfied_by == SatisfiedBy.DEFERRAL and application.status in (
-        ApplicationStatus.ACCEPTED,
-        ApplicationStatus.IN_REVIEW,
-    )
+    delivering_deferred = is_deliverable(application, row)
     if not delivering_deferred:
         _require_editable(application)
     if not row.material.allow_upload:
@@ -427,7 +540,7 @@ def material_upload(
         )
     with transaction.atomic():
         old = row.file.name if row.file else ""
-        row.file.save(upload.name or "upload", upload, save=False)
+        row.file.save(row.upload_name(content_type), upload, save=False)
         row.original_name = (upload.name or "")[-255:]
         row.content_type, row.size = content_type, upload.size
         row.satisfied_by = SatisfiedBy.UPLOAD
@@ -486,6 +599,18 @@ def material_defer(*, actor, application: Application, material_code: str) -> Ap
     row = _material_row(application, material_code)
     if not row.material.allow_deferral:
         raise ValidationError({"material": _("This material cannot be handed in later.")})
+    if row.satisfied_by == SatisfiedBy.UPLOAD:
+        raise ValidationError(
+            {"material": _("This material is already uploaded: there is nothing to hand in later.")}
+        )
+    if row.satisfied_by == SatisfiedBy.REUSE:
+        raise ValidationError(
+            {
+                "material": _(
+                    "This material is reused from what the government holds: nothing to hand in."
+                )
+            }
+        )
     row.satisfied_by = SatisfiedBy.DEFERRAL
     with transaction.atomic():
         row.save(update_fields=["satisfied_by", "updated_at"])
@@ -540,7 +665,8 @@ def application_submit(*, actor, application: Application) -> Application:
             now = timezone.now()
             application.status = ApplicationStatus.SUBMITTED
             application.submitted_at = now
-            application.save(update_fields=["status", "submitted_at"])
+            application.language = mail.mail_language(translation.get_language())
+            application.save(update_fields=["status", "submitted_at", "language"])
             step = Step.objects.create(
                 application=application,
                 kind=StepKind.SUBMISSION,
@@ -679,11 +805,18 @@ def application_accept(
                     _("%(name)s is missing: defer it or return the application.")
                     % {"name": row.material.name}
                 )
-            if row.satisfied_by == SatisfiedBy.DEFERRAL and row.due_date is None:
-                row.due_date = timekeeping.add_working_days(now, row.material.deferral_days).date()
+            if row.satisfied_by == SatisfiedBy.DEFERRAL:
+                default = timekeeping.deadline_after(now, row.material.deferral_days)
+                if row.due_date is None:
+                    row.due_date = default.date()
+                # The default date (the window's form offers it too) rests on
+                # the weekday fallback when its days are not official yet.
+                row.due_estimated = row.due_date == default.date() and (
+                    timekeeping.spans_unofficial_days(now, default)
+                )
         if errors:
             raise ValidationError(errors)
-        ApplicationMaterial.objects.bulk_update(rows, ["satisfied_by", "due_date"])
+        ApplicationMaterial.objects.bulk_update(rows, ["satisfied_by", "due_date", "due_estimated"])
         app.status, app.accepted_at = ApplicationStatus.ACCEPTED, now
         app.save(update_fields=["status", "accepted_at"])
         _step_finish_for_task(activation.task, actor=actor, at=now)
@@ -702,10 +835,11 @@ def application_accept(
         Application.objects.filter(pk=application.pk, status=ApplicationStatus.ACCEPTED).update(
             status=ApplicationStatus.IN_REVIEW
         )
+        # The mail is written with the action (and lists the reviews just made).
+        _notify_on_commit(_for_mail(application), "accepted")
 
     _run_task(task, actor, write, after=reviews_started)
     application.refresh_from_db()
-    _notify_on_commit(application, "accepted")
     return application
 
 
@@ -734,9 +868,10 @@ def application_return(
         audit.record(actor=actor, application=app, action=AuditAction.RETURNED, items=len(items))
         _clock_switch(app, ClockHolder.INVESTOR, at=now)
 
-    _run_task(task, actor, write)
+    _run_task(
+        task, actor, write, after=lambda: _notify_on_commit(_for_mail(application), "returned")
+    )
     application.refresh_from_db()
-    _notify_on_commit(application, "returned")
     return result["request"]
 
 
@@ -891,11 +1026,13 @@ def step_opened(*, task: Task) -> None:
             service_id=application.service_id, department__code=task.data["department"]
         )
         department = part.department
+        due_at = timekeeping.deadline_after(task.created, float(part.review_limit_days))
         DepartmentReview.objects.create(
             application=application,
             department=department,
             task=task,
-            due_at=timekeeping.add_working_days(task.created, float(part.review_limit_days)),
+            due_at=due_at,
+            due_estimated=timekeeping.spans_unofficial_days(task.created, due_at),
         )
     Step.objects.create(
         application=application,
@@ -968,7 +1105,7 @@ def application_decide(*, application: Application) -> Application:
         status=application.status,
         rejected_by=[r.department.code for r in rejected],
     )
-    _notify_on_commit(application, "decided")
+    _notify_on_commit(application, "decided", reviews)
     return application
 
 
@@ -1101,35 +1238,69 @@ def _clock_switch(application: Application, holder: str | None, *, at: datetime)
     current = ClockInterval.objects.filter(application=application, ended_at__isnull=True).first()
     if current is not None:
         current.ended_at = at
-        current.calendar_days, current.working_days, _estimated = _days(current.started_at, at)
-        current.save(update_fields=["ended_at", "calendar_days", "working_days"])
+        current.calendar_days, current.working_days, current.estimated = _days(
+            current.started_at, at
+        )
+        current.save(update_fields=["ended_at", "calendar_days", "working_days", "estimated"])
     if holder is not None:
         ClockInterval.objects.create(application=application, holder=holder, started_at=at)
 
 
 # --- notifications --------------------------------------------------------
 
-_SUBJECTS = {
-    "accepted": ("您的申请已受理", "Your application was accepted"),
-    "returned": ("您的申请需要补正", "Your application needs correction"),
-    "decided": ("您的申请已办结", "A decision was made on your application"),
-}
+
+def _for_mail(application: Application) -> Application:
+    """The application as just written, with what every mail names."""
+    return Application.objects.select_related("service", "applicant").get(pk=application.pk)
 
 
-def _notify_on_commit(application: Application, event: str) -> None:
+def _application_mail_context(application: Application, event: str, reviews=None) -> dict:
+    """What the mail about ``event`` lists: read now, inside the action's transaction.
+
+    ``reviews``: the application's reviews with their departments, if the caller has them.
+    """
+    if reviews is None:
+        reviews = list(application.reviews.select_related("department"))
+    context = {
+        "event": event,
+        "application": application,
+        "reference": application.reference,
+        "service": application.service,
+        "url": mail.absolute_url(
+            reverse("portal:application", kwargs={"public_id": application.public_id})
+        ),
+        "reviews": reviews,
+    }
+    if event == "accepted":
+        context["deferrals"] = list(
+            application.materials.filter(satisfied_by=SatisfiedBy.DEFERRAL)
+            .select_related("material")
+            .order_by("due_date", "material__order")
+        )
+    elif event == "returned":
+        context["correction"] = application.corrections.order_by("-requested_at", "-pk").first()
+    elif event == "decided":
+        context["rejections"] = [r for r in reviews if r.decision == ReviewDecision.REJECTED]
+        context["remedies"] = remedies.remedies_for(application, reviews)
+    return context
+
+
+def _notify_on_commit(application: Application, event: str, reviews=None) -> None:
     email = application.applicant.email
     if not email:
         return
-    zh, en = _SUBJECTS[event]
-    subject = f"[{application.reference}] {zh} / {en}"
-    body = (
-        f"{application.reference}: {application.get_status_display()}\n"
-        f"{application.service.name_zh} / {application.service.name_en}\n"
+    message = mail.compose(
+        f"application_{event}",
+        _application_mail_context(application, event, reviews),
+        language=application.language or settings.LANGUAGE_CODE,
     )
-    if application.decision_reasons:
-        body += f"\n{application.decision_reasons}\n"
     background.notify(
-        application=application, event=event, recipients=[email], subject=subject, body=body
+        application=application,
+        event=event,
+        recipients=[email],
+        subject=message.subject,
+        body=message.text,
+        html_body=message.html,
     )
 
 
@@ -1144,17 +1315,30 @@ def _notify_supervisors_on_commit(escalation: Escalation) -> None:
     )
     if not emails:
         return
-    subject = (
-        f"[{escalation.application.reference}] 审查超时 / Review overdue: "
-        f"{escalation.department.name_zh} / {escalation.department.name_en}"
+    application = escalation.application
+    message = mail.compose(
+        "escalated",
+        {
+            "escalation": escalation,
+            "application": application,
+            "reference": application.reference,
+            "service": application.service,
+            "department": escalation.department,
+            "review": escalation.review,
+            "url": mail.absolute_url(
+                reverse("review:application", kwargs={"public_id": application.public_id})
+            ),
+        },
+        # Officials read Chinese first; English follows for everyone else.
+        language=mail.CHINESE,
     )
-    body = f"Due {timezone.localtime(escalation.due_at):%Y-%m-%d %H:%M}"
     background.notify(
-        application=escalation.application,
+        application=application,
         event="escalated",
         recipients=emails,
-        subject=subject,
-        body=body,
+        subject=message.subject,
+        body=message.text,
+        html_body=message.html,
     )
 
 

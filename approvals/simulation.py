@@ -69,6 +69,13 @@ one (simulated applications of the same run may, as they would in life).
 Users ``sim-investor``, ``sim-clerk`` and ``sim-rev-<department>`` are
 created once, with unusable passwords. A run is one transaction: it writes
 everything or, on any error, nothing.
+
+The demo's history. ``seed_demo`` uses this same engine to give the demo a
+past (:func:`demo_history_create`, at the end of this module): ``until``
+stops the clock at the real present, so the last arrivals are still open
+(their timers due later are fired by the sweep as the demo runs), and
+``demo_history=True`` marks the records ``is_demo_history`` instead of
+``is_simulated``, so the demo's reports, guide and overdue page count them.
 """
 
 from __future__ import annotations
@@ -89,6 +96,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.db.models import F
 from django.test.utils import override_settings
 from django.utils import timezone
 from viewflow.workflow.models import Task
@@ -105,6 +113,7 @@ from approvals.models import (
     Enterprise,
     Licence,
     LicenceStatus,
+    Notification,
     Service,
     ServiceDepartment,
     Step,
@@ -138,6 +147,12 @@ DEFAULT_PROFILE: dict = {
             "queue_hours": {"median": 2.0, "sigma": 0.8},
             "review_hours": {"median": 3.0, "sigma": 0.6},
             "reject_probability": 0.02,
+            # With this probability the reviewer takes the task and then leaves it
+            # lying: the review takes late_hours (working hours) instead, so its
+            # SLA timer escalates and, at the end of a run with ``until``, the
+            # review may still be open and overdue.
+            "late_probability": 0.0,
+            "late_hours": {"median": 60.0, "sigma": 0.4},
         },
         "market-regulation": {"review_hours": {"median": 4.0, "sigma": 0.6}},
         "commerce": {"review_hours": {"median": 2.0, "sigma": 0.5}},
@@ -174,6 +189,8 @@ class DepartmentProfile:
     queue_hours: Lognormal
     review_hours: Lognormal
     reject_probability: float
+    late_probability: float = 0.0
+    late_hours: Lognormal = Lognormal(60.0, 0.4)
 
 
 @dataclass(frozen=True)
@@ -246,7 +263,13 @@ def build_profile(overrides: dict | None = None) -> Profile:
         where = f"departments.{code}"
         if not isinstance(entry, dict):
             raise ProfileError(f"{where}: an object")
-        unknown = set(entry) - {"queue_hours", "review_hours", "reject_probability"}
+        unknown = set(entry) - {
+            "queue_hours",
+            "review_hours",
+            "reject_probability",
+            "late_probability",
+            "late_hours",
+        }
         if unknown:
             raise ProfileError(f"{where}: unknown entry {sorted(unknown)[0]!r}")
         entry = {**default, **entry}
@@ -256,6 +279,8 @@ def build_profile(overrides: dict | None = None) -> Profile:
             reject_probability=_probability(
                 entry["reject_probability"], f"{where}.reject_probability"
             ),
+            late_probability=_probability(entry["late_probability"], f"{where}.late_probability"),
+            late_hours=_lognormal(entry["late_hours"], f"{where}.late_hours"),
         )
     return Profile(
         arrival_hours=float(arrival),
@@ -349,20 +374,29 @@ class SimulationResult:
     last_decision: datetime | None
     escalations_fired: int
     extra_submissions: int
+    # Demo history (``demo_history=True``) instead of simulated applications.
+    demo_history: bool = False
+
+    @property
+    def open(self) -> int:
+        """Applications still undecided when the run stopped (only with ``until``)."""
+        return self.applications - self.decided
 
     def batch(self):
         """The applications this run wrote, as a queryset."""
         if self.first_pk is None:
             return Application.objects.none()
-        return Application.objects.filter(
-            is_simulated=True, pk__gte=self.first_pk, pk__lte=self.last_pk
-        )
+        mark = {"is_demo_history": True} if self.demo_history else {"is_simulated": True}
+        return Application.objects.filter(**mark, pk__gte=self.first_pk, pk__lte=self.last_pk)
 
     def population(self):
         """This run's decided applications, for ``reports.approval_report``."""
         from approvals.reports import Population
 
-        return Population(simulated_only=True, ids=(self.first_pk or 0, self.last_pk or 0))
+        ids = (self.first_pk or 0, self.last_pk or 0)
+        if self.demo_history:
+            return Population(ids=ids)  # demo history counts like real applications
+        return Population(simulated_only=True, ids=ids)
 
 
 class Simulation:
@@ -378,6 +412,9 @@ class Simulation:
         start: date,
         profile: Profile,
         progress: Callable[[int, int], None] | None = None,
+        until: datetime | None = None,
+        demo_history: bool = False,
+        on_clock: Callable[[datetime], None] | None = None,
     ):
         if applications < 1:
             raise ValueError("at least one application")
@@ -390,6 +427,9 @@ class Simulation:
         self.start = start
         self.profile = profile
         self.progress = progress or (lambda done, total: None)
+        self.until = until
+        self.demo_history = demo_history
+        self.on_clock = on_clock or (lambda now: None)
         self._queue: list = []
         self._sequence = itertools.count()
         self.decided = 0
@@ -413,7 +453,10 @@ class Simulation:
         with time_machine.travel(self._queue[0][0], tick=False) as traveller:
             while self._queue:
                 when, _seq, case, action, payload = heapq.heappop(self._queue)
+                if self.until is not None and when > self.until:
+                    break  # what would happen after `until` has not happened yet
                 traveller.move_to(when, tick=False)
+                self.on_clock(when)
                 getattr(self, f"_on_{action}")(case, when, *payload)
         self._keep_licences_out_of_the_library()
         return SimulationResult(
@@ -427,6 +470,7 @@ class Simulation:
             last_decision=self.last_decision,
             escalations_fired=self.escalations,
             extra_submissions=self.extra_submissions,
+            demo_history=self.demo_history,
         )
 
     def _arrive(self, after: datetime) -> None:
@@ -496,7 +540,8 @@ class Simulation:
         application = services.application_create(
             applicant=self.investor, service=case.service, uscc=case.enterprise.uscc
         )
-        Application.objects.filter(pk=application.pk).update(is_simulated=True)
+        mark = {"is_demo_history": True} if self.demo_history else {"is_simulated": True}
+        Application.objects.filter(pk=application.pk).update(**mark)
         self.pks.append(application.pk)
         case.application = application
         self._hand_in(application)
@@ -573,7 +618,12 @@ class Simulation:
         profile = self.profile.department(code)
         office = self.profile.office_hours
         taken = add_office_hours(start, profile.queue_hours.sample(case.rng), office)
-        decided = add_office_hours(taken, profile.review_hours.sample(case.rng), office)
+        review_hours = profile.review_hours.sample(case.rng)
+        # Drawn only when it can happen, so a profile without late reviews
+        # draws exactly what it drew before late reviews existed.
+        if profile.late_probability and case.rng.random() < profile.late_probability:
+            review_hours = profile.late_hours.sample(case.rng)
+        decided = add_office_hours(taken, review_hours, office)
         if rejects is None:
             rejects = case.rng.random() < profile.reject_probability
         self._at(taken, case, "take", code)
@@ -676,8 +726,19 @@ def simulate(
     start: date | None = None,
     profile: Profile | None = None,
     progress: Callable[[int, int], None] | None = None,
+    until: datetime | None = None,
+    demo_history: bool = False,
+    on_clock: Callable[[datetime], None] | None = None,
 ) -> SimulationResult:
-    """Run a simulation in one transaction; see the module docstring."""
+    """Run a simulation in one transaction; see the module docstring.
+
+    ``until`` stops the clock there: events due later do not happen, so the
+    applications still in flight stay open (drafts, at the window, returned,
+    in review), exactly as the engine left them. ``demo_history`` marks the
+    applications as the demo's history (``Application.is_demo_history``)
+    instead of simulated ones; reports count them like real applications.
+    ``on_clock`` is called with the simulated time before each event.
+    """
     if service is not None:
         chosen = [service]
     else:
@@ -698,6 +759,9 @@ def simulate(
         start=start or DEFAULT_START,
         profile=profile or build_profile(),
         progress=progress,
+        until=until,
+        demo_history=demo_history,
+        on_clock=on_clock,
     )
     # Mail to memory: escalations would otherwise mail the real supervisors.
     with (
@@ -708,3 +772,69 @@ def simulate(
         transaction.atomic(),
     ):
         return simulation.run()
+
+
+# --- the demo's history ---------------------------------------------------------------
+
+DEMO_HISTORY_SEED = 2026
+DEMO_HISTORY_DAYS = 182
+# The demo's past has late reviews (the default profile has none): some
+# reviewers leave a task lying for about two weeks, so that escalations exist
+# and some reviews are still open and overdue today.
+DEMO_HISTORY_LATE = {"late_probability": 0.06, "late_hours": {"median": 90.0, "sigma": 0.4}}
+
+
+def demo_history_exists() -> bool:
+    return Application.objects.filter(is_demo_history=True).exists()
+
+
+def demo_history_create(
+    *,
+    applications: int,
+    until: datetime | None = None,
+    days: int = DEMO_HISTORY_DAYS,
+    seed: int = DEMO_HISTORY_SEED,
+    on_clock: Callable[[datetime], None] | None = None,
+) -> SimulationResult | None:
+    """The demo's past: `applications` arrivals over the `days` before `until` (now).
+
+    Driven through the real engine by :func:`simulate` (parallel routing,
+    every active service), stopped at `until`, so the latest applications are
+    still open. Made once: returns None when demo history exists already.
+    The history's mail is marked sent when it was written (it went to memory,
+    see :func:`simulate`), so nothing of it is mailed again by the sweep.
+    """
+    if demo_history_exists():
+        return None
+    until = until or timezone.now()
+    zone = ZoneInfo(settings.TIME_ZONE)
+    start = timezone.localtime(until, zone).date() - timedelta(days=days)
+    opens = datetime.combine(start, time(DEFAULT_PROFILE["office_hours"][0]), zone)
+    # Exactly `applications` arrivals, the last one half a day before `until`,
+    # so the latest are still in flight. The run's gaps are its arrival
+    # stream's expovariate(1 / mean) = mean x (the same draws at mean 1), so
+    # the mean that makes them fit is known before the run: same stream name
+    # as Simulation.run, same draws.
+    span_hours = max((until - opens).total_seconds() / 3600 - 12, 1.0)
+    draws = random.Random(f"{seed}:arrivals")
+    unit_total = sum(draws.expovariate(1.0) for _ in range(applications))
+    profile = build_profile(
+        {
+            "arrival_hours": span_hours / unit_total,
+            "departments": {"default": DEMO_HISTORY_LATE},
+        }
+    )
+    result = simulate(
+        applications=applications,
+        routing="parallel",
+        seed=seed,
+        start=start,
+        profile=profile,
+        until=until,
+        demo_history=True,
+        on_clock=on_clock,
+    )
+    Notification.objects.filter(application__in=result.batch(), sent_at__isnull=True).update(
+        sent_at=F("created_at")
+    )
+    return result

@@ -9,7 +9,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
-from approvals import background, permits
+from approvals import background, estimates, permits
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, acks_late=True)
@@ -47,6 +47,12 @@ def deliver_notification(notification_id: int) -> bool:
 @shared_task(acks_late=True)
 def deliver_pending_notifications() -> int:
     return background.deliver_pending()
+
+
+@shared_task(acks_late=True)
+def recompute_estimates() -> int:
+    """Figures computed on the weekday fallback, once their year is official."""
+    return estimates.recompute_estimates().total
 
 
 @shared_task(acks_late=True)

@@ -1,21 +1,36 @@
 """The working-day calendar and the arithmetic of elapsed time.
 
 This module owns the answer to "how many (working) days lie between two
-instants", and its inverse "when will N working days have elapsed". It is pure
-functions: the clock ledger that records who holds an application's clock is
-in ``approvals.models.ledger``, and the reports that aggregate figures live in
-``approvals.reports``; both use what is defined here.
+instants", its inverse "when will N working days have elapsed", and when a
+limit of N working days falls due in office hours. It is functions of their
+arguments and the calendar (the package, and the supervisors' notices read
+from the database): the clock ledger that records who holds an application's
+clock is in ``approvals.models.ledger``, and the reports that aggregate
+figures live in ``approvals.reports``; both use what is defined here.
 
 Calendar. Working days follow the official PRC calendar (State Council
 holiday notices, including weekend make-up working days 调休) as published
 by the maintained ``chinesecalendar`` package. The package only knows the
 years it has a notice for (2004–2026 in version 1.11) and raises
-``NotImplementedError`` for any other year. Decision: for a year the package
-does not know we fall back to Monday–Friday, and say so — :func:`is_official`
-tells whether a day is covered, and :func:`spans_unofficial_days` lets a
-report flag a figure as an estimate. Raising instead would make every report
-and deadline fail on 1 January of a year whose notice is late (the State
-Council usually publishes it in November) or before the package is upgraded.
+``NotImplementedError`` for any other year. For such a year a supervisor can
+enter the State Council's notice in the admin (``CalendarNotice``); it counts
+as official for its year until the package knows that year, and then the
+package wins. A year neither covers falls back to Monday–Friday, and says so —
+:func:`is_official` tells whether a day is covered, and
+:func:`spans_unofficial_days` lets a report flag a figure as an estimate.
+Raising instead would make every report and deadline fail on 1 January of a
+year whose notice is late (the State Council usually publishes it in
+November) or before the package is upgraded. Figures computed on the
+fallback are recomputed by ``manage.py recompute_estimates`` once the year is
+official.
+
+Notices are read from the database once and kept in the process for
+``NOTICE_REFRESH_SECONDS``; saving or deleting one forgets them at once in
+the saving process, so other processes see a new notice within that time.
+
+Deadlines (:func:`deadline_after`) are counted in office hours, the
+measures of elapsed time (:func:`working_days_between`) in whole 24-hour
+working days; see each function for the precise rule.
 
 Conventions shared by the interval functions:
 
@@ -34,9 +49,13 @@ Conventions shared by the interval functions:
 from __future__ import annotations
 
 import functools
+import math
+import time as monotonic_clock
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import chinese_calendar
+from django.apps import apps
 from django.conf import settings
 from django.utils import timezone
 
@@ -47,13 +66,80 @@ _DECIMALS = 6
 DateOrDatetime = date | datetime
 
 
+NOTICE_REFRESH_SECONDS = 60.0
+
+
 @functools.lru_cache(maxsize=32_768)
-def _official_working_day(day: date) -> bool | None:
-    """The official answer for ``day``, or None where the package has no data."""
+def _package_working_day(day: date) -> bool | None:
+    """The package's answer for ``day``, or None where it has no data."""
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
         return None
+
+
+@functools.lru_cache(maxsize=64)
+def package_knows_year(year: int) -> bool:
+    """Whether the calendar package has the State Council's notice for ``year``."""
+    return _package_working_day(date(year, 6, 30)) is not None
+
+
+# year -> (holidays, make-up working days), and when to read them again.
+_notices: dict[int, tuple[frozenset[date], frozenset[date]]] = {}
+_notices_expire_at = -math.inf
+
+
+def load_notices() -> None:
+    """Read the supervisors' calendar notices from the database now."""
+    global _notices, _notices_expire_at
+    # By name, not by import: the models import this module's functions.
+    notice_model = apps.get_model("approvals", "CalendarNotice")
+    _notices = {
+        notice.year: (frozenset(notice.holiday_dates()), frozenset(notice.make_up_dates()))
+        for notice in notice_model.objects.all()
+    }
+    _notices_expire_at = monotonic_clock.monotonic() + NOTICE_REFRESH_SECONDS
+
+
+def use_notices(table: dict[int, tuple[frozenset[date], frozenset[date]]] | None) -> None:
+    """Use ``table`` instead of the database (None: read the database on next use).
+
+    Saving or deleting a notice calls ``use_notices(None)``; tests without a
+    database pass ``{}``.
+    """
+    global _notices, _notices_expire_at
+    if table is None:
+        _notices, _notices_expire_at = {}, -math.inf
+    else:
+        _notices, _notices_expire_at = dict(table), math.inf
+
+
+def _notice_for(year: int) -> tuple[frozenset[date], frozenset[date]] | None:
+    if monotonic_clock.monotonic() >= _notices_expire_at:
+        load_notices()
+    return _notices.get(year)
+
+
+def first_unofficial_year(since: int = 2004) -> int:
+    """The first year from ``since`` on that neither the package nor a notice covers."""
+    year = since
+    while package_knows_year(year) or _notice_for(year) is not None:
+        year += 1
+    return year
+
+
+def _official_working_day(day: date) -> bool | None:
+    """The official answer for ``day``: the package, else a notice, else None."""
+    answer = _package_working_day(day)
+    if answer is not None:
+        return answer
+    notice = _notice_for(day.year)
+    if notice is None:
+        return None
+    holidays, make_up_days = notice
+    if day in make_up_days:
+        return True
+    return day.weekday() < 5 and day not in holidays
 
 
 def _as_local_date(day: DateOrDatetime) -> date:
@@ -155,6 +241,9 @@ def add_working_days(start: datetime, days: float) -> datetime:
     the end of a working day followed by holidays) the earliest is returned,
     the latest for negative ``days``. Returns an aware datetime in local time;
     a naive ``start`` is taken as local time.
+
+    This is arithmetic on measured time (it may land at night); a deadline
+    given to people is :func:`deadline_after`, which stays in office hours.
     """
     cursor = _to_local_naive(start)
     # Whole microseconds keep the walk exact however many days it crosses.
@@ -184,6 +273,63 @@ def add_working_days(start: datetime, days: float) -> datetime:
                 remaining -= available
             cursor = day_start
     return cursor.replace(tzinfo=timezone.get_default_timezone())
+
+
+def _office_hours() -> tuple[ZoneInfo, time, time]:
+    zone = ZoneInfo(settings.OFFICE_TIMEZONE)
+    opens = time.fromisoformat(settings.OFFICE_HOURS_START)
+    closes = time.fromisoformat(settings.OFFICE_HOURS_END)
+    if closes <= opens:
+        raise ValueError("OFFICE_HOURS_END must be later than OFFICE_HOURS_START.")
+    return zone, opens, closes
+
+
+def deadline_after(start: DateOrDatetime, days: float) -> datetime:
+    """The deadline of a limit of ``days`` working days that starts at ``start``.
+
+    The precise rule: only office hours (``OFFICE_HOURS_START`` to
+    ``OFFICE_HOURS_END``, default 09:00–17:30, in ``OFFICE_TIMEZONE``,
+    default Asia/Shanghai) of working days count, and one working day is one
+    whole office day (8.5 hours by default), so half a day is 4 h 15 min of
+    office time. Counting begins at ``start`` if that is inside office hours
+    on a working day; before opening it begins at opening time that day;
+    after closing, or on a day off, at the next working day's opening. The
+    deadline is the earliest instant at which that much office time has
+    passed, so it always lies inside office hours (a limit that uses up a
+    day ends at its closing time, never at the next morning's opening).
+
+    Examples with the default hours: a 0.5-day limit from Monday 16:00 ends
+    Tuesday 11:45; from Friday 16:00 it ends Monday 11:45; one day from
+    Monday 10:00 ends Tuesday 10:00; one day from Monday 08:00 (or Sunday)
+    ends Monday 17:30. From a start after opening and up to closing, a whole
+    number of days ends at the same instant as :func:`add_working_days` gives
+    (from 09:00 exactly, one day ends at 17:30 the same day).
+
+    A date stands for the start of that day. Returns an aware datetime in
+    the office time zone. ``days`` must not be negative.
+    """
+    if days < 0:
+        raise ValueError("a deadline cannot lie before its start")
+    zone, opens, closes = _office_hours()
+    if isinstance(start, datetime):
+        cursor = start.astimezone(zone).replace(tzinfo=None) if timezone.is_aware(start) else start
+    elif isinstance(start, date):
+        cursor = datetime.combine(start, time.min)
+    else:
+        raise TypeError(f"expected a date or a datetime, got {type(start).__name__}")
+    step = timedelta(microseconds=1)
+    office_day = datetime.combine(date.min, closes) - datetime.combine(date.min, opens)
+    remaining = round(days * (office_day // step))
+    while True:
+        day = cursor.date()
+        day_closes = datetime.combine(day, closes)
+        if is_working_day(day) and cursor <= day_closes:
+            cursor = max(cursor, datetime.combine(day, opens))
+            available = (day_closes - cursor) // step
+            if remaining <= available:
+                return (cursor + remaining * step).replace(tzinfo=zone)
+            remaining -= available
+        cursor = datetime.combine(day + _ONE_DAY, time.min)
 
 
 def spans_unofficial_days(start: DateOrDatetime, end: DateOrDatetime) -> bool:

@@ -64,7 +64,7 @@ def prepare(batch: int):
 
     say("migrate and seed the demo (catalogue, shared data, users, demo applications)")
     call_command("migrate", verbosity=0, interactive=False)
-    call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("seed_demo", history=0, verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
     real = Permit.objects.select_related("holder", "application__service").get()
 
     say(f"create {batch} permits for the batch (rows only; each is rendered for real)")

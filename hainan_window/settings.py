@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "axes",
     "viewflow",
     "viewflow.workflow",
@@ -58,6 +60,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy (CONTENT_SECURITY_POLICY below) on every response,
+    # including the ones the middleware below answers itself (503, 400, redirects).
+    "csp.middleware.CSPMiddleware",
+    # After WhiteNoise (static files stay cacheable), before everything else: a
+    # logged-in user's page and a personal API answer are never stored.
+    "hainan_window.nostore.NoStoreMiddleware",
     # Before the session and auth middleware: a view that hits a database
     # that is down gets a 503 page or JSON, not a 500.
     "approvals.dberrors.DatabaseUnavailableMiddleware",
@@ -158,6 +166,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The address as every other limit sees it (TRUSTED_PROXY_COUNT, below).
+AXES_CLIENT_IP_CALLABLE = "approvals.clientaddr.counted_address"
 
 # Sessions end after a working day, and when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
@@ -184,9 +194,36 @@ SECURE_REDIRECT_EXEMPT = [r"^health/", r"^ready/"]
 # Public permit verification (pages; the API has its own throttles): checks
 # per client address, e.g. "30/m". A shared CACHE_URL makes it count across servers.
 VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30/m")
-# Set when a proxy you run puts the client's address in X-Forwarded-For;
-# otherwise anyone could write any address into the audit trail.
-AUDIT_TRUST_X_FORWARDED_FOR = env_bool("AUDIT_TRUST_X_FORWARDED_FOR", False)
+# The client's address, for every limit and the audit trail, is decided in one
+# place (approvals.clientaddr): TRUSTED_PROXY_COUNT is the number of proxies you
+# run in front of the app, each appending to X-Forwarded-For. 0 (the default)
+# ignores that header, which anyone can write, and uses the connection's address.
+# The former AUDIT_TRUST_X_FORWARDED_FOR=1 (one proxy, audit trail only) is read
+# as TRUSTED_PROXY_COUNT=1 when TRUSTED_PROXY_COUNT is not set.
+_proxies = os.environ.get(
+    "TRUSTED_PROXY_COUNT", "1" if env_bool("AUDIT_TRUST_X_FORWARDED_FOR", False) else "0"
+)
+if not (_proxies.isascii() and _proxies.strip().isdigit()):
+    raise RuntimeError("TRUSTED_PROXY_COUNT must be a whole number of proxies, 0 or more.")
+TRUSTED_PROXY_COUNT = int(_proxies)
+# Content-Security-Policy (django-csp): scripts, styles, images, fonts and
+# connections from this site only, never inline (the templates have no inline
+# script or style; Swagger UI's set-up is a file too), no plugins, no framing, and
+# forms post only here. data: images are Swagger UI's icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
@@ -198,6 +235,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# Deadlines fall inside these hours on working days (approvals.timekeeping.deadline_after).
+OFFICE_HOURS_START = os.environ.get("OFFICE_HOURS_START", "09:00")
+OFFICE_HOURS_END = os.environ.get("OFFICE_HOURS_END", "17:30")
+OFFICE_TIMEZONE = os.environ.get("OFFICE_TIMEZONE", "Asia/Shanghai")
 
 # --- files ----------------------------------------------------------------
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
@@ -237,6 +278,8 @@ elif STORAGE_BACKEND != "filesystem":
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Where django.core.mail.backends.filebased.EmailBackend writes (`make run` does so).
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "single-window@hainan.example")
 
 # --- the reform's benchmark ------------------------------------------------
@@ -269,6 +312,8 @@ PERMIT_SIGNING_KEY_FILE = Path(
 # Where the public reaches /verify/: printed on permits and encoded in their QR codes.
 PERMIT_PUBLIC_BASE_URL = os.environ.get("PERMIT_PUBLIC_BASE_URL", "").rstrip("/")
 PERMIT_PUBLIC_BASE_URL = PERMIT_PUBLIC_BASE_URL or "http://127.0.0.1:8000"
+# Where people reach the site: the links in notification mails start with it.
+SITE_BASE_URL = os.environ.get("SITE_BASE_URL", "").rstrip("/") or PERMIT_PUBLIC_BASE_URL
 # What happens when an issued permit's transaction commits: "background" renders
 # its PDF in a worker thread of this process, "inline" in the committing thread
 # (tests, scripts), "celery" on a worker (the default when a broker is set),
@@ -285,25 +330,38 @@ LOGOUT_REDIRECT_URL = "home"
 PAGE_SIZE = int(os.environ.get("PAGE_SIZE", "25"))
 
 # --- cache -------------------------------------------------------------------------
-# Throttle counts and cached pages. The embedded demo keeps them in the
-# process; app servers that share the load must share them: CACHE_URL=redis://...
-# (or db:// for a table in the database, made by `manage.py createcachetable`).
+# Throttle and rate-limit counts (API throttles, the /verify/ limit) live in the
+# cache, so every app process must share it, or each worker counts on its own and
+# a limit of 10 is 10 per worker. CACHE_URL=redis://... is the fast shared one;
+# without it, production (DEBUG off) uses a table in the database (made by
+# `manage.py migrate`, see approvals.sharedcache), and the embedded demo (DEBUG on,
+# one process) its own memory. CACHE_URL=db://table names another table.
 CACHE_URL = os.environ.get("CACHE_URL", "")
+DATABASE_CACHE_TABLE = "hw_cache"
+
+
+def _database_cache(table: str) -> dict:
+    return {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": table,
+        # Culling drops entries, live counts included: keep room for every client
+        # of a minute's window before it starts.
+        "OPTIONS": {"MAX_ENTRIES": 50000},
+    }
+
+
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
     }
 elif CACHE_URL.startswith("db://"):
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": CACHE_URL.removeprefix("db://") or "hw_cache",
-        }
-    }
+    CACHES = {"default": _database_cache(CACHE_URL.removeprefix("db://") or DATABASE_CACHE_TABLE)}
 elif CACHE_URL:
     raise RuntimeError("CACHE_URL must start with redis://, rediss:// or db://.")
-else:
+elif DEBUG:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {"default": _database_cache(DATABASE_CACHE_TABLE)}
 
 # --- background work (Celery) ------------------------------------------------------
 # With CELERY_BROKER_URL (Redis) set, permits render, timers sweep (on the
@@ -346,6 +404,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "approvals.tasks.deliver_pending_notifications",
         "schedule": 300.0,
     },
+    "recompute-estimates": {
+        "task": "approvals.tasks.recompute_estimates",
+        "schedule": 3600.0,
+    },
 }
 
 # --- the API (/api/) ---------------------------------------------------------
@@ -358,10 +420,15 @@ API_THROTTLE_RATES = {
     "token": os.environ.get("API_THROTTLE_TOKEN", "10/minute"),
 }
 API_PAGE_SIZE_MAX = 100
+# A token from /api/auth/token/ authenticates for this long, then a new one is needed;
+# its owner revokes it at once with DELETE /api/auth/token/.
+API_TOKEN_TTL_HOURS = float(os.environ.get("API_TOKEN_TTL_HOURS", "24"))
+if not 0 < API_TOKEN_TTL_HOURS < 24 * 366:
+    raise RuntimeError("API_TOKEN_TTL_HOURS must be more than 0 and less than a year.")
 REST_FRAMEWORK = {
     # Token first: an anonymous request then gets 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "approvals.api.auth.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -46,6 +46,23 @@ def _no_background_rendering(settings):
 
 
 @pytest.fixture(autouse=True)
+def _calendar_notices(request):
+    # Calendar notices live in the database: a test without one sees none; a
+    # test with one reads them afresh (once, when a day outside the package's
+    # years is first looked at).
+    from approvals import timekeeping
+
+    uses_db = request.node.get_closest_marker("django_db") or {
+        "db",
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames)
+    timekeeping.use_notices(None if uses_db else {})
+    yield
+    timekeeping.use_notices(None)
+
+
+@pytest.fixture(autouse=True)
 def _database_is_the_one_asked_for(request):
     if os.environ.get("HW_REQUIRE_POSTGRES") and "django_db_setup" in request.fixturenames:
         assert connection.vendor == "postgresql", "the PostgreSQL pass is not on PostgreSQL"

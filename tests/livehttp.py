@@ -569,6 +569,8 @@ def typed_value(key: str) -> str:
         return "1000"
     if key.endswith("established_on"):
         return "2020-01-01"
+    if key.endswith("insured_employees"):
+        return "10"
     return TYPED
 
 

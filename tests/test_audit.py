@@ -79,11 +79,11 @@ def test_the_address_and_channel_of_a_web_request_are_recorded(client, world):
 def test_x_forwarded_for_is_believed_only_when_configured(client, world, settings):
     app = journey.complete(world, journey.draft(world))
     client.force_login(world.investor)
-    settings.AUDIT_TRUST_X_FORWARDED_FOR = True
+    settings.TRUSTED_PROXY_COUNT = 1  # one proxy, at 10.0.0.2 (tests/test_client_address.py)
     client.post(
         reverse("portal:submit", args=[app.public_id]),
         REMOTE_ADDR="10.0.0.2",
-        HTTP_X_FORWARDED_FOR="198.51.100.9, 10.0.0.2",
+        HTTP_X_FORWARDED_FOR="198.51.100.9",
     )
     assert m.AuditEntry.objects.get(application=app, action=A.SUBMITTED).address == "198.51.100.9"
 

@@ -128,9 +128,9 @@ def test_a_permit_from_one_service_is_reused_by_another():
 
 def test_seed_demo_is_idempotent():
     User = get_user_model()
-    call_command("seed_demo", verbosity=0, stdout=StringIO())
+    call_command("seed_demo", history=0, verbosity=0, stdout=StringIO())
     counts = (User.objects.count(), Group.objects.count(), Department.objects.count())
-    call_command("seed_demo", verbosity=0, stdout=StringIO())
+    call_command("seed_demo", history=0, verbosity=0, stdout=StringIO())
     assert (User.objects.count(), Group.objects.count(), Department.objects.count()) == counts
 
     assert User.objects.get(username="clerk").has_perm("approvals.accept_application")
@@ -146,24 +146,30 @@ def test_seed_demo_is_idempotent():
 
 def test_seed_demo_keeps_passwords_unless_told():
     User = get_user_model()
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", history=0, stdout=StringIO())
     clerk = User.objects.get(username="clerk")
     assert clerk.check_password("demo-pass-2026")
     clerk.set_password("changed-by-the-demo-user")
     clerk.save()
 
-    call_command("seed_demo", password="another-pass-1", stdout=StringIO())
+    call_command("seed_demo", history=0, password="another-pass-1", stdout=StringIO())
     clerk.refresh_from_db()
     assert clerk.check_password("changed-by-the-demo-user")
 
-    call_command("seed_demo", password="another-pass-1", reset_passwords=True, stdout=StringIO())
+    call_command(
+        "seed_demo",
+        history=0,
+        password="another-pass-1",
+        reset_passwords=True,
+        stdout=StringIO(),
+    )
     clerk.refresh_from_db()
     assert clerk.check_password("another-pass-1")
 
 
 def test_seed_demo_prints_the_demo_users():
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", history=0, stdout=out)
     text = out.getvalue()
     assert "rev-market-regulation" in text
     assert "demo-pass-2026" in text

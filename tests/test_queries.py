@@ -14,8 +14,11 @@ from tests import journey
 # Per database: PostgreSQL adds viewflow's SELECT ... FOR UPDATE row locks,
 # which SQLite (serialised by IMMEDIATE transactions instead) does not need.
 EXPECTED = {
-    "sqlite": {"create": 17, "hand_in": 27, "submit": 22, "accept": 69, "reviews": 123},
-    "postgresql": {"create": 17, "hand_in": 27, "submit": 23, "accept": 70, "reviews": 126},
+    # accept: +1 since its mail lists the reviewing departments with their due
+    # dates and the deferred materials with theirs (2 reads), written in the
+    # action's transaction from one fresh read of the application (1 fewer).
+    "sqlite": {"create": 17, "hand_in": 27, "submit": 22, "accept": 70, "reviews": 123},
+    "postgresql": {"create": 17, "hand_in": 27, "submit": 23, "accept": 71, "reviews": 126},
 }
 
 

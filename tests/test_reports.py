@@ -27,6 +27,7 @@ from datetime import datetime
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
+import pypdf
 import pytest
 import time_machine
 from django.core.management import call_command
@@ -118,9 +119,12 @@ def test_the_report_equals_the_figures_worked_out_by_hand(world, three):
     assert close(o.government_working_days, (1.25 + 28 / 24 + 1.0) / 3)
     assert close(o.investor_working_days, 2 / 3)
     assert close(o.government_share, (1.25 + 28 / 24 + 3) / (1.25 + 28 / 24 + 3 + 2))
-    # Investor steps: A 1, B 2 (submission, correction), C 1; government A 6, B 7, C 6.
-    assert close(o.investor_steps, 4 / 3) and close(o.government_steps, 19 / 3)
-    assert close(o.legacy_steps, 10) and close(o.steps_avoided, 1 - 4 / 30)
+    # Investor steps: the visits (A 1, B 2: submission and correction, C 1) plus
+    # the four materials each investor handed in (prior licence and form
+    # uploaded, lease committed, seal deferred): A 5, B 6, C 5. Government A 6,
+    # B 7, C 6. Without the single window: 3 departments + 6 materials = 9 each.
+    assert close(o.investor_steps, 16 / 3) and close(o.government_steps, 19 / 3)
+    assert close(o.legacy_steps, 9) and close(o.steps_avoided, 1 - 16 / 27)
     # Two of six materials reused by prefill in each application.
     assert (o.materials_required, o.materials_reused) == (18, 6)
     assert close(o.materials_avoided, 1 / 3)
@@ -346,6 +350,11 @@ def test_the_pdf_is_rendered_offline(world, three, client):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+    text = " ".join(
+        page.extract_text() for page in pypdf.PdfReader(io.BytesIO(response.content)).pages
+    )
+    # What a step is, printed in the document too.
+    assert "An investor step is each occasion" in " ".join(text.split())
     fetcher = report_views._url_fetcher()
     with pytest.raises(ValueError):
         fetcher.fetch("https://example.com/logo.png")
@@ -378,3 +387,69 @@ def test_the_command_prints_a_table_by_default(world, three):
     text = out.getvalue()
     assert "3 applications decided: median 3.00 days (p90 3.13" in text
     assert "By department (reviews)" in text and "market" in text
+
+
+@pytest.mark.django_db
+def test_investor_steps_and_their_baseline_are_counted_from_the_records(world, three, client):
+    """The steps figure on a worked example (numbers by hand, not by the code).
+
+    fie (3 departments, 6 materials; registry and tax-info reused, prior
+    licence and form uploaded, lease committed, seal deferred):
+        A  1 submission            + 4 hand-ins = 5   baseline 3 + 6 = 9
+        B  submission, correction  + 4 hand-ins = 6   baseline 9
+        C  1 submission            + 4 hand-ins = 5   baseline 9
+    filing (1 department, 2 materials; registry reused, plan uploaded):
+        D  1 submission            + 1 hand-in  = 2   baseline 1 + 2 = 3
+    All: 18 steps against 30, per application 4.5 against 7.5, 40 % avoided.
+    The catalogue's typed-in legacy_steps (99 here) plays no part.
+    """
+    filing = f.ServiceFactory(code="filing", legacy_steps=99)
+    customs = m.Department.objects.get(code="customs")
+    m.ServiceDepartment.objects.create(service=filing, department=customs, review_limit_days=1)
+    f.MaterialFactory(service=filing, code="registry-2", reuse_key="enterprise_registry", order=1)
+    f.MaterialFactory(service=filing, code="plan", order=2)
+    with at(2025, 11, 4, 9):
+        d = services.application_create(
+            applicant=world.investor, service=filing, uscc=world.enterprise.uscc
+        )
+        journey.complete(world, d)
+        d = services.application_submit(actor=world.investor, application=d)
+    with at(2025, 11, 4, 10):
+        services.application_accept(actor=world.clerk, application=d)
+    with at(2025, 11, 4, 11):
+        services.review_complete(
+            actor=world.reviewers["customs"], review=d.reviews.get(), approve=True
+        )
+    d.refresh_from_db()
+    assert d.status == m.ApplicationStatus.APPROVED
+
+    report = figures()
+    o = report.overall
+    assert o.applications == 4
+    assert close(o.investor_steps, 18 / 4) and close(o.legacy_steps, 30 / 4)
+    assert close(o.steps_avoided, 1 - 18 / 30)
+    by_service = {r.key: r for r in report.services}
+    assert close(by_service["fie"].investor_steps, 16 / 3)
+    assert close(by_service["fie"].legacy_steps, 9)
+    assert close(by_service["fie"].steps_avoided, 1 - 16 / 27)
+    assert close(by_service["filing"].investor_steps, 2)
+    assert close(by_service["filing"].legacy_steps, 3)
+    assert close(by_service["filing"].steps_avoided, 1 - 2 / 3)
+    # One month holds all four: the same figures as overall.
+    assert close(report.months[0].steps_avoided, 1 - 18 / 30)
+
+    # The definition is printed beside the figure and under the tables, in both languages.
+    client.force_login(world.supervisor)
+    english = client.get(reverse("reporting:report"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-testid="definition-steps_avoided"' in english
+    assert "Step: each hand-in by the investor" in english
+    assert "An investor step is each occasion on which the investor must hand something in" in (
+        english
+    )
+    assert "4.50 steps per application against 7.50 without the single window" in english
+    chinese = client.get(
+        reverse("reporting:report"), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    assert "环节：投资者的每一次提交" in chinese
+    assert "投资者环节指投资者每一次必须提交材料或办理的事项" in chinese
+    assert "Step: each hand-in" not in chinese

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -11,9 +12,14 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core import checks
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
+from approvals import services
 from approvals.checks import uploads_are_not_public
+from tests import journey
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -162,3 +168,143 @@ def test_null_characters_are_a_400_not_a_database_error(world, client):
     page = client.get("/reports/", {"service": "fie\x00"})
     assert page.status_code == 400
     assert "null character" in page.content.decode()
+
+
+# --- Cache-Control: nothing personal stays in a cache -------------------------------
+
+
+def _no_store(response) -> bool:
+    return "no-store" in response.get("Cache-Control", "")
+
+
+@pytest.mark.django_db
+def test_every_page_for_a_logged_in_user_is_no_store(client, world):
+    app = journey.draft(world)
+    assert not _no_store(client.get(reverse("home")))  # the public home page may be cached
+    client.force_login(world.investor)
+    for url in ("/applications/", reverse("portal:application", args=[app.public_id])):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert _no_store(response), url
+        assert "private" in response["Cache-Control"]
+    # Static files are not personal: they stay cacheable for everyone.
+    assert not _no_store(client.get("/static/css/app.css"))
+
+
+@pytest.mark.django_db
+def test_every_api_answer_but_the_public_catalogue_is_no_store(world):
+    api = APIClient()
+    assert not _no_store(api.get("/api/services/"))
+    assert not _no_store(api.get("/api/schema/"))
+    assert _no_store(api.get("/api/applications/"))  # a 401 too: it says who is not in
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.investor).key}")
+    app = journey.draft(world)
+    for url in ("/api/applications/", f"/api/applications/{app.public_id}/"):
+        response = api.get(url)
+        assert response.status_code == 200, url
+        assert _no_store(response), url
+
+
+# --- uploads: our name, the sniffed type's extension ------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("client_name", "body", "extension"),
+    [
+        ("scan.pdf.html", b"%PDF-1.4\n" + b"0" * 100, ".pdf"),
+        ("photo.pdf", b"\x89PNG\r\n\x1a\n" + b"0" * 100, ".png"),
+        ("setup.exe", b"\xff\xd8\xff" + b"0" * 100, ".jpg"),
+        ("no-extension", b"%PDF-1.4\n" + b"0" * 100, ".pdf"),
+    ],
+)
+def test_an_upload_is_stored_under_a_generated_name_with_its_sniffed_type(
+    world, client_name, body, extension
+):
+    app = journey.draft(world)
+    row = services.material_upload(
+        actor=world.investor,
+        application=app,
+        material_code="form",
+        upload=SimpleUploadedFile(client_name, body, content_type="text/html"),
+    )
+    stored = Path(row.file.name)
+    assert stored.parent == Path("applications") / str(app.public_id)
+    assert stored.suffix == extension
+    assert len(stored.stem) == 32 and all(c in "0123456789abcdef" for c in stored.stem)
+    assert row.original_name == client_name  # kept to show, never used as a path
+    assert (Path(settings.MEDIA_ROOT) / stored).read_bytes() == body
+
+
+# --- Content-Security-Policy -------------------------------------------------------------
+
+# Rendered to PDF by WeasyPrint, never served as a page: their inline styles meet no CSP.
+PDF_TEMPLATES = {"permits/permit.html", "reports/report_pdf.html"}
+INLINE = re.compile(
+    r"<style|<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")|\sstyle=|\son[a-z]+=",
+    re.IGNORECASE,
+)
+
+
+TEMPLATE_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+
+
+def _markup(text: str) -> str:
+    """The template's own HTML: its tags blanked out (line numbers kept), since a tag's
+    argument is not markup the browser sees."""
+    return TEMPLATE_TAG.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+
+
+def test_no_served_template_has_an_inline_script_or_style():
+    templates = ROOT / "templates"
+    found = [
+        f"{path.relative_to(templates)}:{text[: m.start()].count(chr(10)) + 1}"
+        for path in sorted(templates.rglob("*.html"))
+        if str(path.relative_to(templates)) not in PDF_TEMPLATES
+        for text in [_markup(path.read_text())]
+        for m in INLINE.finditer(text)
+    ]
+    assert found == []
+
+
+@pytest.mark.django_db
+def test_every_page_and_api_answer_carries_the_policy(client, world):
+    urls = ["/", "/services/", "/verify/", "/login/", "/api/services/", "/api/docs/"]
+    # Answered by a middleware before any view: a 400 for a NUL in the query.
+    urls.append("/services/?q=%00")
+    for url in urls:
+        policy = client.get(url)["Content-Security-Policy"]
+        directives = dict(d.strip().split(" ", 1) for d in policy.split(";") if d.strip())
+        assert directives["script-src"] == "'self'", url
+        assert directives["style-src"] == "'self'", url
+        assert directives["object-src"] == "'none'", url
+        assert directives["frame-ancestors"] == "'none'", url
+
+
+def test_the_trusted_proxy_count_is_checked_and_the_former_switch_still_means_one_proxy():
+    refused = manage("check", TRUSTED_PROXY_COUNT="one")
+    assert refused.returncode != 0
+    assert "TRUSTED_PROXY_COUNT must be a whole number" in refused.stderr
+
+    def proxies(**env) -> str:
+        show = "from django.conf import settings; print(settings.TRUSTED_PROXY_COUNT)"
+        return manage("shell", "--no-imports", "-c", show, **env).stdout.strip()
+
+    assert proxies() == "0"
+    assert proxies(AUDIT_TRUST_X_FORWARDED_FOR="1") == "1"
+    assert proxies(AUDIT_TRUST_X_FORWARDED_FOR="1", TRUSTED_PROXY_COUNT="2") == "2"
+
+
+@pytest.mark.django_db
+def test_an_anonymous_request_is_counted_by_the_anonymous_rate_only(world, settings):
+    """Each count is a round trip to the shared cache: an anonymous request pays one."""
+    settings.API_THROTTLE_RATES = {
+        **settings.API_THROTTLE_RATES,
+        "anon": "3/minute",
+        "user": "1/minute",
+    }
+    anonymous = APIClient()
+    assert [anonymous.get("/api/services/").status_code for _ in range(4)] == [200] * 3 + [429]
+    investor = APIClient()
+    investor.force_authenticate(world.investor)
+    assert [investor.get("/api/applications/").status_code for _ in range(2)] == [200, 429]

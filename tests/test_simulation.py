@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -55,13 +55,19 @@ def test_the_same_seed_gives_the_same_figures(catalogue):
 
 @pytest.mark.django_db
 def test_parallel_routing_beats_sequential_routing(catalogue):
+    sequential_run = run(catalogue, "sequential", n=8)
     parallel = batch_figures(run(catalogue, "parallel", n=8))["overall"]
-    sequential = batch_figures(run(catalogue, "sequential", n=8))["overall"]
+    sequential = batch_figures(sequential_run)["overall"]
     assert parallel["applications"] == sequential["applications"] == 8
     assert parallel["median_days"] < sequential["median_days"]
     assert parallel["mean_days"] < sequential["mean_days"]
-    # One submission per department the old way, one in all at the single window.
-    assert sequential["investor_steps"] >= 5 > parallel["investor_steps"]
+    # One submission per department the old way, one in all at the single window;
+    # the same seed hands in the same materials and corrections either way, so
+    # the difference is exactly the extra submissions.
+    assert sequential_run.extra_submissions >= 8
+    assert sequential["investor_steps"] - parallel["investor_steps"] == pytest.approx(
+        sequential_run.extra_submissions / 8
+    )
     assert parallel["steps_avoided"] > sequential["steps_avoided"]
 
 
@@ -141,6 +147,10 @@ def test_profiles_are_checked():
     )
     assert profile.department("tax").review_hours.median == 9
     assert profile.department("tax").queue_hours == profile.department("default").queue_hours
+    # No late reviews unless a profile asks for them.
+    assert profile.department("tax").late_probability == 0
+    late = simulation.build_profile({"departments": {"default": {"late_probability": 0.5}}})
+    assert late.department("tax").late_probability == 0.5
     for bad in (
         {"arrival_hours": 0},
         {"nonsense": 1},
@@ -149,6 +159,8 @@ def test_profiles_are_checked():
         {"correction_probability": 1.5},
         {"office_hours": [18, 9]},
         {"departments": {"tax": {"speed": 2}}},
+        {"departments": {"default": {"late_probability": 1.5}}},
+        {"departments": {"tax": {"late_hours": {"median": 0, "sigma": 0}}}},
         [],
     ):
         with pytest.raises(simulation.ProfileError):
@@ -212,3 +224,61 @@ def test_a_bad_profile_file_gives_a_command_error(catalogue, tmp_path):
             f"--profile={profile}",
             stdout=io.StringIO(),
         )
+
+
+@pytest.mark.django_db
+def test_until_stops_the_clock_and_leaves_the_latest_applications_open(catalogue):
+    until = datetime(2025, 3, 5, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    result = simulation.simulate(
+        applications=30, routing="parallel", seed=7, service=catalogue, until=until
+    )
+    batch = result.batch()
+    # Arrivals every 3 hours from Monday 3 March: those after `until` never came.
+    assert 0 < result.applications == batch.count() < 30
+    assert result.open == batch.exclude(status__in=reports.DECIDED_STATUSES).count() > 0
+    assert result.decided == batch.filter(status__in=reports.DECIDED_STATUSES).count() > 0
+    assert max(a.created_at for a in batch) <= until
+    assert not m.Step.objects.filter(application__in=batch, finished_at__gt=until).exists()
+    assert not m.Step.objects.filter(application__in=batch, created_at__gt=until).exists()
+
+
+@pytest.mark.django_db
+def test_late_reviews_take_their_late_hours_and_escalate(catalogue):
+    profile = simulation.build_profile(
+        {
+            "correction_probability": 0,
+            "departments": {
+                "default": {
+                    "late_probability": 1,
+                    "late_hours": {"median": 16, "sigma": 0},
+                    "queue_hours": {"median": 1, "sigma": 0},
+                    "reject_probability": 0,
+                },
+            },
+        }
+    )
+    result = simulation.simulate(
+        applications=2, routing="parallel", seed=1, service=catalogue, profile=profile
+    )
+    assert result.decided == 2
+    reviews = m.Step.objects.filter(application__in=result.batch(), kind=m.StepKind.REVIEW)
+    # 1 office hour in the queue and 16 lying there: 17 office hours of 8 a day
+    # end on the third office day, more than two calendar days on.
+    assert reviews.count() == 10
+    assert all(step.calendar_days > 2 for step in reviews)
+    assert result.escalations_fired > 0
+
+
+@pytest.mark.django_db
+def test_demo_history_is_marked_and_counted_like_real_work(catalogue):
+    until = datetime(2025, 6, 20, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    result = simulation.demo_history_create(applications=8, until=until, days=30)
+    batch = result.batch()
+    assert batch.count() == 8 == result.applications
+    assert all(a.is_demo_history and not a.is_simulated for a in batch)
+    # Spread over the 30 days, the last arrival half a day before `until`.
+    created = sorted(a.created_at for a in batch)
+    assert (until - created[0]).days >= 20
+    assert timedelta(hours=11) < until - created[-1] < timedelta(hours=13)
+    assert reports.approval_report().overall.applications == result.decided
+    assert reports.approval_report(result.population()).overall.applications == result.decided

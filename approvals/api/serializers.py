@@ -29,6 +29,7 @@ from approvals.models import (
     ServiceDepartment,
     Step,
 )
+from approvals.remedies import remedies_for
 
 # --- the catalogue -----------------------------------------------------------
 
@@ -319,6 +320,17 @@ class ApplicationListSerializer(serializers.ModelSerializer):
         return app.enterprise.name_en if app.enterprise else (app.typed_name_en or "")
 
 
+class RemediesSerializer(serializers.Serializer):
+    """A refusal's remedies (approvals.remedies), in the request's language."""
+
+    decided_by = serializers.CharField()
+    reconsideration_days = serializers.IntegerField()
+    lawsuit_months = serializers.IntegerField()
+    reconsideration = serializers.CharField()
+    lawsuit = serializers.CharField()
+    text = serializers.CharField()
+
+
 class ApplicationDetailSerializer(serializers.Serializer):
     """One application as its applicant (or an official) sees it: the screen's content."""
 
@@ -341,6 +353,12 @@ class ApplicationDetailSerializer(serializers.Serializer):
     corrections = CorrectionSerializer(many=True)
     reviews = ReviewProgressSerializer(many=True)
     permit = serializers.SerializerMethodField()
+    remedies = serializers.SerializerMethodField()
+
+    @extend_schema_field(RemediesSerializer(allow_null=True))
+    def get_remedies(self, detail: dict):
+        remedies = remedies_for(detail["application"], detail["reviews"])
+        return RemediesSerializer(remedies).data if remedies is not None else None
 
     @extend_schema_field(PermitSummarySerializer(allow_null=True))
     def get_permit(self, detail: dict):

@@ -18,16 +18,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, generics, status
+from rest_framework import exceptions, generics, serializers, status
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from approvals import permits, prefill, selectors, services
 from approvals.api import filters
 from approvals.api import serializers as s
+from approvals.api.auth import token_expires_at, token_for
 from approvals.api.common import ErrorSerializer, TokenThrottle
 from approvals.identifiers import normalize_uscc, validate_uscc
 from approvals.models import Application, DepartmentReview, Permit, ReviewDecision
@@ -40,17 +43,42 @@ logger = logging.getLogger(__name__)
 # --- tokens -------------------------------------------------------------------
 
 
-@extend_schema(tags=["auth"], summary="Exchange a username and password for an API token")
+class IssuedToken(serializers.Serializer):
+    token = serializers.CharField(help_text="Send it as `Authorization: Token <key>`.")
+    expires_at = serializers.DateTimeField(
+        help_text="After this the token no longer authenticates: ask for a new one."
+    )
+
+
 class TokenView(ObtainAuthToken):
-    # Open to anyone, and documented so: the schema said a token was needed to
-    # get a token. The password is checked by the serializer, not by a login.
-    authentication_classes = []
-    permission_classes = [AllowAny]
+    """POST: a username and password for a token (valid API_TOKEN_TTL_HOURS); open to
+    anyone, and documented so. DELETE: the token's owner revokes it at once."""
+
     throttle_classes = [TokenThrottle]
 
+    def get_authenticators(self):
+        # Getting a token takes a password, not a token or a session: an expired token a
+        # client still sends along must not stand in the way of a new one.
+        if getattr(self, "request", None) is not None and self.request.method == "DELETE":
+            return [auth() for auth in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+        return []
+
+    def get_permissions(self):
+        if getattr(self, "request", None) is not None and self.request.method == "DELETE":
+            return [IsAuthenticated()]
+        return [AllowAny()]
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Exchange a username and password for an API token",
+        description="The token expires after API_TOKEN_TTL_HOURS (24 by default); asking "
+        "again after that gives a new one.",
+        responses={200: IssuedToken},
+    )
     def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
         try:
-            return super().post(request, *args, **kwargs)
+            serializer.is_valid(raise_exception=True)
         except exceptions.ValidationError:
             # django-axes refused even to check the password: say so, as the login page does.
             if getattr(request, "axes_locked_out", False) or getattr(
@@ -58,6 +86,22 @@ class TokenView(ObtainAuthToken):
             ):
                 raise LockedOut() from None
             raise
+        token = token_for(serializer.validated_data["user"])
+        return Response(
+            IssuedToken({"token": token.key, "expires_at": token_expires_at(token)}).data
+        )
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Revoke your API token",
+        description="The token stops working at once, for every program that holds it; "
+        "a new one is had by POST with the password.",
+        request=None,
+        responses={204: None},
+    )
+    def delete(self, request, *args, **kwargs):
+        Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class LockedOut(exceptions.APIException):
@@ -214,26 +258,40 @@ class ApplicationList(generics.ListCreateAPIView):
     @extend_schema(
         tags=["applications"],
         summary="Open a draft, prefilled from shared data",
+        description="The credit code is normalised first (full-width characters, spaces, "
+        "dashes and lower case are read as the code they spell). 201: a new draft. 200: no "
+        "new draft was opened, and the body is the draft to carry on with: the one this "
+        "Idempotency-Key opened before, or the draft you already have open for this service "
+        "and enterprise. 400: the key already opened a draft for another service or enterprise.",
         parameters=[IDEMPOTENCY_HEADER],
         request=s.ApplicationCreateSerializer,
-        responses={201: s.ApplicationDetailSerializer, 200: s.ApplicationDetailSerializer},
+        responses={
+            201: OpenApiResponse(s.ApplicationDetailSerializer, description="A new draft."),
+            200: OpenApiResponse(
+                s.ApplicationDetailSerializer,
+                description="The draft this key opened before, or your open draft of this "
+                "service for this enterprise.",
+            ),
+        },
     )
     def post(self, request, *args, **kwargs):
         key = _idempotency_key(request)
         form = s.ApplicationCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        replay = selectors.applications_of(request.user).filter(idempotency_key=key).exists()
-        application = services.application_create(
+        # Whether this is a replay is the service's answer, not a look beforehand:
+        # two racing requests with one key would both find nothing and both say 201.
+        opened = services.application_open(
             applicant=request.user,
             service=form.validated_data["service"],
             uscc=form.validated_data["uscc"],
             filed_as=form.validated_data["filed_as"],
             idempotency_key=key,
         )
+        application = opened.application
         response = _detail(
             selectors.application_of(request.user, application.public_id), request.user
         )
-        response.status_code = status.HTTP_200_OK if replay else status.HTTP_201_CREATED
+        response.status_code = status.HTTP_201_CREATED if opened.created else status.HTTP_200_OK
         response["Location"] = request.build_absolute_uri(
             f"/api/applications/{application.public_id}/"
         )

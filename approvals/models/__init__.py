@@ -17,6 +17,7 @@ from .applications import (
     ValueState,
 )
 from .audit import AuditAction, AuditEntry
+from .calendar import CalendarNotice
 from .catalog import Department, Material, RejectionReason, Service, ServiceDepartment
 from .ledger import INVESTOR_STEPS, ClockHolder, ClockInterval, Step, StepKind
 from .notifications import Notification
@@ -38,6 +39,7 @@ __all__ = [
     "Application",
     "AuditAction",
     "AuditEntry",
+    "CalendarNotice",
     "ApplicationMaterial",
     "ApplicationProcess",
     "ApplicationStatus",

@@ -91,11 +91,23 @@ class Application(models.Model):
     is_simulated = models.BooleanField(
         default=False, help_text=_("Written by the simulator; kept out of real reports.")
     )
+    # The demo's past (``seed_demo``): written by the simulator's engine on a
+    # simulated clock but, unlike is_simulated, counted like real work, so the
+    # demo's reports, guide and overdue page show figures. Only seed_demo sets it.
+    # db_default too: rows written in SQL (bench/bench_reports.py) need no change.
+    is_demo_history = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text=_("Demo history made by seed_demo; a real deployment never has any."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_reasons = models.TextField(_("reasons for the decision"), blank=True)
+    # The language the applicant used when submitting: mail to them is written
+    # in it first, with the other language below.
+    language = models.CharField(_("language"), max_length=10, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -175,10 +187,19 @@ class SatisfiedBy(models.TextChoices):
     DEFERRAL = "deferral", _("to be handed in after acceptance")
 
 
+# The extension a stored upload gets, by the type its first bytes showed
+# (services.sniff_content_type), never by the name the client sent: a PNG
+# named "scan.pdf.html" is stored as ".png".
+UPLOAD_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
 def material_upload_to(instance: "ApplicationMaterial", filename: str) -> str:
-    # Never trust the client's file name for the path: the stored name is ours.
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"applications/{instance.application.public_id}/{uuid.uuid4().hex}.{suffix[:5]}"
+    # The stored name is ours (a random one); `filename` is ApplicationMaterial.upload_name's,
+    # and an extension that is not one of ours is stored as .bin.
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if suffix not in UPLOAD_EXTENSIONS.values():
+        suffix = "bin"
+    return f"applications/{instance.application.public_id}/{uuid.uuid4().hex}.{suffix}"
 
 
 class ApplicationMaterial(models.Model):
@@ -194,6 +215,12 @@ class ApplicationMaterial(models.Model):
     size = models.PositiveIntegerField(null=True, blank=True)
     commitment_text = models.TextField(_("commitment"), blank=True)
     due_date = models.DateField(_("due"), null=True, blank=True)
+    due_estimated = models.BooleanField(
+        _("due date estimated"),
+        default=False,
+        db_default=False,
+        help_text=_("Counted over days the official calendar does not cover yet."),
+    )
     received_at = models.DateTimeField(_("received"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -211,6 +238,11 @@ class ApplicationMaterial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.material.code}: {self.satisfied_by}"
+
+    @staticmethod
+    def upload_name(content_type: str) -> str:
+        """The name to save an upload under: the extension of its sniffed type."""
+        return f"upload.{UPLOAD_EXTENSIONS.get(content_type, 'bin')}"
 
 
 class CorrectionRequest(models.Model):
@@ -255,6 +287,12 @@ class DepartmentReview(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    due_estimated = models.BooleanField(
+        _("due date estimated"),
+        default=False,
+        db_default=False,
+        help_text=_("Counted over days the official calendar does not cover yet."),
+    )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
 
     class Meta:

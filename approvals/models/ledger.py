@@ -85,6 +85,12 @@ class ClockInterval(models.Model):
     ended_at = models.DateTimeField(_("until"), null=True, blank=True)
     calendar_days = models.FloatField(null=True, blank=True)
     working_days = models.FloatField(null=True, blank=True)
+    estimated = models.BooleanField(
+        _("estimated"),
+        default=False,
+        db_default=False,
+        help_text=_("Spans days the official calendar does not cover yet (weekday fallback)."),
+    )
 
     class Meta:
         ordering = ["application", "started_at", "pk"]

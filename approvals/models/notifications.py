@@ -23,6 +23,7 @@ class Notification(models.Model):
     recipients = models.JSONField(_("recipients"), default=list)
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("body"))
+    html_body = models.TextField(_("HTML body"), blank=True, default="", db_default="")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True, db_index=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

@@ -75,13 +75,15 @@ def value_field_name(key: str) -> str:
     return "v-" + key.replace(".", "-")
 
 
-def _value_widget(key: str) -> forms.Widget:
+def _value_widget(key: str, kind: str) -> forms.Widget:
     if key.endswith("business_scope"):
         return forms.Textarea(attrs={"rows": 3})
-    if key.endswith("established_on"):
+    if kind == prefill.FieldKind.DATE:
         return forms.TextInput(attrs={"type": "date"})
-    if key.endswith(("registered_capital", "total_investment", "insured_employees")):
+    if kind == prefill.FieldKind.AMOUNT:
         return forms.TextInput(attrs={"inputmode": "decimal"})
+    if kind == prefill.FieldKind.INTEGER:
+        return forms.TextInput(attrs={"inputmode": "numeric"})
     return forms.TextInput()
 
 
@@ -104,7 +106,7 @@ class ValuesForm(forms.Form):
                 required=False,
                 strip=False,
                 initial=row.value,
-                widget=_value_widget(row.field),
+                widget=_value_widget(row.field, spec.kind if spec else prefill.FieldKind.TEXT),
             )
             self.fields[name].mandatory = bool(spec and spec.required)
             self.keys[name] = row.field

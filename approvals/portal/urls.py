@@ -6,7 +6,7 @@ its own POST endpoint below that, which redirects back to the page.
 
 from django.urls import path
 
-from approvals.portal import views
+from approvals.portal import decision_notice, views
 
 app_name = "portal"
 urlpatterns = [
@@ -35,4 +35,9 @@ urlpatterns = [
     path("applications/<uuid:public_id>/submit/", views.application_submit, name="submit"),
     path("applications/<uuid:public_id>/resubmit/", views.application_resubmit, name="resubmit"),
     path("applications/<uuid:public_id>/withdraw/", views.application_withdraw, name="withdraw"),
+    path(
+        "applications/<uuid:public_id>/refusal-notice/",
+        decision_notice.refusal_notice,
+        name="refusal_notice",
+    ),
 ]

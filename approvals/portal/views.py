@@ -120,7 +120,7 @@ def apply(request, code):
         # the back button and sent for another enterprise opens a new one.
         key = form.cleaned_data["idempotency_key"] or uuid.uuid4().hex
         try:
-            application = services.application_create(
+            opened = services.application_open(
                 applicant=request.user,
                 service=service,
                 uscc=uscc,
@@ -130,6 +130,17 @@ def apply(request, code):
         except ValidationError as exc:
             _add_service_errors(form, exc)
         else:
+            application = opened.application
+            if opened.open_draft:
+                messages.info(
+                    request,
+                    _(
+                        "You already have draft %(reference)s of this service for this "
+                        "enterprise: carry on with it here instead of starting again."
+                    )
+                    % {"reference": application.reference},
+                )
+                return redirect(_page(application))
             messages.success(
                 request,
                 _(
@@ -279,33 +290,86 @@ def values_update(request, application):
     return redirect(_page(application, "values"))
 
 
-def _material_action(request, application, material_code, call, anchor_forms=None):
-    """Run a material service; on refusal re-render with the errors beside that material."""
+def _typed_values(request, application) -> tuple[ValuesForm | None, bool]:
+    """Save what was typed in the values form and posted with a material's button.
+
+    Every material button also sends the values form (its inputs carry
+    ``form="values-form"``), so a value typed and not yet saved is not lost
+    when a file is uploaded, a commitment signed or a material deferred. Only
+    the values that differ from what is held are sent to the service: pressing
+    "Upload" does not confirm the others. Returns the form bound to what was
+    typed when the service refused it (to show again with its errors, nothing
+    lost), else None; and whether anything was saved.
+    """
+    rows = selectors.application_values(application)
+    form = ValuesForm(request.POST, rows=rows)
+    if not any(name in request.POST for name in form.keys):
+        return None, False
+    if not form.is_valid():
+        return form, False
+    held = {row.field: row.value for row in rows}
+    changed = {key: value for key, value in form.values().items() if value != held.get(key)}
+    if not changed:
+        return None, False
     try:
-        call()
-    except ValidationError as exc:
-        return _render_application(
-            request,
-            application,
-            status=400,
-            material_errors={material_code: [m for _key, m in _error_items(exc)]},
-            material_forms={material_code: anchor_forms or {}},
+        services.application_values_update(
+            actor=request.user, application=application, values=changed
         )
-    return None
+    except ValidationError as exc:
+        for key, message in _error_items(exc):
+            name = value_field_name(key) if key else None
+            form.add_error(name if name in form.fields else None, message)
+        return form, False
+    return None, True
+
+
+def _material_action(
+    request, application, material_code, call, *, done: str, posted_forms=None, form_errors=None
+):
+    """Save the typed values, run a material service, and say what came of both.
+
+    Either may be refused without the other being lost: a refused value is
+    shown again as typed, with its error, beside the material's outcome; a
+    refused material action is shown beside its material, with the values
+    saved. Both accepted: back to the page (POST-redirect-GET).
+    """
+    values_form, values_saved = _typed_values(request, application)
+    material_errors: list[str] = list(form_errors or [])
+    if not material_errors:
+        try:
+            call()
+        except ValidationError as exc:
+            material_errors = [m for _key, m in _error_items(exc)]
+        else:
+            messages.success(request, done)
+    if values_saved:
+        messages.success(request, _("The values you typed are saved too."))
+    if values_form is None and not material_errors:
+        return redirect(_page(application, f"material-{material_code}"))
+    if values_form is not None:
+        messages.warning(
+            request,
+            _(
+                "Some values you typed were not saved: they are kept below as you typed them. "
+                "Correct them and save."
+            ),
+        )
+    return _render_application(
+        request,
+        application,
+        status=400,
+        values_form=values_form,
+        material_errors={material_code: material_errors} if material_errors else None,
+        material_forms={material_code: posted_forms or {}},
+    )
 
 
 @owner_action()
 def material_upload(request, application, material_code):
     form = UploadForm(request.POST, request.FILES, prefix=_material_prefix(material_code))
-    if not form.is_valid():
-        return _render_application(
-            request,
-            application,
-            status=400,
-            material_errors={material_code: [e for es in form.errors.values() for e in es]},
-        )
-    upload = form.cleaned_data["file"]
-    refused = _material_action(
+    valid = form.is_valid()
+    upload = form.cleaned_data["file"] if valid else None
+    return _material_action(
         request,
         application,
         material_code,
@@ -315,25 +379,16 @@ def material_upload(request, application, material_code):
             material_code=material_code,
             upload=upload,
         ),
+        done=_("%(file)s is uploaded.") % {"file": (upload and upload.name) or _("The file")},
+        form_errors=None if valid else [e for es in form.errors.values() for e in es],
     )
-    if refused:
-        return refused
-    messages.success(request, _("%(file)s is uploaded.") % {"file": upload.name or _("The file")})
-    return redirect(_page(application, f"material-{material_code}"))
 
 
 @owner_action()
 def material_commit(request, application, material_code):
     form = CommitmentForm(request.POST, prefix=_material_prefix(material_code))
-    if not form.is_valid():
-        return _render_application(
-            request,
-            application,
-            status=400,
-            material_errors={material_code: [e for es in form.errors.values() for e in es]},
-            material_forms={material_code: {"commit": form}},
-        )
-    refused = _material_action(
+    valid = form.is_valid()
+    return _material_action(
         request,
         application,
         material_code,
@@ -343,34 +398,34 @@ def material_commit(request, application, material_code):
             material_code=material_code,
             text=form.cleaned_data["text"],
         ),
-        anchor_forms={"commit": form},
+        done=_("Your commitment is signed."),
+        posted_forms={"commit": form},
+        form_errors=None if valid else [e for es in form.errors.values() for e in es],
     )
-    if refused:
-        return refused
-    messages.success(request, _("Your commitment is signed."))
-    return redirect(_page(application, f"material-{material_code}"))
 
 
 @owner_action()
 def material_defer(request, application, material_code):
-    refused = _material_action(
+    return _material_action(
         request,
         application,
         material_code,
         lambda: services.material_defer(
             actor=request.user, application=application, material_code=material_code
         ),
+        done=_("Noted: you will hand this material in after acceptance, by its due date."),
     )
-    if refused:
-        return refused
-    messages.success(
-        request, _("Noted: you will hand this material in after acceptance, by its due date.")
-    )
-    return redirect(_page(application, f"material-{material_code}"))
 
 
 @owner_action()
 def prefill_retry(request, application):
+    # The button sends the values form too: what was typed is saved first
+    # (a saved value is kept by prefill), or shown again with its errors.
+    values_form, values_saved = _typed_values(request, application)
+    if values_form is not None:
+        return _render_application(request, application, status=400, values_form=values_form)
+    if values_saved:
+        messages.success(request, _("The values you typed are saved too."))
     try:
         outcomes = services.application_prefill(application=application)
     except ValidationError as exc:
@@ -522,6 +577,7 @@ class MaterialRow:
     upload_form: UploadForm | None
     commit_form: CommitmentForm | None
     can_defer: bool
+    overdue: bool = False  # deferred, not handed in, past its due date
 
 
 @dataclass
@@ -567,19 +623,14 @@ def _grouped_by_source(rows: list[ValueRow]) -> list[tuple[str, list[ValueRow]]]
 
 
 def _material_rows(application, materials, errors, posted_forms, editable) -> list[MaterialRow]:
-    delivering = application.status in (ApplicationStatus.ACCEPTED, ApplicationStatus.IN_REVIEW)
+    today = timezone.localdate()
     rows = []
     for item in materials:
         material, code = item.material, item.material.code
         prefix = _material_prefix(code)
         reused = item.satisfied_by == SatisfiedBy.REUSE
         can_upload = material.allow_upload and (
-            (editable and not reused)
-            or (
-                delivering
-                and item.satisfied_by == SatisfiedBy.DEFERRAL
-                and item.received_at is None
-            )
+            (editable and not reused) or services.is_deliverable(application, item)
         )
         commit_form = None
         if editable and material.allow_commitment and not reused:
@@ -602,9 +653,13 @@ def _material_rows(application, materials, errors, posted_forms, editable) -> li
                 errors=errors.get(code, []),
                 upload_form=UploadForm(prefix=prefix) if can_upload else None,
                 commit_form=commit_form,
+                overdue=services.is_deliverable(application, item)
+                and item.due_date is not None
+                and item.due_date < today,
                 can_defer=editable
                 and material.allow_deferral
-                and item.satisfied_by not in (SatisfiedBy.REUSE, SatisfiedBy.DEFERRAL),
+                and item.satisfied_by
+                not in (SatisfiedBy.REUSE, SatisfiedBy.DEFERRAL, SatisfiedBy.UPLOAD),
             )
         )
     return rows

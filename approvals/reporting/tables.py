@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from approvals.reports import Report, Row
+from approvals.reports import STEPS_SHORT_DEFINITION, Report, Row
 
 DAYS, SHARE, COUNT, PER_APPLICATION = "days", "share", "count", "per_application"
 
@@ -69,13 +69,19 @@ EFFORT_COLUMNS = [
     Column("applications", gettext_lazy("Applications"), COUNT),
     Column("investor_steps", gettext_lazy("Investor steps per application"), PER_APPLICATION),
     Column("government_steps", gettext_lazy("Government steps per application"), PER_APPLICATION),
-    Column("legacy_steps", gettext_lazy("Investor steps before the reform"), PER_APPLICATION),
+    Column(
+        "legacy_steps",
+        gettext_lazy("Investor steps without the single window"),
+        PER_APPLICATION,
+    ),
     Column("steps_avoided", gettext_lazy("Investor steps avoided"), SHARE),
     Column("materials_required", gettext_lazy("Materials required"), COUNT),
     Column("materials_reused", gettext_lazy("Materials reused"), COUNT),
     Column("materials_avoided", gettext_lazy("Materials avoided by reuse"), SHARE),
     Column("statutory_compliance", gettext_lazy("Within the statutory limit"), SHARE),
     Column("escalations", gettext_lazy("Escalations"), COUNT),
+    Column("deferred_overdue", gettext_lazy("Deferred materials overdue"), COUNT),
+    Column("deferred_late", gettext_lazy("Deferred materials handed in late"), COUNT),
 ]
 STEP_COLUMNS = [
     Column("steps", gettext_lazy("Steps"), COUNT),
@@ -201,6 +207,8 @@ class Headline:
     raw: str
     note: str
     status: str = ""  # "ok", "warn", "bad" or ""
+    # What the figure counts, printed beside it (e.g. what an investor step is).
+    definition: str = ""
 
 
 def headline(report: Report) -> list[Headline]:
@@ -234,10 +242,16 @@ def headline(report: Report) -> list[Headline]:
         )
         return text % values, "bad"
 
-    def card(key, label, kind, note="", status=""):
+    def card(key, label, kind, note="", status="", definition=""):
         value = getattr(o, key)
         return Headline(
-            key, label, display(value, kind), "" if value is None else str(value), note, status
+            key,
+            label,
+            display(value, kind),
+            "" if value is None else str(value),
+            note,
+            status,
+            definition,
         )
 
     median_note, median_status = against(o.median_days)
@@ -279,8 +293,8 @@ def headline(report: Report) -> list[Headline]:
             _("Investor steps avoided"),
             SHARE,
             _(
-                "%(now)s steps per application against %(before)s before the reform; "
-                "promise: %(promise)s fewer"
+                "%(now)s steps per application against %(before)s without the single "
+                "window; promise: %(promise)s fewer"
             )
             % {
                 "now": display(o.investor_steps, DAYS),
@@ -288,6 +302,7 @@ def headline(report: Report) -> list[Headline]:
                 "promise": "~70 %",
             },
             _status(o.steps_avoided, 0.7),
+            str(STEPS_SHORT_DEFINITION),
         ),
         card(
             "materials_avoided",
@@ -303,6 +318,14 @@ def headline(report: Report) -> list[Headline]:
             status=_status(o.statutory_compliance, 1.0),
         ),
         card("escalations", _("Escalations"), COUNT),
+        card(
+            "deferred_overdue",
+            _("Deferred materials overdue"),
+            COUNT,
+            _("%(late)s more were handed in after their due date")
+            % {"late": display(o.deferred_late, COUNT)},
+            "" if o.deferred_overdue is None else ("warn" if o.deferred_overdue else "ok"),
+        ),
     ]
     return cards
 

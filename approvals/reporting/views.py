@@ -78,6 +78,7 @@ def _context(request, filterset: ReportFilterSet, figures: reports.Report) -> di
         "report": figures,
         "headline": headline(figures),
         "tables": report_tables(figures),
+        "steps_definition": reports.STEPS_DEFINITION,
         "query": query.urlencode(),
         "charts": [
             c

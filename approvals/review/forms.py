@@ -92,7 +92,7 @@ class AcceptForm(forms.Form):
         ]
         for row in self.outstanding:
             code, name = row.material.code, row.material.name
-            default_due = timekeeping.add_working_days(now, row.material.deferral_days).date()
+            default_due = timekeeping.deadline_after(now, row.material.deferral_days).date()
             self.fields[f"defer_{code}"] = forms.BooleanField(
                 required=False,
                 initial=row.satisfied_by == SatisfiedBy.DEFERRAL,

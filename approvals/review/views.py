@@ -94,7 +94,24 @@ def window_queue(request):
     now = timezone.now()
     page = _page(request, selectors.window_queue())
     page.object_list = _with_days(page.object_list, since="waiting_since", now=now)
-    return render(request, "review/window_queue.html", {"page": page})
+    # Accepted with a material still to come, and it did not come in time:
+    # the window chases it.
+    overdue = _overdue_materials(request, now=now)
+    return render(request, "review/window_queue.html", {"page": page, "overdue": overdue})
+
+
+def _overdue_materials(request, *, now, department_code: str = "") -> Page:
+    today = timezone.localdate(now)
+    page = _page(
+        request,
+        selectors.overdue_deferred_materials(today=today, department_code=department_code),
+        "overdue",
+    )
+    rows = list(page.object_list)
+    for row in rows:
+        row.days_overdue = (today - row.due_date).days
+    page.object_list = rows
+    return page
 
 
 @login_required
@@ -315,10 +332,17 @@ def overdue(request):
     reviews = _page(request, selectors.overdue_reviews(now=now, department_code=code))
     reviews.object_list = _with_days(reviews.object_list, since="due_at", now=now)
     raised = _page(request, selectors.escalations(department_code=code), "escalations")
+    materials = _overdue_materials(request, now=now, department_code=code)
     return render(
         request,
         "review/overdue.html",
-        {"form": form, "reviews": reviews, "escalations": raised, "now": now},
+        {
+            "form": form,
+            "reviews": reviews,
+            "escalations": raised,
+            "overdue_materials": materials,
+            "now": now,
+        },
     )
 
 

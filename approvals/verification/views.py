@@ -22,6 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_ratelimit.decorators import ratelimit
 
 from approvals import permits
+from approvals.clientaddr import counted_address
 from approvals.models import Permit
 from approvals.models.permits import RenderStatus
 from approvals.verification.forms import VerifyForm
@@ -33,12 +34,18 @@ def _verify_rate(group, request) -> str:
     return settings.VERIFY_RATE_LIMIT
 
 
+def _client_key(group, request) -> str:
+    # The address every limit counts by (approvals.clientaddr), not django-ratelimit's own
+    # reading of the request.
+    return counted_address(request) or ""
+
+
 def rate_limited(view):
     """At most VERIFY_RATE_LIMIT checks per client address (django-ratelimit):
     verifying is public, and a PDF upload costs real work to read."""
 
     @functools.wraps(view)
-    @ratelimit(key="ip", rate=_verify_rate, method=ratelimit.ALL, block=False)
+    @ratelimit(key=_client_key, rate=_verify_rate, method=ratelimit.ALL, block=False)
     def wrapper(request, *args, **kwargs):
         if getattr(request, "limited", False):
             if _wants_json(request):

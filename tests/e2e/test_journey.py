@@ -56,7 +56,7 @@ def sign_up_and_draft(tab, world, username="newinvestor"):
 def hand_in(tab, page, tmp_path, settings):
     fake = tmp_path / "not-really.pdf"
     fake.write_bytes(b"just some text, not a PDF")
-    page.locator("form:has([data-testid='upload-form']) input[type=file]").set_input_files(
+    page.locator(".inline-form:has([data-testid='upload-form']) [type=file]").set_input_files(
         str(fake)
     )
     page.get_by_test_id("upload-form").click()
@@ -67,7 +67,9 @@ def hand_in(tab, page, tmp_path, settings):
     settings.UPLOAD_MAX_BYTES = 1000
     big = tmp_path / "big.pdf"
     big.write_bytes(b"%PDF-1.4\n" + b"0" * 5000)
-    page.locator("form:has([data-testid='upload-form']) input[type=file]").set_input_files(str(big))
+    page.locator(".inline-form:has([data-testid='upload-form']) [type=file]").set_input_files(
+        str(big)
+    )
     page.get_by_test_id("upload-form").click()
     assert "limit" in page.locator(".material.has-error .errorlist").inner_text()
     settings.UPLOAD_MAX_BYTES = 10 * 1024 * 1024
@@ -76,13 +78,13 @@ def hand_in(tab, page, tmp_path, settings):
     good = tmp_path / "form.pdf"
     good.write_bytes(b"%PDF-1.4\n" + b"0" * 2000)
     for code in ("form", "prior-licence"):
-        page.locator(f"form:has([data-testid='upload-{code}']) input[type=file]").set_input_files(
-            str(good)
-        )
+        page.locator(
+            f".inline-form:has([data-testid='upload-{code}']) [type=file]"
+        ).set_input_files(str(good))
         page.get_by_test_id(f"upload-{code}").click()
         page.wait_for_load_state()
-    commit = page.locator("form:has([data-testid='commit-lease'])")
-    if not commit.is_visible():
+    commit = page.locator("details:has([data-testid='commit-lease'])")
+    if not commit.locator("textarea").is_visible():
         page.locator("details:has([data-testid='commit-lease']) summary").click()
     commit.locator("textarea").fill("本企业承诺住所真实有效 / We commit that the address is real.")
     page.get_by_test_id("commit-lease").click()

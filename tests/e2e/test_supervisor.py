@@ -24,7 +24,7 @@ def demo(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.PERMIT_SIGNING_KEY = permits.generate_private_key_pem()
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--history", "24", "--no-progress", stdout=io.StringIO())
 
 
 def log_in(pages, username="supervisor"):
@@ -37,7 +37,9 @@ def log_in(pages, username="supervisor"):
 
 
 def test_the_supervisor_reads_the_trail_opens_a_returned_application_and_the_report(demo, open_tab):
-    returned = m.Application.objects.get(status=m.ApplicationStatus.RETURNED)
+    returned = m.Application.objects.get(
+        status=m.ApplicationStatus.RETURNED, is_demo_history=False, is_simulated=False
+    )
     desk = open_tab(locale="en-US", width=1280)
     page = log_in(desk)
     page.get_by_role("link", name="Audit trail").click()
@@ -45,6 +47,7 @@ def test_the_supervisor_reads_the_trail_opens_a_returned_application_and_the_rep
     assert trail.is_visible()
     assert "[" not in trail.inner_text() and "{" not in trail.inner_text()
 
+    page.fill("#id_application", returned.reference)
     page.select_option("#id_action", "returned")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_load_state()
@@ -55,6 +58,7 @@ def test_the_supervisor_reads_the_trail_opens_a_returned_application_and_the_rep
 
     export = page.get_by_test_id("audit-export")
     assert "action=returned" in export.get_attribute("href")
+    assert returned.reference in export.get_attribute("href")
     download = desk.context.request.get(desk.base + export.get_attribute("href"))
     assert download.status == 200
     cells = list(csv.reader(io.StringIO(download.text().lstrip("\ufeff"))))

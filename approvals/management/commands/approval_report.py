@@ -157,7 +157,7 @@ class Command(BaseCommand):
         )
         out(
             f"Investor steps {_cell(o.investor_steps, 'days')} per application against "
-            f"{_cell(o.legacy_steps, 'days')} before the reform "
+            f"{_cell(o.legacy_steps, 'days')} without the single window "
             f"({_cell(o.steps_avoided, 'share')} fewer); materials avoided by reuse "
             f"{_cell(o.materials_avoided, 'share')}; within the statutory limit "
             f"{_cell(o.statutory_compliance, 'share')}; escalations {o.escalations}."

@@ -1,7 +1,8 @@
 """``manage.py background_sweep``: the beat schedule's work, for a deployment without Celery.
 
-Fires due SLA timers, renders permits still pending or failed, and delivers
-mail not sent yet. Run it every minute from cron on one machine (two at once
+Fires due SLA timers, renders permits still pending or failed, delivers
+mail not sent yet, and recomputes figures computed on an estimate whose year
+has become official (approvals.estimates). Run it every minute from cron on one machine (two at once
 do no harm: each step is idempotent). With CELERY_BROKER_URL set, beat does
 this on the workers instead.
 """
@@ -11,10 +12,14 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from approvals import background, permits
+from approvals.estimates import recompute_estimates
 
 
 class Command(BaseCommand):
-    help = "Fire due SLA timers, retry permit renderings and undelivered mail (idempotent)."
+    help = (
+        "Fire due SLA timers, retry permit renderings and undelivered mail, recompute"
+        " estimates (idempotent)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -37,3 +42,8 @@ class Command(BaseCommand):
             self.stderr.write("")
         self.stdout.write(f"permits rendered: {rendered} of {len(waiting)} waiting")
         self.stdout.write(f"mail delivered: {background.deliver_pending(limit=limit)}")
+        recomputed = recompute_estimates()
+        self.stdout.write(
+            f"estimates recomputed: {recomputed.total},"
+            f" still estimated: {recomputed.still_estimated}"
+        )

@@ -1,15 +1,28 @@
-"""``manage.py seed_demo``: the catalogue, the shared data, the roles and the demo users.
+"""``manage.py seed_demo``: the catalogue, the shared data, the roles, the demo users,
+the demo's history and its applications.
 
 Everything here is safe to run again: fixtures carry fixed keys (groups are
 matched by name), groups and users are looked up before they are created, and
 an existing user's password is left alone unless ``--reset-passwords`` says
-otherwise, so a demo someone has already logged into keeps working. Demo
-applications are made once, by ``approvals.demo``, when there are none.
+otherwise, so a demo someone has already logged into keeps working.
+
+The demo's history (``--history N``, default 300; 0 for none) is made once,
+when there is none: N applications over the past six months, driven through
+the real engine on a simulated clock by ``approvals.simulation`` and marked
+``is_demo_history``, so the reports, the guide's medians and the overdue page
+have real figures. Each part is its own transaction, so the history's mail
+goes to memory when it commits (see ``simulation.simulate``). The demo
+applications, one in each state, are made once, by ``approvals.demo``, when
+there are none besides the history; their permits' PDFs are made before this
+command ends. The users' table is the last thing printed.
 """
 
 from __future__ import annotations
 
+import sys
+import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -18,15 +31,21 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
+from tqdm import tqdm
 
+from approvals import permits, selectors, simulation
 from approvals.demo import demo_applications_create
-from approvals.models import Department
+from approvals.models import Application, ApplicationStatus, Department, Escalation, Step, StepKind
+from approvals.models.permits import RenderStatus
 from approvals.services import CLERK_GROUP, INVESTOR_GROUP, SUPERVISOR_GROUP
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 FIXTURES = ("catalogue", "shared_data", "rejection_reasons")
 DEMO_EMAIL_DOMAIN = "demo.hainan-window.test"
 DEFAULT_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed on purpose: demo accounts only
+DEFAULT_HISTORY = 300
 # The services whose departments get one demo reviewer each.
 REVIEWED_SERVICES = ("fie-establishment", "investment-project-filing")
 
@@ -68,13 +87,35 @@ class Command(BaseCommand):
             action="store_true",
             help="Also set the password of demo users that already exist.",
         )
+        parser.add_argument(
+            "--history",
+            type=int,
+            default=DEFAULT_HISTORY,
+            metavar="N",
+            help=(
+                f"Applications of demo history over the past six months, made once "
+                f"(default {DEFAULT_HISTORY}; 0: none)."
+            ),
+        )
+        parser.add_argument(
+            "--no-progress", action="store_true", help="Do not draw the history's progress bar."
+        )
 
-    @transaction.atomic
     def handle(self, *args, **options):
-        self._load_fixtures()
-        self._ensure_groups()
-        rows = self._ensure_users(options["password"], options["reset_passwords"])
-        made = demo_applications_create()
+        if options["history"] < 0:
+            raise CommandError(f"--history must be 0 or more (got {options['history']}).")
+        with transaction.atomic():
+            self._load_fixtures()
+            self._ensure_groups()
+            rows = self._ensure_users(options["password"], options["reset_passwords"])
+        if options["history"]:
+            self._history(options["history"], progress=not options["no_progress"])
+        # The PDFs are made here, before the server starts, rather than by a
+        # thread that would die with this command.
+        mode = settings.PERMIT_RENDER_MODE
+        render_mode = "inline" if mode == "background" else mode
+        with override_settings(PERMIT_RENDER_MODE=render_mode), transaction.atomic():
+            made = demo_applications_create()
         for line in made:
             self.stdout.write(f"  demo application {line}")
         self.stdout.write(
@@ -82,7 +123,90 @@ class Command(BaseCommand):
             + ("" if made else " (applications already exist: left as they are)")
             + "."
         )
+        self._report_demo_permits()
         self._print_users(rows)
+
+    def _history(self, count: int, *, progress: bool) -> None:
+        if simulation.demo_history_exists():
+            self.stdout.write("Demo history: already there, left as it is.")
+            return
+        until = timezone.now()
+        days = simulation.DEMO_HISTORY_DAYS
+        bar = tqdm(
+            total=days,
+            desc="demo history",
+            unit="day",
+            file=getattr(self.stderr, "_out", sys.stderr),  # the stream itself: \r redraws
+            disable=not progress,
+            bar_format="{desc}: {bar} {n_fmt}/{total_fmt} days [{elapsed}]",
+        )
+        # The simulated clock moves time.time(), which tqdm reads: give it the
+        # monotonic clock, which time_machine leaves alone, or it never redraws.
+        bar._time = time.monotonic
+        bar.start_t = bar.last_print_t = time.monotonic()
+        first = [None]
+
+        def on_clock(now: datetime) -> None:
+            first[0] = first[0] or now
+            bar.update(max(0, min(days, (now - first[0]).days) - bar.n))
+
+        started = time.monotonic()
+        try:
+            result = simulation.demo_history_create(
+                applications=count, until=until, days=days, on_clock=on_clock
+            )
+        finally:
+            bar.update(days - bar.n)
+            bar.close()
+        elapsed = time.monotonic() - started
+        if result is None:  # made meanwhile by another run
+            self.stdout.write("Demo history: already there, left as it is.")
+            return
+        batch = result.batch()
+        since = f"{result.first_submission:%Y-%m-%d}" if result.first_submission else "-"
+        rejected = batch.filter(status=ApplicationStatus.REJECTED).count()
+        returned = (
+            Step.objects.filter(application__in=batch, kind=StepKind.CORRECTION)
+            .values("application")
+            .distinct()
+            .count()
+        )
+        overdue = selectors.overdue_reviews(now=until).filter(application__in=batch).count()
+        escalations = Escalation.objects.filter(application__in=batch).count()
+        self.stdout.write(
+            f"Demo history: {result.applications} applications from "
+            f"{since} to today, made in {elapsed:.0f} s: "
+            f"{result.decided} decided ({rejected} rejected), {returned} returned for "
+            f"correction at least once, {result.open} still open ({overdue} reviews "
+            f"overdue), {escalations} escalations."
+        )
+
+    def _report_demo_permits(self) -> None:
+        """Say whether the demo applications' permits have their PDFs (the history's
+        are made by the background sweep)."""
+        waiting = permits.permits_awaiting_render().filter(
+            application__is_demo_history=False, application__is_simulated=False
+        )
+        failed = waiting.filter(render_status=RenderStatus.FAILED).count()
+        pending = waiting.count() - failed
+        if failed:
+            self.stderr.write(
+                f"Demo permits: {failed} PDF(s) failed; they are retried by the background "
+                "sweep (or: manage.py render_permits)."
+            )
+        if pending:
+            self.stdout.write(
+                f"Demo permits: {pending} PDF(s) still to make (PERMIT_RENDER_MODE="
+                f"{settings.PERMIT_RENDER_MODE}): manage.py render_permits makes them."
+            )
+        history = Application.objects.filter(
+            is_demo_history=True, permit__render_status=RenderStatus.PENDING
+        ).count()
+        if history:
+            self.stdout.write(
+                f"Demo history: {history} permit PDF(s) to make; the background sweep "
+                "(manage.py background_sweep) makes them."
+            )
 
     def _load_fixtures(self) -> None:
         for name in FIXTURES:
@@ -168,6 +292,21 @@ class Command(BaseCommand):
         return rows
 
     def _print_users(self, rows: list[tuple[str, str, str, str]]) -> None:
+        """The footer, then the users' table: the last thing printed before the
+        server starts, so nobody has to scroll back for a password."""
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write(
+            f"Permit QR codes and verification links point to PERMIT_PUBLIC_BASE_URL = "
+            f"{settings.PERMIT_PUBLIC_BASE_URL}"
+        )
+        if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+            self.stdout.write(f"Mail is written to files in {settings.EMAIL_FILE_PATH}/.")
+        self.stdout.write(
+            self.style.WARNING(
+                "These accounts and this password are for the demo only: "
+                "never run seed_demo against a production database."
+            )
+        )
         table = [("username", "role", "groups", "password"), *rows]
         widths = [max(len(row[i]) for row in table) for i in range(3)]
         self.stdout.write("")
@@ -177,10 +316,3 @@ class Command(BaseCommand):
             if i == 0:
                 self.stdout.write("  ".join("-" * w for w in [*widths, 14]))
         self.stdout.write("")
-        self.stdout.write(
-            self.style.WARNING(
-                "These accounts and this password are for the demo only: "
-                "never run seed_demo against a production database."
-            )
-        )
-        self.stdout.write(self.style.SUCCESS("Demo data ready."))

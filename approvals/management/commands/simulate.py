@@ -176,7 +176,7 @@ class Command(BaseCommand):
             f"within {figures.target_days:g} days {share(o.within_target)}, "
             f"within {figures.baseline_days:g} days {share(o.within_baseline)}; "
             f"investor steps {days(o.investor_steps)} per application "
-            f"({share(o.steps_avoided)} fewer than before the reform)."
+            f"({share(o.steps_avoided)} fewer than without the single window)."
         )
         out(
             "See all figures with: manage.py approval_report --include-simulated"

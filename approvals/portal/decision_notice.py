@@ -1,0 +1,23 @@
+"""The investor downloads the refusal decision notice of their refused application."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
+
+from approvals import decisions, selectors
+
+
+@login_required
+def refusal_notice(request, public_id):
+    application = selectors.application_of(request.user, public_id)
+    if application is None:
+        raise Http404(_("No such application."))
+    try:
+        data = decisions.render_refusal_notice(application)
+    except decisions.NotRefused:
+        raise Http404(_("Only a refused application has a refusal notice.")) from None
+    response = HttpResponse(data, content_type="application/pdf")
+    filename = f"{decisions.notice_number(application)}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"  # it names the applicant
+    return response
