@@ -3,6 +3,7 @@
 from functools import cached_property
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 
 from approvals.models import Department
 from approvals.services import CLERK_GROUP, INVESTOR_GROUP, SUPERVISOR_GROUP
@@ -42,4 +43,9 @@ class Roles:
 
 
 def roles(request):
-    return {"roles": Roles(request.user), "target_days": settings.BENCHMARK_TARGET_DAYS}
+    # An error page can be rendered for a request the authentication middleware
+    # never saw (a bad Host header is refused before it): that visitor is anonymous.
+    user = getattr(request, "user", None)
+    if user is None:
+        user = AnonymousUser()
+    return {"roles": Roles(user), "target_days": settings.BENCHMARK_TARGET_DAYS}

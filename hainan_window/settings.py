@@ -24,6 +24,9 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("DEBUG", True)
+# With DEBUG on, a 404 or a bad Host header still shows the site's own page
+# (off: Django's technical page with the URL patterns tried).
+SITE_ERROR_PAGES_IN_DEBUG = env_bool("SITE_ERROR_PAGES_IN_DEBUG", True)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
@@ -69,6 +72,8 @@ MIDDLEWARE = [
     "hainan_window.middleware.NulCharacterGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # DEBUG only: the site's 404 and 400 pages instead of Django's technical ones.
+    "hainan_window.middleware.SiteErrorPagesInDebugMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -5,6 +5,9 @@ from django.urls import include, path
 
 from hainan_window import health
 
+# 400, 403 and 404 are Django's handlers with our templates; 500 is ours.
+handler500 = "hainan_window.errors.server_error"
+
 urlpatterns = [
     path("health/", health.health, name="health"),
     path("ready/", health.ready, name="ready"),

@@ -9,6 +9,7 @@ time) are queries over these two tables.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .applications import Application
 from .catalog import Department
@@ -24,7 +25,8 @@ class StepKind(models.TextChoices):
     ACCEPTANCE = "acceptance", _("window acceptance")
     CORRECTION = "correction", _("correction by the investor")
     REVIEW = "review", _("department review")
-    DECISION = "decision", _("decision")
+    # Not a department's opinion (审查意见) but the single window's decision on the whole.
+    DECISION = "decision", pgettext_lazy("step of an application", "decision")
     PERMIT = "permit", _("permit issued")
 
 

@@ -8,7 +8,6 @@ applications; the page adds the filter form's two lists.
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.contrib.auth.decorators import login_required
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from approvals import reports, services
+from approvals.reporting import csvfile
 from approvals.reporting.charts import median_days_chart
 from approvals.reporting.filters import ReportFilterSet
 from approvals.reporting.tables import headline, report_tables
@@ -105,7 +105,7 @@ def _csv_response(figures: reports.Report) -> HttpResponse:
     buffer = io.StringIO()
     # A byte-order mark, so that spreadsheet programs read the Chinese names right.
     buffer.write("\ufeff")
-    writer = csv.writer(buffer)
+    writer = csvfile.writer(buffer)
     writer.writerow(reports.csv_header())
     writer.writerows(reports.csv_rows(figures))
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")

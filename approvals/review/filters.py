@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from approvals.models import AuditAction, AuditEntry
 
@@ -22,13 +23,13 @@ class AuditFilter(django_filters.FilterSet):
         label=_("What"), choices=AuditAction.choices, empty_label=_("Every action")
     )
     since = django_filters.DateFilter(
-        label=_("From"),
+        label=pgettext_lazy("start of a date range", "From"),
         field_name="at",
         lookup_expr="date__gte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     until = django_filters.DateFilter(
-        label=_("Until"),
+        label=pgettext_lazy("end of a date range", "Until"),
         field_name="at",
         lookup_expr="date__lte",
         widget=forms.DateInput(attrs={"type": "date"}),

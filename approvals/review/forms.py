@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from approvals import services, timekeeping
 from approvals.models import ApplicationMaterial, RejectionReason, SatisfiedBy
@@ -104,7 +104,11 @@ class AcceptForm(forms.Form):
                 input_formats=["%Y-%m-%d"],
                 widget=_date_input(),
                 label=_("Due date for “%(name)s”") % {"name": name},
-                help_text=_("Default: %(days)s working days from today (%(date)s).")
+                help_text=ngettext(
+                    "Default: %(days)s working day from today (%(date)s).",
+                    "Default: %(days)s working days from today (%(date)s).",
+                    row.material.deferral_days,
+                )
                 % {"days": row.material.deferral_days, "date": default_due.isoformat()},
             )
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("reviews/<int:review_id>/take/", views.review_take, name="review_take"),
     path("overdue/", views.overdue, name="overdue"),
     path("audit/", views.audit_trail, name="audit"),
+    path("audit/export/", views.audit_export, name="audit_export"),
     path("applications/<uuid:public_id>/", views.application_detail, name="application"),
     path(
         "applications/<uuid:public_id>/materials/<slug:material_code>/file/",

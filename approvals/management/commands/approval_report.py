@@ -11,13 +11,13 @@ whole report; ``csv`` one row per group, exactly the page's CSV export.
 
 from __future__ import annotations
 
-import csv
 import json
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from approvals import reports
 from approvals.models import Department, Service
+from approvals.reporting import csvfile
 from approvals.reporting.filters import ReportFilterSet
 
 FORMATS = ("table", "json", "csv")
@@ -106,7 +106,7 @@ class Command(BaseCommand):
         if options["format"] == "json":
             self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         elif options["format"] == "csv":
-            writer = csv.writer(self.stdout, lineterminator="\n")
+            writer = csvfile.writer(self.stdout, lineterminator="\n")
             writer.writerow(reports.csv_header())
             writer.writerows(reports.csv_rows(report))
         else:
