@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import OperationalError
 from viewflow.workflow.status import PROCESS
 
 from approvals import models as m
@@ -499,3 +500,125 @@ def test_a_second_service_reviews_only_in_its_own_departments(world):
     app = services.application_submit(actor=world.investor, application=app)
     services.application_accept(actor=world.clerk, application=app)
     assert list(app.reviews.values_list("department__code", flat=True)) == ["commerce"]
+
+
+# --- taking up and completing a review task ----------------------------------------------
+
+
+@pytest.mark.django_db
+def test_taking_up_a_review_records_who_and_when_and_refuses_outsiders(world):
+    with at(2026, 6, 8, 9, 0):
+        app = journey.submitted(world)
+        services.application_accept(actor=world.clerk, application=app)
+    market = journey.review_of(app, "market")
+    with pytest.raises(PermissionDenied) as excinfo:
+        services.task_assign(actor=world.reviewers["customs"], task=market.task)
+    assert str(excinfo.value) == "You may not take this task."
+    with at(2026, 6, 8, 11, 0):
+        services.task_assign(actor=world.reviewers["market"], task=market.task)
+    step = app.steps.get(task=market.task)
+    assert (step.assigned_at, step.actor, step.finished_at) == (
+        local(2026, 6, 8, 11),
+        world.reviewers["market"],
+        None,
+    )
+    entry = app.audit_entries.get(action=m.AuditAction.TASK_ASSIGNED)
+    assert (entry.actor, entry.detail) == (world.reviewers["market"], {"department": "market"})
+    colleague = f.UserFactory(groups=["reviewer:market"])
+    with pytest.raises(ValidationError) as excinfo:
+        services.task_assign(actor=colleague, task=market.task)
+    assert excinfo.value.messages == ["This task has already been taken."]
+    step.refresh_from_db()
+    assert step.actor == world.reviewers["market"]
+
+
+@pytest.mark.django_db
+def test_a_completed_review_cannot_be_completed_again(world):
+    app = journey.submitted(world)
+    services.application_accept(actor=world.clerk, application=app)
+    market = journey.review_of(app, "market")
+    services.review_complete(actor=world.reviewers["market"], review=market, approve=True)
+    with pytest.raises(ValidationError) as excinfo:
+        services.review_complete(
+            actor=world.reviewers["market"], review=market, approve=False, reasons="changed my mind"
+        )
+    assert excinfo.value.messages == ["This task has already been completed."]
+    market.refresh_from_db()
+    assert market.decision == m.ReviewDecision.APPROVED
+
+
+# --- withdrawal, corrections: only the application concerned ------------------------------
+
+
+@pytest.mark.django_db
+def test_a_draft_submitted_in_another_tab_is_withdrawn_as_a_submitted_case(world):
+    stale = journey.complete(world, journey.draft(world))
+    services.application_submit(
+        actor=world.investor, application=m.Application.objects.get(pk=stale.pk)
+    )
+    assert stale.status == m.ApplicationStatus.DRAFT  # this tab has not seen the submission
+    app = services.application_withdraw(actor=world.investor, application=stale)
+    app.process.refresh_from_db()
+    assert app.status == m.ApplicationStatus.WITHDRAWN
+    assert app.process.status == PROCESS.CANCELED
+    assert not app.steps.filter(finished_at__isnull=True).exists()
+    assert not app.clock_intervals.filter(ended_at__isnull=True).exists()
+    assert actions(app).count(m.AuditAction.WITHDRAWN) == 1
+
+
+@pytest.mark.django_db
+def test_withdrawing_touches_no_other_application_and_no_finished_step(world):
+    with at(2026, 6, 8, 10, 0):
+        app = journey.submitted(world)
+        other = journey.submitted(world)
+    with at(2026, 6, 8, 16, 0):
+        services.application_withdraw(actor=world.investor, application=app)
+    submission = app.steps.get(kind=m.StepKind.SUBMISSION)
+    assert submission.finished_at == local(2026, 6, 8, 10)  # finished before: left alone
+    other.refresh_from_db()
+    assert other.status == m.ApplicationStatus.SUBMITTED
+    assert other.steps.get(kind=m.StepKind.ACCEPTANCE).finished_at is None
+    assert other.clock_intervals.get().ended_at is None
+    draft = journey.draft(world)
+    services.application_withdraw(actor=world.investor, application=draft)
+    other.refresh_from_db()
+    assert other.status == m.ApplicationStatus.SUBMITTED
+
+
+@pytest.mark.django_db
+def test_a_resubmission_answers_only_its_own_open_correction(world):
+    with at(2026, 6, 8, 10, 0):
+        app = journey.submitted(world)
+        other = journey.submitted(world)
+    with at(2026, 6, 8, 11, 0):
+        services.application_return(actor=world.clerk, application=app, items=["first"])
+        services.application_return(actor=world.clerk, application=other, items=["other"])
+    with at(2026, 6, 8, 12, 0):
+        services.application_resubmit(actor=world.investor, application=app, answer="one")
+    with at(2026, 6, 8, 13, 0):
+        services.application_return(actor=world.clerk, application=app, items=["second"])
+    with at(2026, 6, 8, 14, 0):
+        services.application_resubmit(actor=world.investor, application=app, answer="two")
+    answers = list(
+        app.corrections.order_by("requested_at", "pk").values_list("items", "answered_at", "answer")
+    )
+    assert answers == [
+        (["first"], local(2026, 6, 8, 12), "one"),
+        (["second"], local(2026, 6, 8, 14), "two"),
+    ]
+    assert other.corrections.get().answered_at is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("stage", ["draft", "submitted"])
+def test_a_locked_database_makes_a_withdrawal_busy_not_half_done(world, monkeypatch, stage):
+    app = journey.draft(world) if stage == "draft" else journey.submitted(world)
+
+    def locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services.audit, "record", locked)
+    with pytest.raises(services.ApplicationBusy):
+        services.application_withdraw(actor=world.investor, application=app)
+    app.refresh_from_db()
+    assert app.status == stage
