@@ -427,3 +427,32 @@ def test_credit_code_messages_in_full():
 )
 def test_masking_at_the_edges_of_what_can_be_hidden(value, masked):
     assert mask_resident_id(value) == masked
+
+
+# Credit codes with no 0 among their first 17 characters, so that every weight
+# counts (the two codes above have zeros at positions 5, 7, 8 and 10-12).
+# Weights 3^i mod 31 by position 1..17: 1 3 9 27 19 26 16 17 20 29 25 13 8 24 10 30 28;
+# the check is (31 - sum mod 31) mod 31, as a character of the alphabet.
+HAND_CHECKED_USCCS = [
+    # 9 1 4 6 9 5 2 7 M=21 A=10 5 R=25 Q=24 3 L=20 X=29 8:
+    #   9+3+36+162+171+130+32+119+420+290+125+325+192+72+200+870+224 = 3380;
+    #   3380 mod 31 = 1; 31-1 = 30 -> "Y".
+    "91469527MA5RQ3LX8Y",
+    # 1 2 4 6 3 2 8 7 M=21 B=11 1 Y=30 7 C=12 J=18 4 W=28:
+    #   1+6+36+162+57+52+128+119+420+319+25+390+56+288+180+120+784 = 3143;
+    #   3143 mod 31 = 12; 31-12 = 19 -> "K".
+    "12463287MB1Y7CJ4WK",
+    # 5 2 4 6 7 8 1 3 R=25 T=26 9 U=27 6 P=23 H=17 2 K=19:
+    #   5+6+36+162+133+208+16+51+500+754+225+351+48+552+170+60+532 = 3809;
+    #   3809 mod 31 = 27; 31-27 = 4 -> "4".
+    "52467813RT9U6PH2K4",
+]
+
+
+@pytest.mark.parametrize("code", HAND_CHECKED_USCCS)
+def test_hand_checked_credit_codes_with_every_weight_in_play(code):
+    assert uscc_check_character(code[:17]) == code[17]
+    validate_uscc(code)
+    for wrong in USCC_ALPHABET:
+        if wrong != code[17]:
+            assert not is_valid_uscc(code[:17] + wrong), wrong
