@@ -622,3 +622,58 @@ def test_a_locked_database_makes_a_withdrawal_busy_not_half_done(world, monkeypa
         services.application_withdraw(actor=world.investor, application=app)
     app.refresh_from_db()
     assert app.status == stage
+
+
+@pytest.mark.django_db
+def test_a_return_or_resubmission_without_a_note_or_answer_keeps_them_empty(world):
+    app = journey.submitted(world)
+    request = services.application_return(actor=world.clerk, application=app, items=["x"])
+    assert request.note == ""
+    services.application_resubmit(actor=world.investor, application=app)
+    assert app.corrections.get().answer == ""
+    request = services.application_return(
+        actor=world.clerk, application=app, items=["y"], note=None
+    )
+    assert request.note == ""
+    services.application_resubmit(actor=world.investor, application=app, answer=None)
+    assert list(app.corrections.values_list("answer", flat=True)) == ["", ""]
+
+
+@pytest.mark.django_db
+def test_a_case_decided_while_the_investor_looked_cannot_be_withdrawn(world):
+    app = journey.submitted(world)
+    stale = m.Application.objects.get(pk=app.pk)
+    services.application_accept(actor=world.clerk, application=app)
+    journey.approve_all(world, app)
+    assert stale.status == m.ApplicationStatus.SUBMITTED  # what the investor's page showed
+    with pytest.raises(ValidationError) as excinfo:
+        services.application_withdraw(actor=world.investor, application=stale)
+    assert excinfo.value.messages == ["A decided application cannot be withdrawn."]
+    app.refresh_from_db()
+    assert app.status == m.ApplicationStatus.APPROVED
+    assert not app.steps.filter(finished_at__isnull=True).exists()
+    assert m.AuditAction.WITHDRAWN not in actions(app)
+
+
+@pytest.mark.django_db
+def test_withdrawing_a_draft_leaves_the_other_drafts(world):
+    app, other = journey.draft(world), journey.draft(world)
+    services.application_withdraw(actor=world.investor, application=app)
+    other.refresh_from_db()
+    assert other.status == m.ApplicationStatus.DRAFT
+    assert not other.audit_entries.filter(action=m.AuditAction.WITHDRAWN).exists()
+
+
+@pytest.mark.django_db
+def test_a_locked_database_makes_taking_a_task_busy(world, monkeypatch):
+    app = journey.submitted(world)
+    services.application_accept(actor=world.clerk, application=app)
+    market = journey.review_of(app, "market")
+
+    def locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services.audit, "record", locked)
+    with pytest.raises(services.ApplicationBusy):
+        services.task_assign(actor=world.reviewers["market"], task=market.task)
+    assert app.steps.get(task=market.task).assigned_at is None
