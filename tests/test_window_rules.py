@@ -677,3 +677,46 @@ def test_a_locked_database_makes_taking_a_task_busy(world, monkeypatch):
     with pytest.raises(services.ApplicationBusy):
         services.task_assign(actor=world.reviewers["market"], task=market.task)
     assert app.steps.get(task=market.task).assigned_at is None
+
+
+@pytest.mark.django_db
+def test_accepting_one_case_leaves_the_next_one_waiting(world):
+    first, second = journey.submitted(world), journey.submitted(world)
+    services.application_accept(actor=world.clerk, application=second)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == (
+        m.ApplicationStatus.SUBMITTED,
+        m.ApplicationStatus.IN_REVIEW,
+    )
+    assert not first.reviews.exists()
+    assert first.steps.get(kind=m.StepKind.ACCEPTANCE).finished_at is None
+
+
+@pytest.mark.django_db
+def test_a_value_no_longer_in_the_catalogue_is_not_asked_for(world):
+    app = journey.complete(world, journey.draft(world))
+    m.PrefilledValue.objects.create(
+        application=app, field="retired.field", source="registry", state=m.ValueState.NOT_FOUND
+    )
+    assert services.application_completeness_errors(app) == {}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("step", ["submit", "accept"])
+def test_a_locked_database_makes_submission_and_acceptance_busy(world, monkeypatch, step):
+    app = journey.complete(world, journey.draft(world))
+    if step == "accept":
+        app = services.application_submit(actor=world.investor, application=app)
+
+    def locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services.audit, "record", locked)
+    with pytest.raises(services.ApplicationBusy):
+        if step == "submit":
+            services.application_submit(actor=world.investor, application=app)
+        else:
+            services.application_accept(actor=world.clerk, application=app)
+    app.refresh_from_db()
+    assert app.status == ("draft" if step == "submit" else "submitted")
