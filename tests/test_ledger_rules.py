@@ -248,6 +248,9 @@ def test_the_taken_up_time_is_when_the_reviewer_took_the_task(world):
         )
     steps = {s.department.code: s for s in app.steps.filter(kind=m.StepKind.REVIEW)}
     market_step, tax_step, commerce_step = steps["market"], steps["tax"], steps["commerce"]
+    # Only the review's own step is taken up; the investor's submission keeps its own.
+    submission = app.steps.get(kind=m.StepKind.SUBMISSION)
+    assert (submission.assigned_at, submission.actor) == (local(2026, 6, 8, 9), world.investor)
     assert market_step.created_at == local(2026, 6, 8, 9)
     assert market_step.assigned_at == local(2026, 6, 8, 11)
     assert (market_step.finished_at, market_step.actor) == (
