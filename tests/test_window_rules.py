@@ -681,16 +681,19 @@ def test_a_locked_database_makes_taking_a_task_busy(world, monkeypatch):
 
 @pytest.mark.django_db
 def test_accepting_one_case_leaves_the_next_one_waiting(world):
-    first, second = journey.submitted(world), journey.submitted(world)
-    services.application_accept(actor=world.clerk, application=second)
-    first.refresh_from_db()
-    second.refresh_from_db()
-    assert (first.status, second.status) == (
-        m.ApplicationStatus.SUBMITTED,
-        m.ApplicationStatus.IN_REVIEW,
-    )
-    assert not first.reviews.exists()
-    assert first.steps.get(kind=m.StepKind.ACCEPTANCE).finished_at is None
+    # In either order: the window's task is looked up for this application only.
+    for accepted, waiting in [(0, 1), (1, 0)]:
+        cases = [journey.submitted(world), journey.submitted(world)]
+        services.application_accept(actor=world.clerk, application=cases[accepted])
+        for case in cases:
+            case.refresh_from_db()
+        assert (cases[accepted].status, cases[waiting].status) == (
+            m.ApplicationStatus.IN_REVIEW,
+            m.ApplicationStatus.SUBMITTED,
+        )
+        assert cases[accepted].reviews.count() == 3
+        assert not cases[waiting].reviews.exists()
+        assert cases[waiting].steps.get(kind=m.StepKind.ACCEPTANCE).finished_at is None
 
 
 @pytest.mark.django_db
