@@ -408,13 +408,13 @@ def test_credit_code_messages_in_full():
         "credit code. Only digits and the capital letters A–Y are used, never I, O, Z, S or V."
     )
     with pytest.raises(ValidationError) as excinfo:
-        validate_uscc("91350100M000100Y44")
+        validate_uscc("91350100M000100Y45")
     assert _message(excinfo) == (
         "The check character (18th) does not match: the code is mistyped. "
         "Please compare it with the business licence."
     )
     # The expected character is kept for the logs, out of the message.
-    assert excinfo.value.params == {"expected": "3", "actual": "4"}
+    assert excinfo.value.params == {"expected": "3", "actual": "5"}
 
 
 @pytest.mark.parametrize(
