@@ -168,6 +168,10 @@ def test_clock_while_the_case_waits_on_the_investor(world):
     assert clock.statutory_working_days == 0.0  # not accepted yet: the statute has not started
     # The submission and the open correction; the first acceptance.
     assert (clock.investor_steps, clock.government_steps) == (2, 1)
+    # Earlier that morning, at 10:00: 5 days 18 h of calendar, 8 + 10 working hours.
+    clock = selectors.application_clock(app, now=local(2026, 5, 6, 10))
+    assert clock.investor_calendar_days == days(5 * 24 + 18)
+    assert clock.investor_working_days == days(8 + 10)
 
 
 @pytest.mark.django_db
