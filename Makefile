@@ -19,7 +19,7 @@ PYTEST_ARGS ?=
 # Section header for long targets: $(call section,text)
 section = @printf '\n==== %s ====\n' '$(1)'
 
-.PHONY: help venv sysdeps messages migrate run lint openapi test-sqlite test-postgres test bench clean
+.PHONY: help venv sysdeps messages migrate run lint openapi test-sqlite test-postgres test bench mutation clean
 
 help: ## list the targets
 	@echo "usage: make <target>"
@@ -126,6 +126,14 @@ test: venv sysdeps messages ## everything CI runs: lint, then the suite on SQLit
 # BENCH_QUICK=1 make bench: smaller sizes, to check that everything runs.
 bench: venv ## run every benchmark: one table of ratios, kept in bench/RESULTS.md (BENCH_QUICK=1: smaller)
 	$(PY) bench/run_all.py
+
+# On demand only, never in CI: mutmut mutates one module and runs each mutant
+# against the tests that reach it (bin/mutation maps modules to test files).
+# FUNCTIONS="f g" limits it to some functions; docs/mutation.md has the scores.
+MODULE ?=
+FUNCTIONS ?=
+mutation: venv ## mutation-test one module: make mutation MODULE=approvals/identifiers.py
+	MODULE='$(MODULE)' FUNCTIONS='$(FUNCTIONS)' $(PY) bin/mutation
 
 clean: ## remove .venv, var/, db.sqlite3 and caches
 	rm -rf $(VENV) var db.sqlite3 .pytest_cache .ruff_cache *.egg-info

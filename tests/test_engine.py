@@ -276,16 +276,16 @@ def test_a_reviewer_cannot_decide_another_departments_review(world):
     services.application_accept(actor=world.clerk, application=app)
     market = journey.review_of(app, "market")
     for outsider in (world.reviewers["customs"], world.reviewers["tax"], world.investor):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied, match=r"^Only reviewers of Department market may"):
             services.review_complete(actor=outsider, review=market, approve=True)
     market.refresh_from_db()
     assert market.decision == m.ReviewDecision.PENDING and market.task.owner is None
     # Someone who took the task owns it; a colleague cannot complete it under them.
     colleague = f.UserFactory(groups=["reviewer:market"])
     services.task_assign(actor=world.reviewers["market"], task=market.task)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match=r"^This task is assigned to someone else\.$"):
         services.review_complete(actor=colleague, review=market, approve=True)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match=r"^Only window clerks may accept or return"):
         services.application_accept(actor=world.investor, application=app)
 
 
@@ -307,7 +307,7 @@ def test_an_investor_cannot_touch_another_investors_application(world):
         lambda: services.application_withdraw(actor=other, application=app),
     ]
     for attempt in attempts:
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied, match=r"^Only the applicant may change this"):
             attempt()
     app.refresh_from_db()
     assert app.status == m.ApplicationStatus.DRAFT
@@ -362,11 +362,15 @@ def test_incomplete_or_invalid_input_is_refused_with_every_problem_listed(world)
             values={"enterprise.registered_capital": "lots", "no.such": "x"},
         )
     assert set(err.value.message_dict) == {"enterprise.registered_capital", "no.such"}
-    with pytest.raises(ValidationError):
+    # A commitment long enough for the 10-character rule: only the lane can refuse it.
+    with pytest.raises(ValidationError, match=r"cannot be replaced by a commitment\."):
         services.material_commit(
-            actor=world.investor, application=app, material_code="form", text="不能承诺的材料"
+            actor=world.investor,
+            application=app,
+            material_code="form",
+            text="本企业承诺此项材料真实有效 / we commit that it is true",
         )
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match=r"This material cannot be handed in later\."):
         services.material_defer(actor=world.investor, application=app, material_code="form")
 
 
@@ -378,7 +382,7 @@ def test_withdrawal_cancels_the_process_and_stops_the_clock(world):
     assert app.status == m.ApplicationStatus.WITHDRAWN
     assert app.process.status == PROCESS.CANCELED
     assert not app.clock_intervals.filter(ended_at__isnull=True).exists()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match=r"A decided application cannot be withdrawn\."):
         services.application_withdraw(actor=world.investor, application=app)
 
 
@@ -399,7 +403,7 @@ def test_status_follows_the_process(world):
     services.application_resubmit(actor=world.investor, application=app)
     assert tasks_of(app, SingleWindowFlow.accept).count() == 2
     assert app.audit_entries.filter(action=m.AuditAction.RESUBMITTED).count() == 1
-    with pytest.raises(ValidationError, match="Only an application returned"):
+    with pytest.raises(ValidationError, match=r"Only an application returned for correction"):
         services.application_resubmit(actor=world.investor, application=app, answer="other")
 
 

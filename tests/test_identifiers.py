@@ -115,9 +115,9 @@ def test_wrong_length_says_expected_and_actual(value, length):
 
 
 def test_check_character_rejects_bad_input():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^expected 17 characters, got 7$"):
         uscc_check_character("9135010")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^character 'O' is not in the USCC alphabet$"):
         uscc_check_character("91350100O000100Y4")
 
 
@@ -246,5 +246,214 @@ def test_validators_work_on_a_model_field():
 
     field = models.CharField(max_length=18, validators=[validate_uscc])
     field.run_validators("91350100M000100Y43")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as excinfo:
         field.run_validators("91350100M000100Y44")
+    assert [e.code for e in excinfo.value.error_list] == ["uscc_check"]
+
+
+# --- What a mutation run showed the tests above did not pin down ---------------
+#
+# Every expected value below is written out by hand: no check character or
+# message is taken from the function under test.
+
+# Resident identity numbers whose check characters were worked out by hand,
+# with digits other than 0 at positions 3, 5, 15 and 16 (the example above has
+# zeros there, so a wrong weight at those positions would go unnoticed).
+# Weights by position 1..17: 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2; the check is
+# (12 - sum mod 11) mod 11, 10 written "X".
+HAND_CHECKED_RESIDENT_IDS = [
+    # 4 6 2 5 1 3 1 9 8 5 0 6 1 5 7 8 3:
+    #   28+54+20+25+8+12+2+9+48+15+0+54+10+25+56+32+6 = 404; 404 mod 11 = 8; 12-8 = 4.
+    "462513198506157834",
+    # the same with 5 last: 404 - 6 + 10 = 408; 408 mod 11 = 1; (12-1) mod 11 = 0.
+    "462513198506157850",
+    # 5 3 3 1 2 7 1 9 8 3 0 3 1 6 6 5 4:
+    #   35+27+30+5+16+28+2+9+48+9+0+27+10+30+48+20+8 = 352; 352 mod 11 = 0; 12 mod 11 = 1.
+    "533127198303166541",
+    # the same with 5 last: 352 - 8 + 10 = 354; 354 mod 11 = 2; 12-2 = 10 -> "X".
+    "53312719830316655X",
+    # 6 2 2 1 5 3 1 9 9 8 0 5 0 8 9 4 2:
+    #   42+18+20+5+40+12+2+9+54+24+0+45+0+40+72+16+4 = 403; 403 mod 11 = 7; 12-7 = 5.
+    "622153199805089425",
+    # Born 29 February 2000 (a leap year). 4 4 0 3 2 5 2 0 0 0 0 2 2 9 3 7 1:
+    #   28+36+0+15+16+20+4+0+0+0+0+18+20+45+24+28+2 = 256; 256 mod 11 = 3; 12-3 = 9.
+    "440325200002293719",
+]
+
+
+@pytest.mark.parametrize("number", HAND_CHECKED_RESIDENT_IDS)
+def test_hand_checked_resident_ids_are_valid_and_their_check_is_computed(number):
+    assert resident_id_check_character(number[:17]) == number[17]
+    validate_resident_id(number)
+    assert is_valid_resident_id(number)
+
+
+@pytest.mark.parametrize("number", HAND_CHECKED_RESIDENT_IDS)
+def test_every_other_check_character_of_a_hand_checked_number_is_refused(number):
+    for wrong in "0123456789X":
+        if wrong == number[17]:
+            continue
+        altered = number[:17] + wrong
+        assert not is_valid_resident_id(altered), altered
+        with pytest.raises(ValidationError) as excinfo:
+            validate_resident_id(altered)
+        assert _code(excinfo) == "resident_id_check"
+        assert excinfo.value.params == {"expected": number[17], "actual": wrong}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "11010519491231002",  # too short
+        "110105194912310021",  # wrong check character
+        "1101051949123100X2",  # X inside
+        "110105194904310023",  # 31 April
+        "",
+        None,
+    ],
+)
+def test_is_valid_resident_id_is_false_for_what_validation_refuses(value):
+    assert is_valid_resident_id(value) is False
+
+
+@pytest.mark.parametrize(
+    "birth",
+    [
+        "19490431",  # 31 April
+        "19490631",  # 31 June
+        "19000229",  # 1900 is not a leap year (divisible by 100, not by 400)
+        "20230229",  # nor is 2023
+    ],
+)
+def test_a_day_the_month_does_not_have_is_not_a_birth_date(birth):
+    number = _with_check("110105" + birth + "002")
+    with pytest.raises(ValidationError) as excinfo:
+        validate_resident_id(number)
+    assert _code(excinfo) == "resident_id_birthdate"
+    assert _message(excinfo) == (
+        "Positions 7–14 of a resident identity number are the birth date (YYYYMMDD); "
+        f"“{birth}” is not a possible birth date. Please check the number."
+    )
+
+
+def test_the_first_day_of_1900_is_the_earliest_birth_date():
+    # 1 1 0 1 0 5 1 9 0 0 0 1 0 1 0 0 2:
+    #   7+9+0+5+0+20+2+9+0+0+0+9+0+5+0+0+4 = 70; 70 mod 11 = 4; 12-4 = 8.
+    validate_resident_id("110105190001010028")
+
+
+@pytest.mark.parametrize(
+    "number, position",
+    [
+        ("11010519491231002A", "18"),  # a letter that sorts between "9" and "X"
+        ("11010519491231002:", "18"),  # the character after "9"
+    ],
+)
+def test_only_a_digit_or_x_may_end_a_resident_id(number, position):
+    with pytest.raises(ValidationError) as excinfo:
+        validate_resident_id(number)
+    assert _code(excinfo) == "resident_id_charset"
+    assert _message(excinfo) == (
+        f"The character(s) “{number[-1]}” at position(s) {position} are not allowed: the "
+        "first 17 characters of a resident identity number are digits, and only the last "
+        "one may be the letter X."
+    )
+
+
+def test_every_bad_character_of_a_resident_id_is_named():
+    with pytest.raises(ValidationError) as excinfo:
+        validate_resident_id("1101A519491231002Y")
+    assert _message(excinfo) == (
+        "The character(s) “A”, “Y” at position(s) 5, 18 are not allowed: the first 17 "
+        "characters of a resident identity number are digits, and only the last one may be "
+        "the letter X."
+    )
+
+
+def test_resident_id_messages_in_full():
+    with pytest.raises(ValidationError) as excinfo:
+        validate_resident_id("110105491231002")
+    assert _message(excinfo) == (
+        "A resident identity number has 18 characters; this one has 15. Old 15-digit "
+        "numbers are not accepted: please enter the 18-character number on the current card."
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        validate_resident_id("110105194912310021")
+    assert _message(excinfo) == (
+        "The check character (18th) does not match: the number is mistyped. "
+        "Please compare it with the identity card."
+    )
+    assert excinfo.value.params == {"expected": "X", "actual": "1"}
+
+
+def test_resident_id_check_character_refuses_anything_but_17_ascii_digits():
+    with pytest.raises(ValueError, match=r"^expected 17 digits, got '1101051949123100'$"):
+        resident_id_check_character("1101051949123100")
+    # 17 characters, one of them a letter: refused by the check, not by int().
+    with pytest.raises(ValueError, match=r"^expected 17 digits, got '1101051949123100A'$"):
+        resident_id_check_character("1101051949123100A")
+    # Full-width digits are digits to Python but not to the standard.
+    full_width = "１１０１０５１９４９１２３１００２"
+    with pytest.raises(ValueError, match=f"^expected 17 digits, got '{full_width}'$"):
+        resident_id_check_character(full_width)
+
+
+def test_credit_code_messages_in_full():
+    with pytest.raises(ValidationError) as excinfo:
+        validate_uscc("91350100M000100Y4")
+    assert _message(excinfo) == "A unified social credit code has 18 characters; this one has 17."
+    with pytest.raises(ValidationError) as excinfo:
+        validate_uscc("9135010OM000100Y4*")
+    assert _message(excinfo) == (
+        "The character(s) “O”, “*” at position(s) 8, 18 cannot appear in a unified social "
+        "credit code. Only digits and the capital letters A–Y are used, never I, O, Z, S or V."
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        validate_uscc("91350100M000100Y45")
+    assert _message(excinfo) == (
+        "The check character (18th) does not match: the code is mistyped. "
+        "Please compare it with the business licence."
+    )
+    # The expected character is kept for the logs, out of the message.
+    assert excinfo.value.params == {"expected": "3", "actual": "5"}
+
+
+@pytest.mark.parametrize(
+    "value, masked",
+    [
+        ("1234567890", "**********"),  # 10 characters: nothing left to hide, all masked
+        ("12345678901", "123456*8901"),  # 11: one character hidden
+        ("460100199001011", "460100*****1011"),  # an old 15-digit number
+    ],
+)
+def test_masking_at_the_edges_of_what_can_be_hidden(value, masked):
+    assert mask_resident_id(value) == masked
+
+
+# Credit codes with no 0 among their first 17 characters, so that every weight
+# counts (the two codes above have zeros at positions 5, 7, 8 and 10-12).
+# Weights 3^i mod 31 by position 1..17: 1 3 9 27 19 26 16 17 20 29 25 13 8 24 10 30 28;
+# the check is (31 - sum mod 31) mod 31, as a character of the alphabet.
+HAND_CHECKED_USCCS = [
+    # 9 1 4 6 9 5 2 7 M=21 A=10 5 R=25 Q=24 3 L=20 X=29 8:
+    #   9+3+36+162+171+130+32+119+420+290+125+325+192+72+200+870+224 = 3380;
+    #   3380 mod 31 = 1; 31-1 = 30 -> "Y".
+    "91469527MA5RQ3LX8Y",
+    # 1 2 4 6 3 2 8 7 M=21 B=11 1 Y=30 7 C=12 J=18 4 W=28:
+    #   1+6+36+162+57+52+128+119+420+319+25+390+56+288+180+120+784 = 3143;
+    #   3143 mod 31 = 12; 31-12 = 19 -> "K".
+    "12463287MB1Y7CJ4WK",
+    # 5 2 4 6 7 8 1 3 R=25 T=26 9 U=27 6 P=23 H=17 2 K=19:
+    #   5+6+36+162+133+208+16+51+500+754+225+351+48+552+170+60+532 = 3809;
+    #   3809 mod 31 = 27; 31-27 = 4 -> "4".
+    "52467813RT9U6PH2K4",
+]
+
+
+@pytest.mark.parametrize("code", HAND_CHECKED_USCCS)
+def test_hand_checked_credit_codes_with_every_weight_in_play(code):
+    assert uscc_check_character(code[:17]) == code[17]
+    validate_uscc(code)
+    for wrong in USCC_ALPHABET:
+        if wrong != code[17]:
+            assert not is_valid_uscc(code[:17] + wrong), wrong

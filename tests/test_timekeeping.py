@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from approvals.timekeeping import (
     add_working_days,
@@ -141,8 +142,10 @@ def test_long_span_matches_the_day_by_day_count():
 
 
 def test_rejects_values_that_are_not_dates():
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"^expected a date or a datetime, got str$"):
         working_days_between("2025-09-30", date(2025, 10, 1))
+    with pytest.raises(TypeError, match=r"^expected a date or a datetime, got NoneType$"):
+        calendar_days_between(local(2025, 9, 30, 12), None)
 
 
 # --- calendar_days_between ----------------------------------------------------
@@ -243,3 +246,65 @@ def test_benchmarks_come_from_settings():
         assert benchmark_baseline_days() == 18.0
         assert benchmark_target_days() == 3.0
         assert isinstance(benchmark_target_days(), float)
+
+
+# --- What a mutation run showed the tests above did not pin down ---------------
+
+
+@pytest.mark.parametrize(
+    "day",
+    [date(2025, 9, 30), date(2025, 10, 1), date(2025, 9, 27), date(2027, 1, 4)],
+)
+def test_an_empty_interval_of_dates_is_zero_days(day):
+    # A working day, a holiday, a Saturday, and a fallback year: [d, d) holds nothing.
+    assert working_days_between(day, day) == 0.0
+    assert calendar_days_between(day, day) == 0.0
+    assert spans_unofficial_days(day, day) is False
+
+
+def test_one_day_of_dates_counts_that_day_only():
+    assert working_days_between(date(2025, 9, 30), date(2025, 10, 1)) == 1.0
+    assert working_days_between(date(2025, 10, 1), date(2025, 9, 30)) == -1.0
+    assert working_days_between(date(2025, 9, 28), date(2025, 9, 29)) == 1.0  # make-up Sunday
+    assert working_days_between(date(2025, 9, 27), date(2025, 9, 28)) == 0.0  # Saturday
+
+
+def test_the_project_time_zone_decides_whatever_zone_a_request_activated():
+    # A user's browser may activate another time zone for display; the
+    # arithmetic still runs on Shanghai's calendar. 16:00 UTC on 30 September
+    # is midnight in Shanghai, so the interval is exactly the working day of
+    # 1 October in UTC but of 30 September in Shanghai.
+    start = datetime(2025, 9, 29, 16, tzinfo=UTC)
+    end = datetime(2025, 9, 30, 16, tzinfo=UTC)
+    with timezone.override(UTC):
+        assert working_days_between(start, end) == 1.0
+        assert is_working_day(datetime(2025, 9, 30, 20, tzinfo=UTC)) is False
+        assert working_days_between(end, datetime(2025, 10, 1, 16, tzinfo=UTC)) == 0.0
+    with timezone.override(ZoneInfo("America/New_York")):
+        # 23:00 in New York on 30 September is 11:00 on 1 October in Shanghai.
+        assert is_working_day(datetime(2025, 9, 30, 23, tzinfo=ZoneInfo("America/New_York"))) is (
+            False
+        )
+
+
+@pytest.mark.parametrize(
+    "start, end, working, calendar",
+    [
+        # Friday 10:00 over an ordinary weekend to Monday 10:00 (2026-06-12..15).
+        (local(2026, 6, 12, 10), local(2026, 6, 15, 10), 1.0, 3.0),
+        # Across the Dragon Boat Festival, Friday 19 June 2026: Thursday 10:00 to
+        # Monday 11:00 is 14 h of Thursday and 11 h of Monday.
+        (local(2026, 6, 18, 10), local(2026, 6, 22, 11), 25 / 24, 4 + 1 / 24),
+        # Into Saturday 9 May 2026, a make-up working day after Labour Day:
+        # Friday 16:00 to Saturday 16:00 is a whole working day.
+        (local(2026, 5, 8, 16), local(2026, 5, 9, 16), 1.0, 1.0),
+        # Labour Day 2026 (1-5 May): Thursday 30 April 16:00 to Wednesday 6 May
+        # 16:00 is 8 h of 30 April and 16 h of 6 May.
+        (local(2026, 4, 30, 16), local(2026, 5, 6, 16), 1.0, 6.0),
+        # New Year 2026: 1-2 January off, Sunday 4 January a make-up working day.
+        (date(2025, 12, 31), date(2026, 1, 6), 3.0, 6.0),
+    ],
+)
+def test_2026_calendar_in_working_and_calendar_days(start, end, working, calendar):
+    assert working_days_between(start, end) == pytest.approx(working, abs=1e-6)
+    assert calendar_days_between(start, end) == pytest.approx(calendar, abs=1e-6)
