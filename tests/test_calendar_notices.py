@@ -19,7 +19,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from approvals import models as m
-from approvals import services
+from approvals import services, timekeeping
 from approvals.estimates import recompute_estimates
 from approvals.timekeeping import deadline_after, is_official, is_working_day
 from tests import journey
@@ -183,3 +183,41 @@ def test_the_admin_saves_a_good_notice_and_records_who(admin_add, admin_user):
     assert notice.entered_by == admin_user
     assert len(notice.holiday_dates()) == 10
     assert not is_working_day(date(2027, 2, 8))  # a Monday in the holiday
+
+
+@pytest.mark.django_db
+def test_a_saturday_of_a_notice_year_is_a_day_off_unless_made_up():
+    new_year_notice(make_up_days="2027-01-09")
+    # 1 January 2027 is a Friday, so 16 January a Saturday and 17 a Sunday: neither is
+    # in the notice, both are days off; Monday 18 January is a working day.
+    assert not is_working_day(date(2027, 1, 16))
+    assert not is_working_day(date(2027, 1, 17))
+    assert is_working_day(date(2027, 1, 18))
+    # Friday 15 January 16:00 plus half a day: 1 h 30 min on Friday, 2 h 45 min on Monday.
+    assert deadline_after(local(2027, 1, 15, 16), 0.5) == local(2027, 1, 18, 11, 45)
+
+
+class _Clock:
+    def __init__(self, now: float):
+        self.now = now
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.mark.django_db
+def test_a_notice_saved_elsewhere_is_seen_after_exactly_the_refresh_time(monkeypatch):
+    clock = _Clock(1000.0)
+    monkeypatch.setattr(timekeeping, "monotonic_clock", clock)
+    timekeeping.load_notices()  # read at 1000.0 s: no notice yet, next read due at 1060.0 s
+    assert not is_official(date(2027, 1, 1))
+    # Another process saves a notice: bulk_create, like a save elsewhere, does not reach
+    # this process's cache.
+    m.CalendarNotice.objects.bulk_create(
+        [m.CalendarNotice(year=2027, title="test", holidays="2027-01-01..2027-01-03")]
+    )
+    clock.now = 1059.5  # within the 60 s: still the old reading
+    assert not is_official(date(2027, 1, 1))
+    clock.now = 1060.0  # exactly 60 s after the reading: read again
+    assert is_official(date(2027, 1, 1))
+    assert not is_working_day(date(2027, 1, 1))
