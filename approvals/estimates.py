@@ -58,6 +58,22 @@ def _measure(row, start, end) -> bool:
     return row.estimated
 
 
+def _remeasure(flagged, start: str, end: str, unofficial_from, report) -> tuple[int, int]:
+    """Measure again, in batches, the flagged rows (steps or clock intervals) that end
+    before the first unofficial year; returns (rows done, rows still estimates)."""
+    rows = list(flagged.filter(**{f"{end}__lte": unofficial_from}).order_by("pk"))
+    done = still = 0
+    for i in range(0, len(rows), _BATCH):
+        batch = rows[i : i + _BATCH]
+        for row in batch:
+            still += _measure(row, getattr(row, start), getattr(row, end))
+        with transaction.atomic():
+            type(row).objects.bulk_update(batch, ["calendar_days", "working_days", "estimated"])
+        done += len(batch)
+        report(done, len(rows))
+    return done, still
+
+
 def recompute_estimates(*, progress: Progress | None = None) -> Recomputed:
     """Compute again every figure flagged as an estimate; returns the counts."""
     timekeeping.load_notices()  # the notices as they are now, whatever this process held
@@ -66,33 +82,22 @@ def recompute_estimates(*, progress: Progress | None = None) -> Recomputed:
     zone = timezone.get_default_timezone()
     unofficial_from = datetime(timekeeping.first_unofficial_year(), 1, 1, tzinfo=zone)
 
-    steps = list(
-        Step.objects.filter(
-            estimated=True, finished_at__isnull=False, finished_at__lte=unofficial_from
-        ).order_by("pk")
+    done.steps, still = _remeasure(
+        Step.objects.filter(estimated=True, finished_at__isnull=False),
+        "created_at",
+        "finished_at",
+        unofficial_from,
+        lambda n, total: report("steps", n, total),
     )
-    for i in range(0, len(steps), _BATCH):
-        batch = steps[i : i + _BATCH]
-        for step in batch:
-            done.still_estimated += _measure(step, step.created_at, step.finished_at)
-        with transaction.atomic():
-            Step.objects.bulk_update(batch, ["calendar_days", "working_days", "estimated"])
-        done.steps += len(batch)
-        report("steps", done.steps, len(steps))
-
-    intervals = list(
-        ClockInterval.objects.filter(
-            estimated=True, ended_at__isnull=False, ended_at__lte=unofficial_from
-        ).order_by("pk")
+    done.still_estimated += still
+    done.intervals, still = _remeasure(
+        ClockInterval.objects.filter(estimated=True, ended_at__isnull=False),
+        "started_at",
+        "ended_at",
+        unofficial_from,
+        lambda n, total: report("clock intervals", n, total),
     )
-    for i in range(0, len(intervals), _BATCH):
-        batch = intervals[i : i + _BATCH]
-        for interval in batch:
-            done.still_estimated += _measure(interval, interval.started_at, interval.ended_at)
-        with transaction.atomic():
-            ClockInterval.objects.bulk_update(batch, ["calendar_days", "working_days", "estimated"])
-        done.intervals += len(batch)
-        report("clock intervals", done.intervals, len(intervals))
+    done.still_estimated += still
 
     reviews = list(
         DepartmentReview.objects.filter(
