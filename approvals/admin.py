@@ -84,6 +84,20 @@ admin.site.register(m.SocialSecurityRegistration)
 admin.site.register(m.InvestmentProject)
 
 
+@admin.register(m.NameReservation)
+class NameReservationAdmin(admin.ModelAdmin):
+    list_display = ("number", "name_zh", "investor_name", "valid_until", "status", "enterprise")
+    list_filter = ("status", "investor_kind")
+    search_fields = ("number", "name_zh", "name_en", "investor_name")
+    raw_id_fields = ("enterprise",)
+
+
+@admin.register(m.PropertyRecord)
+class PropertyRecordAdmin(admin.ModelAdmin):
+    list_display = ("certificate_number", "address", "division_code", "owner_name", "usage")
+    search_fields = ("certificate_number", "address", "owner_name")
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False

@@ -1,11 +1,15 @@
 """Shared-data sources and the prefill engine.
 
-A source is an adapter that reads what government already holds about an
-enterprise. The default sources read this project's own tables; a real
-deployment points an adapter at the data-exchange service and lists it in
-``settings.PREFILL_SOURCES``. The engine asks every source, keeps the
-provenance of every value, and never lets a failing source lose an
-application: the fields it would have filled are left for the applicant.
+A source is an adapter that reads what government already holds about a
+:class:`Subject`: an existing enterprise (its credit code), or an enterprise
+being established (its name reservation and the applicant establishing it).
+The default sources read this project's own tables; a real deployment points
+an adapter at the data-exchange service and lists it in
+``settings.PREFILL_SOURCES``. A service names the sources it reads
+(``Service.prefill_sources``); the engine asks those that can answer for the
+subject, keeps the provenance of every value, and never lets a failing source
+lose an application: the fields it would have filled are left for the
+applicant.
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ from functools import cache
 
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.db import models
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +73,33 @@ class Fetched:
         return bool(self.record_ref)
 
 
+class SubjectKind:
+    ENTERPRISE = "enterprise"  # an enterprise the registry holds: its credit code
+    ESTABLISHMENT = "establishment"  # one being established: its name reservation
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Whom a prefill is about.
+
+    An existing enterprise is named by its credit code. An enterprise being
+    established has none yet: it is named by its name reservation number,
+    and the applicant (whose verified identity names the legal
+    representative) comes with it.
+    """
+
+    uscc: str = ""
+    reservation_number: str = ""
+    applicant: object = None
+
+    @property
+    def kind(self) -> str:
+        return SubjectKind.ESTABLISHMENT if self.reservation_number else SubjectKind.ENTERPRISE
+
+    def __str__(self) -> str:
+        return self.uscc or f"reservation {self.reservation_number}"
+
+
 class Source:
     """The interface every shared-data adapter implements."""
 
@@ -77,9 +110,15 @@ class Source:
     # engine can stop waiting for them; sources that read our own database
     # run inline (a thread would have its own connection and transaction).
     remote: bool = False
+    # What the source can answer about (SubjectKind): most read by credit code.
+    subjects: tuple[str, ...] = (SubjectKind.ENTERPRISE,)
 
     def fetch(self, uscc: str) -> Fetched:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def read(self, subject: Subject) -> Fetched:
+        """What the engine calls; a source by credit code implements fetch() only."""
+        return self.fetch(subject.uscc)
 
 
 def _text(value: object) -> str:
@@ -249,6 +288,218 @@ class LicenceLibrarySource(Source):
         )
 
 
+# --- sources about an enterprise being established --------------------------
+#
+# They answer for a Subject with a reservation number. The models import this
+# module (catalog.Service.clean checks source names), so these adapters, like
+# the ones above, import the models when they read.
+
+
+def _reservation(subject: Subject):
+    from approvals.models import NameReservation  # cycle: see the comment above
+
+    if not subject.reservation_number:
+        return None
+    return NameReservation.objects.filter(number=subject.reservation_number).first()
+
+
+class NameReservationSource(Source):
+    """名称自主申报: the reserved name, the investor and the intended company."""
+
+    name = "name_reservation"
+    label = _("Name self-declaration (market regulation)")
+    subjects = (SubjectKind.ESTABLISHMENT,)
+    fields = (
+        FieldSpec("enterprise.name_zh", _("Enterprise name (Chinese)")),
+        FieldSpec("enterprise.name_en", _("Enterprise name (English)"), required=False),
+        FieldSpec("enterprise.type", _("Enterprise type")),
+        FieldSpec(
+            "enterprise.registered_capital",
+            _("Registered capital (10,000 CNY)"),
+            kind=FieldKind.AMOUNT,
+        ),
+        FieldSpec("enterprise.business_scope", _("Business scope")),
+        FieldSpec("investor.name", _("Foreign investor")),
+        FieldSpec("investor.country", _("Foreign investor's country or region (ISO 3166-1)")),
+        FieldSpec(
+            "investor.registration_number",
+            _("Foreign investor's registration or document number"),
+            required=False,
+        ),
+    )
+
+    def read(self, subject: Subject) -> Fetched:
+        r = _reservation(subject)
+        if r is None:
+            return Fetched()
+        return Fetched(
+            record_ref=f"name_reservation:{r.number}",
+            values={
+                "enterprise.name_zh": r.name_zh,
+                "enterprise.name_en": r.name_en,
+                "enterprise.type": r.enterprise_type,
+                "enterprise.registered_capital": _text(r.registered_capital),
+                "enterprise.business_scope": r.business_scope,
+                "investor.name": r.investor_name,
+                "investor.country": r.investor_country,
+                "investor.registration_number": r.investor_registration_number,
+            },
+            documents={"name_reservation": r.number},
+        )
+
+
+class PropertyRegistrySource(Source):
+    """不动产登记: the domicile declared with the name, as the register holds it."""
+
+    name = "property_registry"
+    label = _("Real-estate register (natural resources and planning)")
+    subjects = (SubjectKind.ESTABLISHMENT,)
+    fields = (
+        FieldSpec("enterprise.address", _("Address")),
+        FieldSpec(
+            "domicile.certificate_number", _("Real-estate certificate number"), required=False
+        ),
+        FieldSpec("domicile.usage", _("Registered usage of the premises"), required=False),
+    )
+
+    def read(self, subject: Subject) -> Fetched:
+        from approvals.models import PropertyRecord  # cycle: see the comment above
+
+        r = _reservation(subject)
+        if r is None or not r.domicile_certificate:
+            return Fetched()
+        p = PropertyRecord.objects.filter(certificate_number=r.domicile_certificate).first()
+        if p is None:
+            return Fetched()
+        return Fetched(
+            record_ref=f"property:{p.certificate_number}",
+            values={
+                "enterprise.address": p.address,
+                "domicile.certificate_number": p.certificate_number,
+                "domicile.usage": p.usage,
+            },
+            documents={"property_registry": p.certificate_number},
+        )
+
+
+class LegalRepresentativeSource(Source):
+    """The legal representative's identity, from the population or exit-entry register.
+
+    The person establishing the enterprise is the one named on the
+    reservation and, unless they correct it, its legal representative: their
+    verified identity names the register's record.
+    """
+
+    name = "legal_representative_identity"
+    label = _("Population and exit-entry registers (public security)")
+    subjects = (SubjectKind.ESTABLISHMENT,)
+    fields = (
+        FieldSpec("enterprise.legal_representative", _("Legal representative")),
+        FieldSpec(
+            "legal_representative.document_type",
+            _("Legal representative's identity document"),
+            required=False,
+        ),
+        FieldSpec(
+            "legal_representative.document_number",
+            _("Legal representative's document number"),
+            required=False,
+            sensitive=True,
+        ),
+        FieldSpec(
+            "legal_representative.nationality",
+            _("Legal representative's nationality (ISO 3166-1)"),
+            required=False,
+        ),
+    )
+
+    def read(self, subject: Subject) -> Fetched:
+        from approvals import representation  # cycle: see the comment above
+        from approvals.models import Person
+
+        applicant = subject.applicant
+        if applicant is None or not representation.is_verified(applicant):
+            return Fetched()
+        identity = applicant.identity
+        person = Person.objects.filter(
+            document_type=identity.document_type, document_number=identity.document_number
+        ).first()
+        if person is None:
+            return Fetched()
+        return Fetched(
+            record_ref=f"person:{person.pk}",
+            values={
+                "enterprise.legal_representative": person.name,
+                "legal_representative.document_type": person.document_type,
+                "legal_representative.document_number": person.document_number,
+                "legal_representative.nationality": person.nationality,
+            },
+            documents={"legal_representative_identity": f"person:{person.pk}"},
+        )
+
+
+class InvestorRecordsSource(Source):
+    """What the investor established here before: enterprises registered under its
+    earlier reservations, with the licences they hold (shown, never reused for the
+    new enterprise, which holds none yet)."""
+
+    name = "investor_records"
+    label = _("The investor's earlier registrations and licences")
+    subjects = (SubjectKind.ESTABLISHMENT,)
+    fields = (
+        FieldSpec(
+            "investor.earlier_enterprises",
+            _("Enterprises the investor established before"),
+            required=False,
+        ),
+    )
+
+    def read(self, subject: Subject) -> Fetched:
+        from approvals.models import (  # cycle: see the comment above
+            Licence,
+            LicenceStatus,
+            NameReservation,
+            ReservationStatus,
+        )
+
+        r = _reservation(subject)
+        if r is None or not r.investor_registration_number:
+            return Fetched()
+        earlier = (
+            NameReservation.objects.filter(
+                investor_country=r.investor_country,
+                investor_registration_number=r.investor_registration_number,
+                status=ReservationStatus.USED,
+                enterprise__isnull=False,
+            )
+            .exclude(pk=r.pk)
+            .select_related("enterprise")
+            .order_by("enterprise__established_on", "pk")
+        )
+        enterprises = [e.enterprise for e in earlier]
+        if not enterprises:
+            return Fetched()
+        licences = dict(
+            Licence.objects.filter(holder__in=enterprises, status=LicenceStatus.VALID)
+            .values_list("holder_id")
+            .annotate(n=models.Count("pk"))
+        )
+        lines = [
+            ngettext(
+                "%(name)s (%(uscc)s): %(count)s valid licence",
+                "%(name)s (%(uscc)s): %(count)s valid licences",
+                licences.get(e.pk, 0),
+            )
+            % {"name": e.name_zh, "uscc": e.uscc, "count": licences.get(e.pk, 0)}
+            for e in enterprises
+        ]
+        return Fetched(
+            record_ref=f"investor:{r.investor_country}:{r.investor_registration_number}",
+            values={"investor.earlier_enterprises": "; ".join(lines)},
+            documents={"investor_records": ",".join(e.uscc for e in enterprises)},
+        )
+
+
 @cache
 def _configured_sources() -> tuple[Source, ...]:
     return tuple(import_string(path)() for path in settings.PREFILL_SOURCES)
@@ -265,9 +516,33 @@ def sources() -> tuple[Source, ...]:
     return _configured_sources()
 
 
+def source_names() -> set[str]:
+    return {src.name for src in sources()}
+
+
 def field_specs() -> dict[str, tuple[FieldSpec, Source]]:
-    """Every application field any source can fill, with the source that fills it."""
-    return {spec.key: (spec, src) for src in sources() for spec in src.fields}
+    """Every application field any source can fill, with the first source that fills it.
+
+    Sources for different subjects may fill the same field (the enterprise's
+    name comes from the registry, or for an establishment from the name
+    reservation); the field means the same either way, so one spec serves.
+    """
+    specs: dict[str, tuple[FieldSpec, Source]] = {}
+    for src in sources():
+        for spec in src.fields:
+            specs.setdefault(spec.key, (spec, src))
+    return specs
+
+
+def sources_for(subject: Subject, names=()) -> list[Source]:
+    """The configured sources that answer about this kind of subject, limited to
+    ``names`` (a service's ``prefill_sources``) unless that is empty."""
+    wanted = set(names or ())
+    return [
+        src
+        for src in sources()
+        if subject.kind in src.subjects and (not wanted or src.name in wanted)
+    ]
 
 
 @dataclass
@@ -278,27 +553,30 @@ class SourceOutcome:
     error: str = ""
 
 
-def _fetch_remote(src: Source, uscc: str, timeout: float) -> Fetched:
+def _fetch_remote(src: Source, subject: Subject, timeout: float) -> Fetched:
     # A fresh single-use executor: a hung source must not block the next
     # application's prefill by occupying a shared worker.
     executor = concurrent.futures.ThreadPoolExecutor(max_workers=1)
     try:
-        return executor.submit(src.fetch, uscc).result(timeout=timeout)
+        return executor.submit(src.read, subject).result(timeout=timeout)
     except concurrent.futures.TimeoutError as exc:
         raise SourceUnavailable(_("did not answer within %(s)s seconds") % {"s": timeout}) from exc
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
 
 
-def read_all(uscc: str) -> list[SourceOutcome]:
-    """Ask every source about an enterprise; a failing source is reported, never raised."""
+def read_all(subject: Subject | str, names=()) -> list[SourceOutcome]:
+    """Ask the sources about a subject (a credit code is an enterprise's subject);
+    ``names`` limits them to a service's. A failing source is reported, never raised."""
+    if isinstance(subject, str):
+        subject = Subject(uscc=subject)
     timeout = settings.PREFILL_SOURCE_TIMEOUT_SECONDS
     outcomes = []
-    for src in sources():
+    for src in sources_for(subject, names):
         try:
-            fetched = _fetch_remote(src, uscc, timeout) if src.remote else src.fetch(uscc)
+            fetched = _fetch_remote(src, subject, timeout) if src.remote else src.read(subject)
         except Exception as exc:  # any adapter failure leaves the fields to the applicant
-            logger.warning("prefill source %s failed for %s: %s", src.name, uscc, exc)
+            logger.warning("prefill source %s failed for %s: %s", src.name, subject, exc)
             outcomes.append(
                 SourceOutcome(src, None, None, error=str(exc)[:300] or type(exc).__name__)
             )

@@ -30,6 +30,7 @@ from approvals import (
     audit,
     background,
     dberrors,
+    establishment,
     mail,
     prefill,
     printable,
@@ -160,9 +161,10 @@ def application_create(
     *,
     applicant,
     service: Service,
-    uscc: str,
+    uscc: str = "",
     filed_as: str = FiledAs.INVESTOR,
     idempotency_key: str = "",
+    reservation_number: str = "",
 ) -> Application:
     """Open a draft for an enterprise and prefill it from every shared-data source.
 
@@ -178,15 +180,27 @@ def application_create(
         filed_as=filed_as,
         idempotency_key=idempotency_key,
         reuse_open_draft=False,
+        reservation_number=reservation_number,
     ).application
 
 
-def _replayed(applicant, idempotency_key: str, service: Service, uscc: str) -> Application | None:
+def _replayed(
+    applicant, idempotency_key: str, service: Service, uscc: str, reservation=None
+) -> Application | None:
     """The draft this key opened before, if any; refused if it was opened for something else."""
     existing = Application.objects.filter(
         applicant=applicant, idempotency_key=idempotency_key
     ).first()
-    if existing is not None and (existing.service_id, existing.uscc) != (service.pk, uscc):
+    asked = (service.pk, uscc, reservation.pk if reservation else None)
+    if (
+        existing is not None
+        and (
+            existing.service_id,
+            "" if existing.name_reservation_id else existing.uscc,
+            existing.name_reservation_id,
+        )
+        != asked
+    ):
         raise ValidationError(
             {
                 "idempotency_key": _(
@@ -207,6 +221,7 @@ def application_open(
     filed_as: str = FiledAs.INVESTOR,
     idempotency_key: str = "",
     reuse_open_draft: bool = True,
+    reservation_number: str = "",
 ) -> Opened:
     """Open a draft, or give back the one the applicant already has.
 
@@ -217,6 +232,11 @@ def application_open(
     enterprise is refused, on either path. With `reuse_open_draft`, an open
     draft of the same service for the same enterprise is given back instead
     of a second one.
+
+    A service that establishes an enterprise is opened with a name
+    reservation number instead (``approvals.establishment``): only the
+    verified person who declared the name may, and the code stays empty
+    until registration assigns one.
     """
     if not (applicant and applicant.is_authenticated):
         raise PermissionDenied(_("Log in to apply."))
@@ -224,11 +244,27 @@ def application_open(
         raise PermissionDenied(
             _("Officials cannot apply: use an investor's or an agent's account to apply.")
         )
-    uscc = normalize_uscc(uscc)
-    try:
-        validate_uscc(uscc)
-    except ValidationError as exc:
-        raise ValidationError({"uscc": exc.messages}) from exc
+    reservation = None
+    if service.establishes_enterprise:
+        reservation = establishment.reservation_for_opening(
+            applicant=applicant, number=reservation_number
+        )
+        uscc = ""
+    elif reservation_number:
+        raise ValidationError(
+            {
+                "reservation_number": _(
+                    "This service is for an enterprise that exists: give its unified social "
+                    "credit code, not a name reservation."
+                )
+            }
+        )
+    else:
+        uscc = normalize_uscc(uscc)
+        try:
+            validate_uscc(uscc)
+        except ValidationError as exc:
+            raise ValidationError({"uscc": exc.messages}) from exc
     if not service.is_active:
         raise ValidationError({"service": _("This service is not open for applications.")})
     if filed_as not in FiledAs.values:
@@ -237,25 +273,39 @@ def application_open(
         )
     idempotency_key = (idempotency_key or "").strip()[:80]
     if idempotency_key:
-        existing = _replayed(applicant, idempotency_key, service, uscc)
+        existing = _replayed(applicant, idempotency_key, service, uscc, reservation)
         if existing is not None:
             return Opened(existing, created=False)
     if reuse_open_draft:
+        same = {"name_reservation": reservation} if reservation else {"uscc": uscc}
         draft = (
             Application.objects.filter(
-                applicant=applicant, service=service, uscc=uscc, status=ApplicationStatus.DRAFT
+                applicant=applicant, service=service, status=ApplicationStatus.DRAFT, **same
             )
             .order_by("-created_at", "-pk")
             .first()
         )
         if draft is not None:
             return Opened(draft, created=False, open_draft=True)
+    if reservation is not None:
+        under_way = establishment.open_elsewhere(reservation)
+        if under_way is not None:
+            raise ValidationError(
+                {
+                    "reservation_number": _(
+                        "Application %(ref)s for this name reservation is already under way: "
+                        "follow it there rather than applying twice."
+                    )
+                    % {"ref": under_way.reference}
+                }
+            )
     try:
         with transaction.atomic():
             application = Application.objects.create(
                 service=service,
                 uscc=uscc,
-                enterprise=Enterprise.objects.filter(uscc=uscc).first(),
+                enterprise=Enterprise.objects.filter(uscc=uscc).first() if uscc else None,
+                name_reservation=reservation,
                 applicant=applicant,
                 filed_as=filed_as,
                 idempotency_key=idempotency_key,
@@ -271,13 +321,18 @@ def application_open(
                 action=AuditAction.CREATED,
                 service=service.code,
                 uscc=uscc,
+                **({"name_reservation": reservation.number} if reservation else {}),
                 filed_as=filed_as,
                 sources_failed=[o.source.name for o in outcomes if o.error],
             )
     except IntegrityError:
         # Two requests with the same key raced and the other one won: its
         # draft is the answer, if it was opened for what this one asks.
-        existing = _replayed(applicant, idempotency_key, service, uscc) if idempotency_key else None
+        existing = (
+            _replayed(applicant, idempotency_key, service, uscc, reservation)
+            if idempotency_key
+            else None
+        )
         if existing is None:
             raise
         return Opened(existing, created=False)
@@ -292,15 +347,21 @@ def application_prefill(*, application: Application) -> list[prefill.SourceOutco
     """
     if application.status not in (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED):
         raise ValidationError(_("Only a draft or a returned application can be prefilled."))
-    outcomes = prefill.read_all(application.uscc)
+    outcomes = prefill.read_all(
+        establishment.subject_of(application), application.service.prefill_sources
+    )
     existing = {v.field: v for v in application.values.all()}
     documents: dict[str, str] = {}
     to_create, to_update = [], []
+    claimed: set[str] = set()  # a field two of the service's sources fill: the first one's
     for outcome in outcomes:
         fetched = outcome.fetched
         if fetched is not None and fetched.found:
             documents.update(fetched.documents)
         for spec in outcome.source.fields:
+            if spec.key in claimed:
+                continue
+            claimed.add(spec.key)
             if outcome.error:
                 state, source_value, record_ref = ValueState.UNAVAILABLE, "", ""
             elif fetched.found:
@@ -1253,8 +1314,11 @@ def permit_number(application: Application) -> str:
 
 
 def _enterprise_for_permit(application: Application) -> Enterprise:
-    """The holder: the registry record, or, for an enterprise the registry does not hold
-    yet (an establishment), a new record made from the confirmed application values."""
+    """The holder: the registry record; for an establishment, the enterprise market
+    regulation registers now (a new credit code); for a code the registry does not
+    hold, a new record made from the confirmed application values."""
+    if application.service.establishes_enterprise and application.name_reservation_id:
+        return establishment.register_enterprise(application)
     if application.enterprise_id:
         return application.enterprise
     values = dict(application.values.values_list("field", "value"))
@@ -1311,7 +1375,8 @@ def permit_issue(*, application: Application) -> Permit:
         )
     )
     licence = Licence.objects.create(
-        number=number,
+        # A business licence is numbered by the enterprise's credit code.
+        number=holder.uscc if service.establishes_enterprise else number,
         licence_type=service.permit_licence_type,
         name_zh=service.permit_name_zh,
         name_en=service.permit_name_en,

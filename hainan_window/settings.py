@@ -297,6 +297,11 @@ PREFILL_SOURCES = [
     "approvals.prefill.SocialSecuritySource",
     "approvals.prefill.InvestmentProjectSource",
     "approvals.prefill.LicenceLibrarySource",
+    # Sources about an enterprise being established (a name reservation).
+    "approvals.prefill.NameReservationSource",
+    "approvals.prefill.PropertyRegistrySource",
+    "approvals.prefill.LegalRepresentativeSource",
+    "approvals.prefill.InvestorRecordsSource",
 ]
 
 # --- permits ----------------------------------------------------------------

@@ -13,8 +13,10 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
+from approvals import prefill
 from approvals.identifiers import is_valid_resident_id, is_valid_uscc
 from approvals.models import (
     Department,
@@ -31,11 +33,15 @@ from approvals.models import (
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 # The reuse keys the default prefill sources fill (approvals/prefill.py),
 # besides "licence:<type>" from the licence library.
+# The reuse key each default source gives, by source name (approvals.prefill).
 SOURCE_REUSE_KEYS = {
-    "enterprise_registry",
-    "tax_registration",
-    "social_security",
-    "investment_project",
+    "enterprise_registry": "enterprise_registry",
+    "tax_registration": "tax_registration",
+    "social_security": "social_security",
+    "investment_project": "investment_project",
+    "name_reservation": "name_reservation",
+    "property_registry": "property_registry",
+    "legal_representative_identity": "legal_representative_identity",
 }
 
 pytestmark = pytest.mark.django_db
@@ -113,10 +119,40 @@ def test_every_reuse_key_can_be_provided_by_a_source():
     licence_types |= set(Licence.objects.values_list("licence_type", flat=True))
     for material in Material.objects.exclude(reuse_key=""):
         key = material.reuse_key
+        read = set(material.service.prefill_sources)
         if key.startswith("licence:"):
             assert key.removeprefix("licence:") in licence_types, material.code
+            assert "licence_library" in read, material.code
         else:
-            assert key in SOURCE_REUSE_KEYS, material.code
+            # ... and by a source the service reads.
+            assert key in {SOURCE_REUSE_KEYS.get(name) for name in read}, material.code
+
+
+def test_each_service_reads_only_configured_sources_it_needs():
+    load_fixtures()
+    configured = prefill.source_names()
+    for service in Service.objects.all():
+        assert service.prefill_sources, service.code
+        assert set(service.prefill_sources) <= configured, service.code
+        service.full_clean()
+    # Seal filing and tax registration are not shown an enterprise's projects.
+    for code in ("seal-engraving-filing", "tax-registration"):
+        assert "investment_project" not in Service.objects.get(code=code).prefill_sources
+    fie = Service.objects.get(code="fie-establishment")
+    assert fie.establishes_enterprise
+    assert "enterprise_registry" not in fie.prefill_sources
+    # The foreign investor's qualification is its own document, never a Hainan licence.
+    assert fie.materials.get(code="investor-qualification").reuse_key == ""
+    assert not fie.materials.filter(reuse_key__startswith="licence:").exists()
+
+
+def test_service_refuses_a_source_name_no_one_configured():
+    load_fixtures()
+    service = Service.objects.get(code="seal-engraving-filing")
+    service.prefill_sources = ["enterprise_registry", "no_such_source"]
+    with pytest.raises(ValidationError) as refused:
+        service.full_clean()
+    assert "no_such_source" in str(refused.value)
 
 
 def test_a_permit_from_one_service_is_reused_by_another():

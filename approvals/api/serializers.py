@@ -93,6 +93,7 @@ class ServiceSerializer(serializers.ModelSerializer):
             "statutory_limit_days",
             "promised_limit_days",
             "legacy_steps",
+            "establishes_enterprise",
             "permit_name_zh",
             "permit_name_en",
             "departments",
@@ -407,7 +408,23 @@ class ApplicationCreateSerializer(serializers.Serializer):
         help_text="The service's code, from /api/services/.",
     )
     uscc = serializers.CharField(
-        max_length=40, help_text="The enterprise's unified social credit code (18 characters)."
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The enterprise's unified social credit code (18 characters). Required "
+        "for every service except one that establishes an enterprise "
+        "(`establishes_enterprise` in /api/services/), which has no code yet.",
+    )
+    reservation_number = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="For a service that establishes an enterprise, instead of `uscc`: the "
+        "number of the name reservation (名称自主申报) the applicant declared. Only the "
+        "verified person named on the reservation may use it; the credit code is assigned "
+        "at registration and is empty until then.",
     )
     filed_as = serializers.ChoiceField(choices=FiledAs.choices, default=FiledAs.INVESTOR)
 

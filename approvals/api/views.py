@@ -258,7 +258,10 @@ class ApplicationList(generics.ListCreateAPIView):
     @extend_schema(
         tags=["applications"],
         summary="Open a draft, prefilled from shared data",
-        description="The credit code is normalised first (full-width characters, spaces, "
+        description="An existing enterprise is named by `uscc`; a service that establishes "
+        "an enterprise (`establishes_enterprise`) by `reservation_number` instead, and its "
+        "`uscc` stays empty until registration assigns one. "
+        "The credit code is normalised first (full-width characters, spaces, "
         "dashes and lower case are read as the code they spell). 201: a new draft. 200: no "
         "new draft was opened, and the body is the draft to carry on with: the one this "
         "Idempotency-Key opened before, or the draft you already have open for this service "
@@ -284,6 +287,7 @@ class ApplicationList(generics.ListCreateAPIView):
             applicant=request.user,
             service=form.validated_data["service"],
             uscc=form.validated_data["uscc"],
+            reservation_number=form.validated_data["reservation_number"],
             filed_as=form.validated_data["filed_as"],
             idempotency_key=key,
         )

@@ -14,7 +14,7 @@ from viewflow.workflow.models import Process
 from approvals.identifiers import validate_uscc
 
 from .catalog import Department, Material, Service
-from .shared_data import Enterprise
+from .shared_data import Enterprise, NameReservation
 
 
 class ApplicationStatus(models.TextChoices):
@@ -51,11 +51,25 @@ class Application(models.Model):
     service = models.ForeignKey(
         Service, on_delete=models.PROTECT, related_name="applications", verbose_name=_("service")
     )
+    # Empty for an establishment until market regulation assigns the new
+    # enterprise its code at registration (approvals.establishment).
     uscc = models.CharField(
         _("unified social credit code"),
         max_length=18,
+        blank=True,
         validators=[validate_uscc],
         db_index=True,
+    )
+    name_reservation = models.ForeignKey(
+        NameReservation,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        null=True,
+        blank=True,
+        verbose_name=_("name reservation"),
+        help_text=_(
+            "An establishment is opened with the reservation of the new enterprise's name."
+        ),
     )
     enterprise = models.ForeignKey(
         Enterprise,

@@ -6,10 +6,13 @@ fixture, never in code: the flow reads everything it routes on from here.
 """
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from approvals import prefill
 
 
 class BilingualName(models.Model):
@@ -99,6 +102,27 @@ class Service(BilingualName):
         help_text=_("Empty: valid until revoked."),
     )
     is_active = models.BooleanField(_("open for applications"), default=True)
+    # Names of sources in settings.PREFILL_SOURCES (approvals.prefill): a
+    # service reads what it needs and no more, so seal filing is not shown an
+    # enterprise's investment projects. Checked against the configured
+    # sources by clean() and by the system check approvals.E003.
+    prefill_sources = models.JSONField(
+        _("shared-data sources read"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Names of the prefill sources this service reads, e.g. "
+            '["enterprise_registry", "licence_library"]. Empty: every configured source.'
+        ),
+    )
+    establishes_enterprise = models.BooleanField(
+        _("establishes a new enterprise"),
+        default=False,
+        help_text=_(
+            "Opened with a name reservation number instead of a credit code; on approval "
+            "market regulation assigns the new enterprise its unified social credit code."
+        ),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -116,6 +140,22 @@ class Service(BilingualName):
     def description(self) -> str:
         lang = get_language() or ""
         return self.description_en if lang.startswith("en") else self.description_zh
+
+    def clean(self) -> None:
+        super().clean()
+        names = self.prefill_sources
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ValidationError(
+                {"prefill_sources": _('Give a list of source names, e.g. ["enterprise_registry"].')}
+            )
+        unknown = sorted(set(names) - prefill.source_names())
+        if unknown:
+            raise ValidationError(
+                {
+                    "prefill_sources": _("No configured source is named %(names)s.")
+                    % {"names": ", ".join(unknown)}
+                }
+            )
 
 
 class ServiceDepartment(models.Model):

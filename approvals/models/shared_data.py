@@ -150,3 +150,112 @@ class Licence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.name_zh}"
+
+
+class ReservationStatus(models.TextChoices):
+    RESERVED = "reserved", _("reserved")
+    USED = "used", _("used (enterprise registered)")
+    EXPIRED = "expired", _("expired")
+
+
+class InvestorKind(models.TextChoices):
+    COMPANY = "company", _("a foreign company or other organisation")
+    PERSON = "person", _("a natural person")
+
+
+class NameReservation(models.Model):
+    """An enterprise name reserved through name self-declaration (企业名称自主申报).
+
+    What market regulation holds before an enterprise exists: the name, who
+    declared it, the investor behind it and the company it is meant for. An
+    establishment application is opened with its number; registration marks
+    it used and links the enterprise it became.
+    """
+
+    number = models.CharField(_("reservation number"), max_length=40, unique=True)
+    name_zh = models.CharField(_("reserved name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("reserved name (English)"), max_length=200, blank=True)
+    reserver_name = models.CharField(_("declared by"), max_length=120)
+    reserver_document_type = models.CharField(_("declarer's document type"), max_length=40)
+    reserver_document_number = models.CharField(_("declarer's document number"), max_length=40)
+    investor_kind = models.CharField(
+        _("investor"), max_length=10, choices=InvestorKind, default=InvestorKind.COMPANY
+    )
+    investor_name = models.CharField(_("investor's name"), max_length=200)
+    investor_country = models.CharField(
+        _("investor's country or region (ISO 3166-1 alpha-3)"), max_length=3
+    )
+    investor_registration_number = models.CharField(
+        _("investor's registration or document number"), max_length=60, blank=True
+    )
+    enterprise_type = models.CharField(_("intended enterprise type"), max_length=120)
+    registered_capital = models.DecimalField(
+        _("intended registered capital (10,000 CNY)"), max_digits=14, decimal_places=2
+    )
+    business_scope = models.TextField(_("intended business scope"), blank=True)
+    # The domicile declared with the name (住所申报): the property registry's
+    # certificate, so the address is read from the register, not typed.
+    domicile_certificate = models.CharField(
+        _("domicile's property certificate number"), max_length=80, blank=True
+    )
+    reserved_on = models.DateField(_("reserved on"))
+    valid_until = models.DateField(_("valid until"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReservationStatus, default=ReservationStatus.RESERVED
+    )
+    enterprise = models.OneToOneField(
+        Enterprise,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="name_reservation",
+        verbose_name=_("enterprise registered under it"),
+    )
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("name reservation")
+        verbose_name_plural = _("name reservations")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__gte=models.F("reserved_on")),
+                name="reservation_valid_after_reserved",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="used") | models.Q(enterprise__isnull=False),
+                name="reservation_used_has_enterprise",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name_zh}"
+
+
+class PropertyRecord(models.Model):
+    """A record of the real-estate register (不动产登记): where an enterprise may be domiciled."""
+
+    certificate_number = models.CharField(_("certificate number"), max_length=80, unique=True)
+    address = models.CharField(_("address"), max_length=300)
+    division_code = models.CharField(
+        _("administrative division code"),
+        max_length=6,
+        help_text=_("GB/T 2260, six digits: Haikou 460100, Sanya 460200."),
+    )
+    owner_name = models.CharField(_("owner"), max_length=200)
+    usage = models.CharField(_("usage"), max_length=60)
+    area_m2 = models.DecimalField(_("floor area (m²)"), max_digits=10, decimal_places=2)
+    registered_on = models.DateField(_("registered on"))
+
+    class Meta:
+        ordering = ["certificate_number"]
+        verbose_name = _("property record")
+        verbose_name_plural = _("property records")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(division_code__regex=r"^[0-9]{6}$"),
+                name="property_division_six_digits",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_number} {self.address}"

@@ -35,12 +35,14 @@ ACCEPTED_UPLOAD_TYPES = "application/pdf,image/jpeg,image/png"
 
 
 class ApplyForm(forms.Form):
+    """What opens a draft: the enterprise's credit code, or for a service that
+    establishes an enterprise (which has no code yet), its name reservation."""
+
     uscc = forms.CharField(
         label=_("Unified social credit code"),
         max_length=40,
         help_text=_(
-            "The 18 characters on the business licence (统一社会信用代码). Spaces are ignored. "
-            "For an enterprise being established, use the code reserved at name registration."
+            "The 18 characters on the business licence (统一社会信用代码). Spaces are ignored."
         ),
         widget=forms.TextInput(
             attrs={
@@ -49,6 +51,15 @@ class ApplyForm(forms.Form):
                 "spellcheck": "false",
                 "class": "code-input",
             }
+        ),
+    )
+    reservation_number = forms.CharField(
+        label=_("Name reservation number"),
+        max_length=40,
+        help_text=_(
+            "The number on the name self-declaration notice (名称自主申报告知书) you received "
+            "when you declared the new enterprise's name. Its credit code is assigned at "
+            "registration."
         ),
     )
     filed_as = forms.ChoiceField(
@@ -61,6 +72,15 @@ class ApplyForm(forms.Form):
     # click, back button, a retried request) opens one draft, not two.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
 
+    def __init__(self, *args, service=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.establishes = bool(service and service.establishes_enterprise)
+        del self.fields["uscc" if self.establishes else "reservation_number"]
+
+    @property
+    def subject_field(self):
+        return self["reservation_number" if self.establishes else "uscc"]
+
     def clean_idempotency_key(self) -> str:
         return self.cleaned_data["idempotency_key"].strip()[:40]
 
@@ -68,6 +88,9 @@ class ApplyForm(forms.Form):
         code = normalize_uscc(self.cleaned_data["uscc"])
         validate_uscc(code)
         return code
+
+    def clean_reservation_number(self) -> str:
+        return "".join(self.cleaned_data["reservation_number"].split()).upper()
 
 
 def value_field_name(key: str) -> str:

@@ -112,20 +112,25 @@ def apply(request, code):
     form = ApplyForm(
         request.POST if request.method == "POST" else None,
         initial={"idempotency_key": uuid.uuid4().hex, "filed_as": FiledAs.INVESTOR},
+        service=service,
     )
     if form.is_bound and form.is_valid():
-        uscc, filed_as = form.cleaned_data["uscc"], form.cleaned_data["filed_as"]
+        uscc = form.cleaned_data.get("uscc", "")
+        reservation_number = form.cleaned_data.get("reservation_number", "")
+        filed_as = form.cleaned_data["filed_as"]
         # The key names what was asked, not only the form it was asked in: the
         # same form posted twice opens one draft, but a form reached again by
         # the back button and sent for another enterprise opens a new one.
         key = form.cleaned_data["idempotency_key"] or uuid.uuid4().hex
+        subject = uscc or reservation_number
         try:
             opened = services.application_open(
                 applicant=request.user,
                 service=service,
                 uscc=uscc,
+                reservation_number=reservation_number,
                 filed_as=filed_as,
-                idempotency_key=f"{key}:{service.pk}:{uscc}:{filed_as}",
+                idempotency_key=f"{key}:{service.pk}:{subject}:{filed_as}",
             )
         except ValidationError as exc:
             _add_service_errors(form, exc)
@@ -150,9 +155,11 @@ def apply(request, code):
                 % {"reference": application.reference},
             )
             return redirect(_page(application))
-    drafts = selectors.applications_of(request.user).filter(
-        service=service, status=ApplicationStatus.DRAFT
-    )[:5]
+    drafts = (
+        selectors.applications_of(request.user)
+        .filter(service=service, status=ApplicationStatus.DRAFT)
+        .select_related("name_reservation")[:5]
+    )
     return render(
         request,
         "portal/apply.html",
