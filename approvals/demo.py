@@ -6,11 +6,25 @@ something to show. Nothing here is reachable from a request.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from approvals import services
-from approvals.models import Application, Enterprise, SatisfiedBy, Service
+from approvals.identifiers import DocumentType
+from approvals.models import (
+    Agency,
+    Application,
+    Enterprise,
+    Identity,
+    IdentityStatus,
+    Mandate,
+    MandateOrigin,
+    SatisfiedBy,
+    Service,
+)
 
 # A tiny but real PDF, so an uploaded demo material opens in a viewer.
 DEMO_PDF = (
@@ -19,6 +33,84 @@ DEMO_PDF = (
     b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
     b"trailer<</Root 1 0 R>>\n%%EOF\n"
 )
+
+
+def verified_for_script(
+    user,
+    *,
+    name: str,
+    document_number: str,
+    document_type: str = DocumentType.PASSPORT,
+    nationality: str = "SGP",
+) -> Identity:
+    """A verified identity for an account a script plays (the simulator's investor, the
+    benchmarks'): no person stands behind it, so no register is asked. Never reached
+    from a request; real accounts verify through approvals.realname."""
+    identity, _created = Identity.objects.update_or_create(
+        user=user,
+        defaults={
+            "name": name,
+            "document_type": document_type,
+            "document_number": document_number,
+            "nationality": nationality,
+            "status": IdentityStatus.VERIFIED,
+            "source": "script",
+            "verified_at": timezone.now(),
+        },
+    )
+    return identity
+
+
+def paper_mandates(
+    *, registered_by, enterprises, services_, user=None, agency=None, days: int = 3650
+) -> int:
+    """Paper mandates, as a clerk registers them, from each enterprise to `user` or
+    `agency` for `services_`, for the scripts that play many investors with one account
+    (the demo's agent, the simulator). Enterprises that already mandated them for every
+    one of those services are skipped. Returns how many were made."""
+    services_ = list(services_)
+    held = Mandate.objects.filter(
+        grantee_user=user, grantee_agency=agency, revoked_at__isnull=True
+    ).filter(valid_until__gt=timezone.now())
+    covered = set(held.values_list("enterprise_id", flat=True))
+    now = timezone.now()
+    new = [
+        Mandate(
+            enterprise=e,
+            grantee_user=user,
+            grantee_agency=agency,
+            valid_from=now - timedelta(days=days),
+            valid_until=now + timedelta(days=days),
+            origin=MandateOrigin.PAPER,
+            registered_by=registered_by,
+        )
+        for e in enterprises
+        if e.pk not in covered
+    ]
+    Mandate.objects.bulk_create(new)
+    made = list(
+        Mandate.objects.filter(
+            grantee_user=user, grantee_agency=agency, enterprise__in=[m.enterprise for m in new]
+        )
+    )
+    Through = Mandate.services.through
+    Through.objects.bulk_create(
+        Through(mandate_id=m.pk, service_id=s.pk) for m in made for s in services_
+    )
+    return len(new)
+
+
+def script_agency(user) -> Agency:
+    """The agency a script's account files through (made once, the account its member)."""
+    agency, _created = Agency.objects.get_or_create(
+        uscc="91460100MA5TAGNT0A",
+        defaults={
+            "name_zh": "海南自贸港代办服务有限公司",
+            "name_en": "Hainan FTP Filing Agency Co., Ltd.",
+        },
+    )
+    agency.members.add(user)
+    return agency
 
 
 def hand_in_missing(

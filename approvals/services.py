@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -22,6 +22,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -34,9 +35,11 @@ from approvals import (
     prefill,
     printable,
     remedies,
+    representation,
     timekeeping,
 )
 from approvals.identifiers import (
+    mask_document_number,
     normalize_resident_id,
     normalize_uscc,
     validate_resident_id,
@@ -132,9 +135,13 @@ def is_official(user) -> bool:
     ).exists()
 
 
-def _require_owner(actor, application: Application) -> None:
+def _require_owner(actor, application: Application, *, basis_needed: bool = True) -> None:
+    """The applicant, still acting for the enterprise: a mandate that ended or was
+    revoked stops every change (withdrawing excepted: `basis_needed=False`)."""
     if not (actor and actor.is_authenticated and application.applicant_id == actor.pk):
         raise PermissionDenied(_("Only the applicant may change this application."))
+    if basis_needed and not representation.still_acts_for(actor, application):
+        raise PermissionDenied(representation.no_basis_message())
 
 
 def _require_clerk(actor) -> None:
@@ -229,6 +236,9 @@ def application_open(
         validate_uscc(uscc)
     except ValidationError as exc:
         raise ValidationError({"uscc": exc.messages}) from exc
+    # Before anything is read or written: a stranger learns nothing, not even
+    # whether the code is registered (the message is the same either way).
+    basis = representation.require_basis(applicant, service, uscc)
     if not service.is_active:
         raise ValidationError({"service": _("This service is not open for applications.")})
     if filed_as not in FiledAs.values:
@@ -250,6 +260,7 @@ def application_open(
         )
         if draft is not None:
             return Opened(draft, created=False, open_draft=True)
+        _require_within_draft_limit(applicant)
     try:
         with transaction.atomic():
             application = Application.objects.create(
@@ -258,6 +269,8 @@ def application_open(
                 enterprise=Enterprise.objects.filter(uscc=uscc).first(),
                 applicant=applicant,
                 filed_as=filed_as,
+                acting_as=basis.acting_as,
+                mandate=basis.mandate,
                 idempotency_key=idempotency_key,
             )
             ApplicationMaterial.objects.bulk_create(
@@ -274,6 +287,13 @@ def application_open(
                 filed_as=filed_as,
                 sources_failed=[o.source.name for o in outcomes if o.error],
             )
+            if basis.mandate is not None:
+                audit.record(
+                    actor=applicant,
+                    application=application,
+                    action=AuditAction.MANDATE_USED,
+                    mandate=str(basis.mandate.public_id),
+                )
     except IntegrityError:
         # Two requests with the same key raced and the other one won: its
         # draft is the answer, if it was opened for what this one asks.
@@ -282,6 +302,29 @@ def application_open(
             raise
         return Opened(existing, created=False)
     return Opened(application, created=True)
+
+
+def _require_within_draft_limit(applicant) -> None:
+    """At most settings.DRAFTS_PER_HOUR new drafts an account an hour, counted in the
+    database (so every worker counts the same); scripts that play many investors
+    (application_create) are not limited."""
+    limit = settings.DRAFTS_PER_HOUR
+    if not limit:
+        return
+    since = timezone.now() - timedelta(hours=1)
+    opened = Application.objects.filter(applicant=applicant, created_at__gte=since).count()
+    if opened >= limit:
+        raise ValidationError(
+            ngettext(
+                "You opened %(count)d draft in the last hour, the most an account may. "
+                "Carry on with the drafts you have, or try again later.",
+                "You opened %(count)d drafts in the last hour, the most an account may. "
+                "Carry on with the drafts you have, or try again later.",
+                opened,
+            )
+            % {"count": opened},
+            code="draft_limit",
+        )
 
 
 def application_prefill(*, application: Application) -> list[prefill.SourceOutcome]:
@@ -437,11 +480,17 @@ def application_values_update(*, actor, application: Application, values: dict[s
     _require_owner(actor, application)
     _require_editable(application)
     rows = {v.field: v for v in application.values.all()}
+    specs = prefill.field_specs()
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, str] = {}
     for key, raw in values.items():
         if key not in rows:
             errors.setdefault(key, []).append(_("This application has no such field."))
+            continue
+        held = rows[key].value
+        if specs[key][0].sensitive and held and raw == mask_document_number(held) != held:
+            # The masked number an agent was shown, sent back: "unchanged".
+            cleaned[key] = held
             continue
         try:
             cleaned[key] = _validate_field_value(key, str(raw or ""))
@@ -1086,7 +1135,7 @@ def review_complete(
 def application_withdraw(*, actor, application: Application) -> Application:
     from approvals.flows import SingleWindowFlow
 
-    _require_owner(actor, application)
+    _require_owner(actor, application, basis_needed=False)
     if application.status == ApplicationStatus.DRAFT:
         try:
             with transaction.atomic():

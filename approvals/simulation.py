@@ -102,7 +102,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from approvals import services, timekeeping
+from approvals import demo, services, timekeeping
 from approvals.demo import hand_in_missing
 from approvals.models import (
     Application,
@@ -522,6 +522,17 @@ class Simulation:
             )
         )
         self.clerk = User.objects.get(pk=self.clerk.pk)  # no stale permission cache
+        # The simulated investor plays every enterprise's filer: a verified account
+        # with the enterprises' mandates, as the services require of anyone.
+        demo.verified_for_script(
+            self.investor, name="Simulated investor", document_number="SIMINVESTOR1"
+        )
+        demo.paper_mandates(
+            registered_by=self.clerk,
+            enterprises=self.enterprises,
+            services_=self.services,
+            user=self.investor,
+        )
         self.reviewers = {}
         self.department_of = {}
         codes = {code for codes in self.departments_of.values() for code in codes}
