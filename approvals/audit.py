@@ -58,14 +58,21 @@ class AuditContextMiddleware:
             return self.get_response(request)
 
 
-def record(*, actor, application, action: AuditAction, **detail) -> AuditEntry:
-    """One entry; `application` may be the application or its primary key."""
+def record(
+    *, actor, application, action: AuditAction, enterprise_uscc: str = "", **detail
+) -> AuditEntry:
+    """One entry; `application` may be the application, its primary key, or None
+    (an identity or a mandate, which concern no application); `enterprise_uscc`
+    names the enterprise concerned (taken from the application when it has one)."""
     here = _origin.get() or Origin()
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    if not enterprise_uscc and application is not None and hasattr(application, "uscc"):
+        enterprise_uscc = application.uscc
     return AuditEntry.objects.create(
         actor=user,
         actor_name=user.get_username() if user else "",
         application_id=getattr(application, "pk", application),
+        uscc=enterprise_uscc or "",
         action=action,
         detail=detail,
         address=here.address,

@@ -6,11 +6,39 @@ something to show. Nothing here is reachable from a request.
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from approvals import services
-from approvals.models import Application, Enterprise, SatisfiedBy, Service
+from approvals.identifiers import DocumentType
+from approvals.models import (
+    Agency,
+    Application,
+    Enterprise,
+    Identity,
+    IdentityStatus,
+    Mandate,
+    MandateOrigin,
+    NameReservation,
+    PropertyRecord,
+    ReservationStatus,
+    SatisfiedBy,
+    Service,
+)
+
+# The demo investor's own name reservations (fixtures/shared_data.json): one
+# establishment in each state is opened with each.
+DEMO_RESERVATIONS = (
+    "HNMC2026110001",
+    "HNMC2026110002",
+    "HNMC2026110003",
+    "HNMC2026110004",
+    "HNMC2026110005",
+)
 
 # A tiny but real PDF, so an uploaded demo material opens in a viewer.
 DEMO_PDF = (
@@ -19,6 +47,112 @@ DEMO_PDF = (
     b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
     b"trailer<</Root 1 0 R>>\n%%EOF\n"
 )
+
+
+def verified_for_script(
+    user,
+    *,
+    name: str,
+    document_number: str,
+    document_type: str = DocumentType.PASSPORT,
+    nationality: str = "SGP",
+) -> Identity:
+    """A verified identity for an account a script plays (the simulator's investor, the
+    benchmarks'): no person stands behind it, so no register is asked. Never reached
+    from a request; real accounts verify through approvals.realname."""
+    identity, _created = Identity.objects.update_or_create(
+        user=user,
+        defaults={
+            "name": name,
+            "document_type": document_type,
+            "document_number": document_number,
+            "nationality": nationality,
+            "status": IdentityStatus.VERIFIED,
+            "source": "script",
+            "verified_at": timezone.now(),
+        },
+    )
+    return identity
+
+
+def paper_mandates(
+    *, registered_by, enterprises, services_, user=None, agency=None, days: int = 3650
+) -> int:
+    """Paper mandates, as a clerk registers them, from each enterprise to `user` or
+    `agency` for `services_`, for the scripts that play many investors with one account
+    (the demo's agent, the simulator). Enterprises that already mandated them for every
+    one of those services are skipped. Returns how many were made."""
+    services_ = list(services_)
+    held = Mandate.objects.filter(
+        grantee_user=user, grantee_agency=agency, revoked_at__isnull=True
+    ).filter(valid_until__gt=timezone.now())
+    covered = set(held.values_list("enterprise_id", flat=True))
+    now = timezone.now()
+    new = [
+        Mandate(
+            enterprise=e,
+            grantee_user=user,
+            grantee_agency=agency,
+            valid_from=now - timedelta(days=days),
+            valid_until=now + timedelta(days=days),
+            origin=MandateOrigin.PAPER,
+            registered_by=registered_by,
+        )
+        for e in enterprises
+        if e.pk not in covered
+    ]
+    Mandate.objects.bulk_create(new)
+    made = list(
+        Mandate.objects.filter(
+            grantee_user=user, grantee_agency=agency, enterprise__in=[m.enterprise for m in new]
+        )
+    )
+    Through = Mandate.services.through
+    Through.objects.bulk_create(
+        Through(mandate_id=m.pk, service_id=s.pk) for m in made for s in services_
+    )
+    return len(new)
+
+
+def script_reservation(
+    user, *, like: Enterprise, domicile: PropertyRecord | None = None
+) -> NameReservation:
+    """A name reservation declared by a script's verified account (the simulator's
+    investor), shaped like an existing enterprise, so it can establish one more."""
+    identity = user.identity
+    today = timezone.localdate()
+    number = f"SIM{uuid.uuid4().hex[:14].upper()}"
+    return NameReservation.objects.create(
+        number=number,
+        name_zh=f"海南模拟{number[-6:]}有限公司",
+        name_en=f"Hainan Simulated {number[-6:]} Co., Ltd.",
+        reserver_name=identity.name,
+        reserver_document_type=identity.document_type,
+        reserver_document_number=identity.document_number,
+        investor_name="Simulated Investor Pte. Ltd.",
+        investor_country=identity.nationality or "SGP",
+        investor_registration_number="",
+        enterprise_type=like.enterprise_type,
+        registered_capital=like.registered_capital,
+        business_scope=like.business_scope,
+        domicile_certificate=domicile.certificate_number if domicile else "",
+        reserved_on=today,
+        valid_until=today + timedelta(days=180),
+        status=ReservationStatus.RESERVED,
+    )
+
+
+def script_agency(user) -> Agency:
+    """The agency a script's account files through (made once, the account its member)."""
+    agency, _created = Agency.objects.get_or_create(
+        uscc="91460100MA5TAGNT0A",
+        defaults={
+            "name_zh": "海南自贸港代办服务有限公司",
+            "name_en": "Hainan FTP Filing Agency Co., Ltd.",
+        },
+    )
+    agency.members.add(user)
+    return agency
 
 
 def hand_in_missing(
@@ -93,11 +227,14 @@ def demo_applications_create() -> list[str]:
     investor, agent, clerk = users["investor"], users["agent"], users["clerk"]
     establishment = Service.objects.get(code="fie-establishment")
     project = Service.objects.get(code="investment-project-filing")
-    enterprises = list(Enterprise.objects.filter(tax_registration__isnull=False).order_by("pk")[:5])
+    tax = Service.objects.get(code="tax-registration")
     lines = []
 
-    def new(service, enterprise, actor):
-        return services.application_create(applicant=actor, service=service, uscc=enterprise.uscc)
+    def establish(number):
+        # The demo investor declared these names (fixtures/shared_data.json).
+        return services.application_create(
+            applicant=investor, service=establishment, reservation_number=number
+        )
 
     def reviewers_approve(app, except_codes=()):
         for review in app.reviews.select_related("department"):
@@ -106,15 +243,15 @@ def demo_applications_create() -> list[str]:
             reviewer = get_user_model().objects.get(username=f"rev-{review.department.code}")
             services.review_complete(actor=reviewer, review=review, approve=True)
 
-    draft = new(establishment, enterprises[0], investor)
-    lines.append(f"{draft.reference}: draft, prefilled, waiting for the investor")
+    draft = establish(DEMO_RESERVATIONS[0])
+    lines.append(f"{draft.reference}: establishment draft, prefilled from the name reservation")
 
-    waiting = new(establishment, enterprises[1], investor)
+    waiting = establish(DEMO_RESERVATIONS[1])
     hand_in_missing(waiting, actor=investor)
     services.application_submit(actor=investor, application=waiting)
     lines.append(f"{waiting.reference}: submitted, in the window clerk's queue")
 
-    returned = new(establishment, enterprises[2], investor)
+    returned = establish(DEMO_RESERVATIONS[2])
     hand_in_missing(returned, actor=investor)
     services.application_submit(actor=investor, application=returned)
     services.application_return(
@@ -126,23 +263,34 @@ def demo_applications_create() -> list[str]:
     )
     lines.append(f"{returned.reference}: returned for correction")
 
-    in_review = new(establishment, enterprises[3], investor)
+    in_review = establish(DEMO_RESERVATIONS[3])
     hand_in_missing(in_review, actor=investor)
     services.application_submit(actor=investor, application=in_review)
     services.application_accept(actor=clerk, application=in_review)
     reviewers_approve(in_review, except_codes=("market-regulation", "commerce"))
     lines.append(f"{in_review.reference}: in review, two departments still to decide")
 
-    approved = new(establishment, enterprises[4], investor)
+    approved = establish(DEMO_RESERVATIONS[4])
     hand_in_missing(approved, actor=investor)
     services.application_submit(actor=investor, application=approved)
     services.application_accept(actor=clerk, application=approved)
     reviewers_approve(approved)
     approved.refresh_from_db()
-    lines.append(f"{approved.reference}: approved, permit {approved.permit.number}")
+    lines.append(
+        f"{approved.reference}: approved, enterprise registered as {approved.uscc}, "
+        f"permit {approved.permit.number}"
+    )
 
-    # The agent files the same enterprise's project: its new business licence is reused.
-    filing = new(project, enterprises[4], agent)
+    # The new enterprise's later services reuse its new business licence: the
+    # investor, its legal representative, confirms its tax information, and the
+    # agent files its project under a paper mandate the window registers.
+    founded = approved.enterprise
+    registration = services.application_create(applicant=investor, service=tax, uscc=founded.uscc)
+    lines.append(f"{registration.reference}: tax registration of {founded.uscc}, licence reused")
+    paper_mandates(
+        registered_by=clerk, enterprises=[founded], services_=[project], agency=script_agency(agent)
+    )
+    filing = services.application_create(applicant=agent, service=project, uscc=founded.uscc)
     hand_in_missing(filing, actor=agent)
     services.application_submit(actor=agent, application=filing)
     lines.append(f"{filing.reference}: project filing by an agent, reusing the new licence")

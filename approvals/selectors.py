@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
-from approvals import prefill, timekeeping
+from approvals import prefill, representation, timekeeping
 from approvals.models import (
     INVESTOR_STEPS,
     Application,
@@ -176,8 +176,16 @@ def application_clock(application: Application, *, now: datetime | None = None) 
 
 
 def applications_of(user) -> QuerySet[Application]:
-    """An investor's or agent's own applications, ready for a list page."""
-    return Application.objects.filter(applicant=user).select_related("service", "enterprise")
+    """An investor's or agent's own applications, ready for a list page: every one
+    submitted, and the drafts of enterprises they still act for (a revoked or ended
+    mandate hides its drafts; see approvals.representation)."""
+    if not (user is not None and user.is_authenticated):
+        return Application.objects.none()
+    return (
+        Application.objects.filter(applicant=user)
+        .filter(representation.visible_to_applicant_q(user))
+        .select_related("service", "enterprise")
+    )
 
 
 def department_reviews_for(user) -> QuerySet[DepartmentReview]:
@@ -250,12 +258,10 @@ def application_of(user, public_id) -> Application | None:
 
 
 def represents_enterprise(user, uscc: str) -> bool:
-    """Whether the user files for this enterprise (as its investor or its agent).
-
-    The single window knows a user's enterprises by the applications the user
-    has filed for them; a user who has filed for none sees no one's data.
-    """
-    return applications_of(user).filter(uscc=uscc).exists()
+    """Whether the user acts for this enterprise now, in at least one service: its
+    legal representative, or the holder of a mandate in force (approvals.representation).
+    Having filed for it once is not enough."""
+    return representation.acts_for_any_service(user, uscc)
 
 
 def applications_for_list(user, *, status: str = "") -> QuerySet[Application]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -22,6 +22,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -35,9 +36,11 @@ from approvals import (
     prefill,
     printable,
     remedies,
+    representation,
     timekeeping,
 )
 from approvals.identifiers import (
+    mask_document_number,
     normalize_resident_id,
     normalize_uscc,
     validate_resident_id,
@@ -45,6 +48,7 @@ from approvals.identifiers import (
 )
 from approvals.models import (
     OPEN_STATUSES,
+    ActingAs,
     Application,
     ApplicationMaterial,
     ApplicationStatus,
@@ -133,9 +137,13 @@ def is_official(user) -> bool:
     ).exists()
 
 
-def _require_owner(actor, application: Application) -> None:
+def _require_owner(actor, application: Application, *, basis_needed: bool = True) -> None:
+    """The applicant, still acting for the enterprise: a mandate that ended or was
+    revoked stops every change (withdrawing excepted: `basis_needed=False`)."""
     if not (actor and actor.is_authenticated and application.applicant_id == actor.pk):
         raise PermissionDenied(_("Only the applicant may change this application."))
+    if basis_needed and not representation.still_acts_for(actor, application):
+        raise PermissionDenied(representation.no_basis_message())
 
 
 def _require_clerk(actor) -> None:
@@ -246,10 +254,13 @@ def application_open(
         )
     reservation = None
     if service.establishes_enterprise:
+        # The enterprise does not exist: nobody acts for it. Its founder is the
+        # verified person who declared its name (approvals.establishment).
         reservation = establishment.reservation_for_opening(
             applicant=applicant, number=reservation_number
         )
         uscc = ""
+        basis = representation.Basis(ActingAs.FOUNDER)
     elif reservation_number:
         raise ValidationError(
             {
@@ -265,6 +276,9 @@ def application_open(
             validate_uscc(uscc)
         except ValidationError as exc:
             raise ValidationError({"uscc": exc.messages}) from exc
+        # Before anything is read or written: a stranger learns nothing, not even
+        # whether the code is registered (the message is the same either way).
+        basis = representation.require_basis(applicant, service, uscc)
     if not service.is_active:
         raise ValidationError({"service": _("This service is not open for applications.")})
     if filed_as not in FiledAs.values:
@@ -287,6 +301,7 @@ def application_open(
         )
         if draft is not None:
             return Opened(draft, created=False, open_draft=True)
+        _require_within_draft_limit(applicant)
     if reservation is not None:
         under_way = establishment.open_elsewhere(reservation)
         if under_way is not None:
@@ -308,6 +323,8 @@ def application_open(
                 name_reservation=reservation,
                 applicant=applicant,
                 filed_as=filed_as,
+                acting_as=basis.acting_as,
+                mandate=basis.mandate,
                 idempotency_key=idempotency_key,
             )
             ApplicationMaterial.objects.bulk_create(
@@ -325,6 +342,13 @@ def application_open(
                 filed_as=filed_as,
                 sources_failed=[o.source.name for o in outcomes if o.error],
             )
+            if basis.mandate is not None:
+                audit.record(
+                    actor=applicant,
+                    application=application,
+                    action=AuditAction.MANDATE_USED,
+                    mandate=str(basis.mandate.public_id),
+                )
     except IntegrityError:
         # Two requests with the same key raced and the other one won: its
         # draft is the answer, if it was opened for what this one asks.
@@ -337,6 +361,29 @@ def application_open(
             raise
         return Opened(existing, created=False)
     return Opened(application, created=True)
+
+
+def _require_within_draft_limit(applicant) -> None:
+    """At most settings.DRAFTS_PER_HOUR new drafts an account an hour, counted in the
+    database (so every worker counts the same); scripts that play many investors
+    (application_create) are not limited."""
+    limit = settings.DRAFTS_PER_HOUR
+    if not limit:
+        return
+    since = timezone.now() - timedelta(hours=1)
+    opened = Application.objects.filter(applicant=applicant, created_at__gte=since).count()
+    if opened >= limit:
+        raise ValidationError(
+            ngettext(
+                "You opened %(count)d draft in the last hour, the most an account may. "
+                "Carry on with the drafts you have, or try again later.",
+                "You opened %(count)d drafts in the last hour, the most an account may. "
+                "Carry on with the drafts you have, or try again later.",
+                opened,
+            )
+            % {"count": opened},
+            code="draft_limit",
+        )
 
 
 def application_prefill(*, application: Application) -> list[prefill.SourceOutcome]:
@@ -498,11 +545,17 @@ def application_values_update(*, actor, application: Application, values: dict[s
     _require_owner(actor, application)
     _require_editable(application)
     rows = {v.field: v for v in application.values.all()}
+    specs = prefill.field_specs()
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, str] = {}
     for key, raw in values.items():
         if key not in rows:
             errors.setdefault(key, []).append(_("This application has no such field."))
+            continue
+        held = rows[key].value
+        if specs[key][0].sensitive and held and raw == mask_document_number(held) != held:
+            # The masked number an agent was shown, sent back: "unchanged".
+            cleaned[key] = held
             continue
         try:
             cleaned[key] = _validate_field_value(key, str(raw or ""))
@@ -1147,7 +1200,7 @@ def review_complete(
 def application_withdraw(*, actor, application: Application) -> Application:
     from approvals.flows import SingleWindowFlow
 
-    _require_owner(actor, application)
+    _require_owner(actor, application, basis_needed=False)
     if application.status == ApplicationStatus.DRAFT:
         try:
             with transaction.atomic():
@@ -1315,28 +1368,14 @@ def permit_number(application: Application) -> str:
 
 def _enterprise_for_permit(application: Application) -> Enterprise:
     """The holder: the registry record; for an establishment, the enterprise market
-    regulation registers now (a new credit code); for a code the registry does not
-    hold, a new record made from the confirmed application values."""
-    if application.service.establishes_enterprise and application.name_reservation_id:
+    regulation registers now, with a new credit code (approvals.establishment).
+
+    Nothing else enters the registry here: an application for an existing
+    enterprise is opened only on a basis the registry holds
+    (approvals.representation), so its enterprise is there."""
+    if application.name_reservation_id:
         return establishment.register_enterprise(application)
-    if application.enterprise_id:
-        return application.enterprise
-    values = dict(application.values.values_list("field", "value"))
-    enterprise, _created = Enterprise.objects.get_or_create(
-        uscc=application.uscc,
-        defaults={
-            "name_zh": values.get("enterprise.name_zh", ""),
-            "name_en": values.get("enterprise.name_en", ""),
-            "enterprise_type": values.get("enterprise.type", ""),
-            "legal_representative": values.get("enterprise.legal_representative", ""),
-            "registered_capital": Decimal(values.get("enterprise.registered_capital") or "0"),
-            "address": values.get("enterprise.address", ""),
-            "business_scope": values.get("enterprise.business_scope", ""),
-            "established_on": timezone.localdate(),
-        },
-    )
-    Application.objects.filter(pk=application.pk).update(enterprise=enterprise)
-    return enterprise
+    return application.enterprise
 
 
 def decided_facts(application: Application, holder: Enterprise) -> tuple[dict[str, str], str]:

@@ -102,7 +102,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from approvals import services, timekeeping
+from approvals import demo, services, timekeeping
 from approvals.demo import hand_in_missing
 from approvals.models import (
     Application,
@@ -114,6 +114,7 @@ from approvals.models import (
     Licence,
     LicenceStatus,
     Notification,
+    PropertyRecord,
     Service,
     ServiceDepartment,
     Step,
@@ -493,6 +494,7 @@ class Simulation:
 
     def _prepare(self) -> None:
         self.enterprises = list(Enterprise.objects.order_by("pk"))
+        self.premises = list(PropertyRecord.objects.order_by("pk"))
         if not self.enterprises:
             raise ValueError("the shared data holds no enterprise: load fixtures/shared_data.json")
         self.departments_of: dict[int, list[str]] = {s.pk: [] for s in self.services}
@@ -522,6 +524,17 @@ class Simulation:
             )
         )
         self.clerk = User.objects.get(pk=self.clerk.pk)  # no stale permission cache
+        # The simulated investor plays every enterprise's filer: a verified account
+        # with the enterprises' mandates, as the services require of anyone.
+        demo.verified_for_script(
+            self.investor, name="Simulated investor", document_number="SIMINVESTOR1"
+        )
+        demo.paper_mandates(
+            registered_by=self.clerk,
+            enterprises=self.enterprises,
+            services_=self.services,
+            user=self.investor,
+        )
         self.reviewers = {}
         self.department_of = {}
         codes = {code for codes in self.departments_of.values() for code in codes}
@@ -537,9 +550,23 @@ class Simulation:
 
     def _on_create(self, case: _Case, now: datetime) -> None:
         self._arrive(now)
-        application = services.application_create(
-            applicant=self.investor, service=case.service, uscc=case.enterprise.uscc
-        )
+        if case.service.establishes_enterprise:
+            # An establishment is opened on a name the investor declared: one per case,
+            # shaped like a registry enterprise; approval registers a new one.
+            # Not drawn from the case's generator: its draws decide the case's timing.
+            domicile = self.premises[case.number % len(self.premises)] if self.premises else None
+            reservation = demo.script_reservation(
+                self.investor, like=case.enterprise, domicile=domicile
+            )
+            application = services.application_create(
+                applicant=self.investor,
+                service=case.service,
+                reservation_number=reservation.number,
+            )
+        else:
+            application = services.application_create(
+                applicant=self.investor, service=case.service, uscc=case.enterprise.uscc
+            )
         mark = {"is_demo_history": True} if self.demo_history else {"is_simulated": True}
         Application.objects.filter(pk=application.pk).update(**mark)
         self.pks.append(application.pk)

@@ -291,6 +291,16 @@ BENCHMARK_TARGET_DAYS = float(os.environ.get("BENCHMARK_TARGET_DAYS", "2"))
 # Prefill: a source slower than this is reported unavailable for its fields
 # and the applicant fills them by hand.
 PREFILL_SOURCE_TIMEOUT_SECONDS = float(os.environ.get("PREFILL_SOURCE_TIMEOUT_SECONDS", "3"))
+# Real-name verification (approvals.realname): the adapter that confirms a
+# person's name, identity document and nationality. The default reads the shared
+# data's population register; a deployment names the national service's adapter.
+IDENTITY_SOURCE = os.environ.get(
+    "IDENTITY_SOURCE", "approvals.realname.PopulationRegisterSource"
+)
+# New drafts an account may open in an hour (0: no limit). One person files a
+# few; an account opening hundreds is harvesting what the government holds.
+DRAFTS_PER_HOUR = int(os.environ.get("DRAFTS_PER_HOUR", "20"))
+
 PREFILL_SOURCES = [
     "approvals.prefill.EnterpriseRegistrySource",
     "approvals.prefill.TaxRegistrationSource",

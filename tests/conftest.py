@@ -114,8 +114,14 @@ def build_world(**service_fields) -> World:
         service=service,
         departments=departments,
         enterprise=enterprise,
-        investor=f.UserFactory(username="investor", groups=[INVESTOR_GROUP]),
-        other_investor=f.UserFactory(username="investor2", groups=[INVESTOR_GROUP]),
+        # The legal representative of every EnterpriseFactory enterprise (verified).
+        investor=f.verified(f.UserFactory(username="investor", groups=[INVESTOR_GROUP])),
+        # Verified, but acts for no enterprise: a stranger to all of them.
+        other_investor=f.verified(
+            f.UserFactory(username="investor2", groups=[INVESTOR_GROUP]),
+            name="李四",
+            number=f.stranger_id(),
+        ),
         clerk=f.UserFactory(username="clerk", groups=[CLERK_GROUP]),
         reviewers=reviewers,
         supervisor=f.UserFactory(username="supervisor", groups=[SUPERVISOR_GROUP]),

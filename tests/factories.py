@@ -1,11 +1,13 @@
 """Factories for the tests: small, explicit objects instead of the demo fixtures."""
 
 import itertools
+from datetime import timedelta
 
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from approvals import models as m
 from approvals.identifiers import resident_id_check_character, uscc_check_character
@@ -99,6 +101,62 @@ def role_groups() -> None:
     supervisor, _ = Group.objects.get_or_create(name=SUPERVISOR_GROUP)
     supervisor.permissions.add(Permission.objects.get(codename="supervise"))
     Group.objects.get_or_create(name=INVESTOR_GROUP)
+
+
+def verified(
+    user,
+    *,
+    name: str = "王海",
+    number: str | None = None,
+    document_type: str = "resident_id",
+    nationality: str = "CHN",
+):
+    """Give `user` a verified identity (by default the factories' legal representative's:
+    EnterpriseFactory's enterprises all name that resident identity number)."""
+    m.Identity.objects.update_or_create(
+        user=user,
+        defaults={
+            "name": name,
+            "document_type": document_type,
+            "document_number": number or resident_id(),
+            "nationality": nationality,
+            "status": m.IdentityStatus.VERIFIED,
+            "source": "tests",
+            "verified_at": timezone.now(),
+        },
+    )
+    try:
+        del user.identity  # drop a cached "no identity" or an older one
+    except AttributeError:
+        pass
+    return user
+
+
+_stranger_seq = itertools.count(1)
+
+
+def stranger_id() -> str:
+    """A valid resident identity number no factory enterprise names."""
+    return resident_id(f"4601001990010{next(_stranger_seq):04d}")
+
+
+def mandate(
+    enterprise, services, *, user=None, agency=None, by, days: int = 365, **fields
+) -> "m.Mandate":
+    """A mandate in force from `enterprise` for `services`, granted by `by` (its legal
+    representative) in the portal."""
+    now = timezone.now()
+    made = m.Mandate.objects.create(
+        enterprise=enterprise,
+        grantee_user=user,
+        grantee_agency=agency,
+        valid_from=fields.pop("valid_from", now - timedelta(days=1)),
+        valid_until=fields.pop("valid_until", now + timedelta(days=days)),
+        granted_by=by,
+        **fields,
+    )
+    made.services.set(services if isinstance(services, list | tuple) else [services])
+    return made
 
 
 def pdf_upload(name: str = "scan.pdf", size: int = 2048) -> SimpleUploadedFile:

@@ -94,6 +94,8 @@ def _build_world() -> None:
 
     # The investor's applications, one in each state that matters to the API.
     draft = journey.draft(world)
+    # Another investor's draft for the same enterprise, under its mandate.
+    f.mandate(enterprise, service, user=world.other_investor, by=world.investor)
     other_draft = journey.draft(world, applicant=world.other_investor)
     at_window = journey.submitted(world)
     in_review = journey.submitted(world)

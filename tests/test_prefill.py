@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from approvals import models as m
 from approvals import prefill, services
 from approvals.prefill import EnterpriseRegistrySource, Fetched
-from tests import factories as f
 from tests import journey
 
 DEFAULT_SOURCES = [
@@ -128,22 +127,8 @@ def test_prefill_again_after_an_outage_fills_what_was_missing_and_keeps_what_was
     assert registry.satisfied_by == m.SatisfiedBy.REUSE
 
 
-@pytest.mark.django_db
-def test_an_enterprise_the_registry_does_not_hold_is_filled_by_hand_and_registered_on_approval(
-    world,
-):
-    uscc = f.new_uscc()
-    app = services.application_create(applicant=world.investor, service=world.service, uscc=uscc)
-    assert app.enterprise is None
-    assert set(app.values.values_list("state", flat=True)) == {m.ValueState.NOT_FOUND}
-    assert not app.materials.filter(satisfied_by=m.SatisfiedBy.REUSE).exists()
-    journey.complete(world, app)
-    services.application_submit(actor=world.investor, application=app)
-    services.application_accept(actor=world.clerk, application=app)
-    app = journey.approve_all(world, app)
-    holder = m.Enterprise.objects.get(uscc=uscc)
-    assert app.permit.holder == holder
-    assert holder.licences.get().licence_type == "business-licence"
+# An enterprise the registry does not hold is established, not applied for: see
+# tests/test_establishment.py (a new code is assigned at registration).
 
 
 @pytest.mark.django_db

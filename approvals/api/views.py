@@ -27,13 +27,13 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from approvals import permits, prefill, selectors, services
+from approvals import audit, permits, prefill, privacy, representation, selectors, services
 from approvals.api import filters
 from approvals.api import serializers as s
 from approvals.api.auth import token_expires_at, token_for
 from approvals.api.common import ErrorSerializer, TokenThrottle
 from approvals.identifiers import normalize_uscc, validate_uscc
-from approvals.models import Application, DepartmentReview, Permit, ReviewDecision
+from approvals.models import Application, AuditAction, DepartmentReview, Permit, ReviewDecision
 from approvals.models.permits import RenderStatus
 from approvals.reporting.filters import ReportFilterSet
 from approvals.verification.views import verification_body
@@ -143,19 +143,31 @@ class PrefillPreview(APIView):
     @extend_schema(
         tags=["applications"],
         summary="What the government holds about an enterprise, with where each value comes from",
-        description="Only for the investors and agents who file for this enterprise.",
+        description="Only for the enterprise's legal representative and the holders of a "
+        "mandate in force from it (404 for anyone else, and for a code nobody registered). "
+        "Identity numbers are masked unless they are the reader's own; an unmasked read is "
+        "written to the audit trail.",
         responses=s.PrefillPreviewSerializer,
     )
     def get(self, request, uscc: str):
         uscc = normalize_uscc(uscc)
         validate_uscc(uscc)
+        # The same answer for an unknown code as for someone else's enterprise.
         if not selectors.represents_enterprise(request.user, uscc):
-            raise exceptions.NotFound()
+            raise exceptions.NotFound(representation.no_basis_message())
         specs = prefill.field_specs()
-        sources = []
+        sources, unmasked = [], []
         for outcome in prefill.read_all(uscc):
             fetched = outcome.fetched
             found = bool(fetched and fetched.found)
+            values = []
+            for key, value in fetched.values.items() if found else ():
+                if specs[key][0].sensitive and value:
+                    shown = privacy.mask_held_value(request.user, value)
+                    if shown == value:
+                        unmasked.append(key)
+                    value = shown
+                values.append({"field": key, "label": str(specs[key][0].label), "value": value})
             sources.append(
                 {
                     "source": outcome.source.name,
@@ -164,12 +176,18 @@ class PrefillPreview(APIView):
                     "record_ref": fetched.record_ref if found else "",
                     "read_at": outcome.read_at,
                     "error": outcome.error,
-                    "values": [
-                        {"field": key, "label": str(specs[key][0].label), "value": value}
-                        for key, value in (fetched.values.items() if found else ())
-                    ],
+                    "values": values,
                     "documents": dict(fetched.documents) if found else {},
                 }
+            )
+        if unmasked:
+            audit.record(
+                actor=request.user,
+                application=None,
+                action=AuditAction.IDENTITY_VIEWED,
+                enterprise_uscc=uscc,
+                fields=sorted(unmasked),
+                where="prefill preview",
             )
         return Response(s.PrefillPreviewSerializer({"uscc": uscc, "sources": sources}).data)
 

@@ -3,6 +3,7 @@
 from .applications import (
     FINAL_STATUSES,
     OPEN_STATUSES,
+    ActingAs,
     Application,
     ApplicationMaterial,
     ApplicationProcess,
@@ -19,6 +20,7 @@ from .applications import (
 from .audit import AuditAction, AuditEntry
 from .calendar import CalendarNotice
 from .catalog import Department, Material, RejectionReason, Service, ServiceDepartment
+from .identity import Agency, Identity, IdentityStatus, Mandate, MandateOrigin
 from .ledger import INVESTOR_STEPS, ClockHolder, ClockInterval, Step, StepKind
 from .notifications import Notification
 from .permits import Permit, PermitStatus
@@ -30,6 +32,7 @@ from .shared_data import (
     Licence,
     LicenceStatus,
     NameReservation,
+    Person,
     PropertyRecord,
     ReservationStatus,
     SocialSecurityRegistration,
@@ -37,6 +40,13 @@ from .shared_data import (
 )
 
 __all__ = [
+    "ActingAs",
+    "Agency",
+    "Identity",
+    "IdentityStatus",
+    "Mandate",
+    "MandateOrigin",
+    "Person",
     "FINAL_STATUSES",
     "INVESTOR_STEPS",
     "OPEN_STATUSES",

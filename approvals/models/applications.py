@@ -46,6 +46,12 @@ class FiledAs(models.TextChoices):
     AGENT = "agent", _("an agent on the investor's behalf")
 
 
+class ActingAs(models.TextChoices):
+    LEGAL_REPRESENTATIVE = "legal_representative", _("the enterprise's legal representative")
+    MANDATE = "mandate", _("under the enterprise's mandate")
+    FOUNDER = "founder", _("the investor establishing the enterprise")
+
+
 class Application(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     service = models.ForeignKey(
@@ -84,6 +90,19 @@ class Application(models.Model):
     )
     filed_as = models.CharField(
         _("filed by"), max_length=10, choices=FiledAs, default=FiledAs.INVESTOR
+    )
+    # On what ground the applicant acts for the enterprise, as checked when the
+    # draft was opened (approvals.representation); every later write checks again.
+    acting_as = models.CharField(
+        _("acting as"), max_length=30, choices=ActingAs, blank=True, default="", db_default=""
+    )
+    mandate = models.ForeignKey(
+        "approvals.Mandate",
+        on_delete=models.PROTECT,
+        related_name="applications",
+        null=True,
+        blank=True,
+        verbose_name=_("mandate"),
     )
     status = models.CharField(
         _("status"),

@@ -30,6 +30,12 @@ class AuditAction(models.TextChoices):
     PERMIT_ISSUED = "permit_issued", _("permit issued")
     PERMIT_REVOKED = "permit_revoked", _("permit revoked")
     IDENTITY_VIEWED = "identity_viewed", _("identity numbers viewed unmasked")
+    IDENTITY_VERIFIED = "identity_verified", _("real-name identity verified")
+    IDENTITY_REFUSED = "identity_refused", _("real-name identity not confirmed")
+    MANDATE_GRANTED = "mandate_granted", _("mandate granted")
+    MANDATE_REGISTERED = "mandate_registered", _("paper mandate registered")
+    MANDATE_USED = "mandate_used", _("mandate used")
+    MANDATE_REVOKED = "mandate_revoked", _("mandate revoked")
 
 
 class AuditEntry(models.Model):
@@ -44,11 +50,24 @@ class AuditEntry(models.Model):
         verbose_name=_("who"),
     )
     actor_name = models.CharField(_("who (as recorded)"), max_length=150, blank=True)
+    # Empty for what concerns no application: an identity verified, a mandate
+    # granted or revoked, a held identity number read in the prefill preview.
     application = models.ForeignKey(
         "approvals.Application",
         on_delete=models.PROTECT,
         related_name="audit_entries",
+        null=True,
+        blank=True,
         verbose_name=_("application"),
+    )
+    uscc = models.CharField(
+        _("enterprise"),
+        max_length=18,
+        blank=True,
+        default="",
+        db_default="",
+        db_index=True,
+        help_text=_("The credit code of the enterprise concerned, when there is one."),
     )
     action = models.CharField(_("what"), max_length=30, choices=AuditAction)
     detail = models.JSONField(_("details"), default=dict, blank=True)

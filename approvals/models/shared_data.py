@@ -5,10 +5,17 @@ the default prefill sources read them, and the demo loads them from
 fixtures. Every enterprise is keyed by its unified social credit code.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from approvals.identifiers import mask_resident_id, validate_resident_id, validate_uscc
+from approvals.identifiers import (
+    DocumentType,
+    mask_document_number,
+    normalize_document_number,
+    validate_document_number,
+    validate_uscc,
+)
 
 
 class EnterpriseStatus(models.TextChoices):
@@ -27,12 +34,21 @@ class Enterprise(models.Model):
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     enterprise_type = models.CharField(_("enterprise type"), max_length=120)
     legal_representative = models.CharField(_("legal representative"), max_length=120)
+    legal_representative_document_type = models.CharField(
+        _("legal representative's identity document"),
+        max_length=40,
+        choices=DocumentType,
+        default=DocumentType.RESIDENT_ID,
+        db_default=DocumentType.RESIDENT_ID,
+    )
     legal_representative_id = models.CharField(
         _("legal representative's identity number"),
-        max_length=18,
+        max_length=20,
         blank=True,
-        validators=[validate_resident_id],
-        help_text=_("Resident identity number; masked on screens for roles that do not need it."),
+        help_text=_(
+            "The number of that document; masked on screens for roles that do not need it. "
+            "A person whose verified identity is this document represents the enterprise."
+        ),
     )
     registered_capital = models.DecimalField(
         _("registered capital (10,000 CNY)"), max_digits=14, decimal_places=2
@@ -53,9 +69,51 @@ class Enterprise(models.Model):
     def __str__(self) -> str:
         return f"{self.name_zh} ({self.uscc})"
 
+    def clean(self) -> None:
+        super().clean()
+        self.legal_representative_id = normalize_document_number(self.legal_representative_id)
+        if self.legal_representative_id:
+            try:
+                validate_document_number(
+                    self.legal_representative_document_type, self.legal_representative_id
+                )
+            except ValidationError as exc:
+                raise ValidationError({"legal_representative_id": exc.messages}) from exc
+
     @property
     def legal_representative_id_masked(self) -> str:
-        return mask_resident_id(self.legal_representative_id)
+        return mask_document_number(self.legal_representative_id)
+
+
+class Person(models.Model):
+    """A person as the population register or the exit-entry administration holds them.
+
+    The default identity source (approvals.realname) verifies an account's
+    identity against these rows; a real deployment asks the national
+    identity-verification service instead.
+    """
+
+    document_type = models.CharField(_("identity document"), max_length=40, choices=DocumentType)
+    document_number = models.CharField(_("document number"), max_length=20)
+    name = models.CharField(_("name"), max_length=120)
+    nationality = models.CharField(
+        _("nationality"),
+        max_length=3,
+        help_text=_("ISO 3166-1 alpha-3 code, e.g. CHN, USA, SGP; HKG, MAC or TWN for permits."),
+    )
+
+    class Meta:
+        ordering = ["document_type", "document_number"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people (population register)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document_type", "document_number"], name="person_document_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({mask_document_number(self.document_number)})"
 
 
 class TaxRegistration(models.Model):
@@ -176,8 +234,12 @@ class NameReservation(models.Model):
     name_zh = models.CharField(_("reserved name (Chinese)"), max_length=200)
     name_en = models.CharField(_("reserved name (English)"), max_length=200, blank=True)
     reserver_name = models.CharField(_("declared by"), max_length=120)
-    reserver_document_type = models.CharField(_("declarer's document type"), max_length=40)
-    reserver_document_number = models.CharField(_("declarer's document number"), max_length=40)
+    # The declarer's identity document, as on Person and Identity: the one
+    # person who may open the establishment (approvals.establishment).
+    reserver_document_type = models.CharField(
+        _("declarer's document type"), max_length=40, choices=DocumentType
+    )
+    reserver_document_number = models.CharField(_("declarer's document number"), max_length=20)
     investor_kind = models.CharField(
         _("investor"), max_length=10, choices=InvestorKind, default=InvestorKind.COMPANY
     )

@@ -22,7 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from approvals import prefill, selectors, services, timekeeping
+from approvals import prefill, privacy, selectors, services, timekeeping
 from approvals.context_processors import Roles
 from approvals.models import (
     OPEN_STATUSES,
@@ -308,7 +308,12 @@ def _typed_values(request, application) -> tuple[ValuesForm | None, bool]:
     typed when the service refused it (to show again with its errors, nothing
     lost), else None; and whether anything was saved.
     """
-    rows = selectors.application_values(application)
+    rows = privacy.present_values(
+        selectors.application_values(application),
+        viewer=request.user,
+        application=application,
+        shown=False,
+    )
     form = ValuesForm(request.POST, rows=rows)
     if not any(name in request.POST for name in form.keys):
         return None, False
@@ -690,7 +695,9 @@ def _render_application(
     the page costs a fixed number of them.
     """
     editable = application.status in (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
-    values = selectors.application_values(application)
+    values = privacy.present_values(
+        selectors.application_values(application), viewer=request.user, application=application
+    )
     materials = list(selectors.application_materials(application))
     clock = selectors.application_clock(application)
     summary = selectors.application_materials_summary(application)

@@ -35,9 +35,19 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from tqdm import tqdm
 
-from approvals import permits, selectors, simulation
-from approvals.demo import demo_applications_create
-from approvals.models import Application, ApplicationStatus, Department, Escalation, Step, StepKind
+from approvals import permits, realname, selectors, simulation
+from approvals.demo import demo_applications_create, paper_mandates, script_agency
+from approvals.models import (
+    Application,
+    ApplicationStatus,
+    Department,
+    Enterprise,
+    Escalation,
+    Person,
+    Service,
+    Step,
+    StepKind,
+)
 from approvals.models.permits import RenderStatus
 from approvals.services import CLERK_GROUP, INVESTOR_GROUP, SUPERVISOR_GROUP
 
@@ -108,6 +118,7 @@ class Command(BaseCommand):
             self._load_fixtures()
             self._ensure_groups()
             rows = self._ensure_users(options["password"], options["reset_passwords"])
+            self._ensure_identities()
         if options["history"]:
             self._history(options["history"], progress=not options["no_progress"])
         # The PDFs are made here, before the server starts, rather than by a
@@ -290,6 +301,50 @@ class Command(BaseCommand):
             f"{len(rows) - created_count} already there)."
         )
         return rows
+
+    def _ensure_identities(self) -> None:
+        """The demo investor and agent verify as real people do (approvals.realname,
+        against the population register in fixtures/shared_data.json). The investor is
+        the registry's legal representative of the first enterprise; the agent files
+        through an agency holding paper mandates of the demo's enterprises; the
+        investor too holds the other demo enterprises' mandates, registered at the
+        window, so the demo shows every state for them."""
+        users = get_user_model().objects.in_bulk(
+            ["investor", "agent", "clerk"], field_name="username"
+        )
+        for username, document in (
+            ("investor", "460106197109272837"),
+            ("agent", "460100199003081523"),
+        ):
+            person = Person.objects.get(document_number=document)
+            realname.identity_verify(
+                user=users[username],
+                name=person.name,
+                document_type=person.document_type,
+                document_number=person.document_number,
+                nationality=person.nationality,
+            )
+        enterprises = list(
+            Enterprise.objects.filter(tax_registration__isnull=False).order_by("pk")[:5]
+        )
+        every_service = list(Service.objects.all())
+        made = paper_mandates(
+            registered_by=users["clerk"],
+            enterprises=enterprises,
+            services_=every_service,
+            agency=script_agency(users["agent"]),
+        )
+        made += paper_mandates(
+            registered_by=users["clerk"],
+            enterprises=[
+                e for e in enterprises if e.legal_representative_id != "460106197109272837"
+            ],
+            services_=every_service,
+            user=users["investor"],
+        )
+        self.stdout.write(
+            f"Verified the demo investor and agent; {made} paper mandates registered."
+        )
 
     def _print_users(self, rows: list[tuple[str, str, str, str]]) -> None:
         """The footer, then the users' table: the last thing printed before the
