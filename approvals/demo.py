@@ -114,6 +114,10 @@ def paper_mandates(
     return len(new)
 
 
+# Reservations a script declares start with this, and no real one does.
+SCRIPT_RESERVATION_PREFIX = "SIM"
+
+
 def script_reservation(
     user, *, like: Enterprise, domicile: PropertyRecord | None = None
 ) -> NameReservation:
@@ -121,7 +125,7 @@ def script_reservation(
     investor), shaped like an existing enterprise, so it can establish one more."""
     identity = user.identity
     today = timezone.localdate()
-    number = f"SIM{uuid.uuid4().hex[:14].upper()}"
+    number = f"{SCRIPT_RESERVATION_PREFIX}{uuid.uuid4().hex[:14].upper()}"
     return NameReservation.objects.create(
         number=number,
         name_zh=f"海南模拟{number[-6:]}有限公司",
@@ -227,7 +231,6 @@ def demo_applications_create() -> list[str]:
     investor, agent, clerk = users["investor"], users["agent"], users["clerk"]
     establishment = Service.objects.get(code="fie-establishment")
     project = Service.objects.get(code="investment-project-filing")
-    tax = Service.objects.get(code="tax-registration")
     lines = []
 
     def establish(number):
@@ -282,11 +285,9 @@ def demo_applications_create() -> list[str]:
     )
 
     # The new enterprise's later services reuse its new business licence: the
-    # investor, its legal representative, confirms its tax information, and the
-    # agent files its project under a paper mandate the window registers.
+    # agent files its project under a paper mandate the window registers (the
+    # tax registration, tax-registration, does the same: tests/test_establishment.py).
     founded = approved.enterprise
-    registration = services.application_create(applicant=investor, service=tax, uscc=founded.uscc)
-    lines.append(f"{registration.reference}: tax registration of {founded.uscc}, licence reused")
     paper_mandates(
         registered_by=clerk, enterprises=[founded], services_=[project], agency=script_agency(agent)
     )

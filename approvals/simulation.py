@@ -493,7 +493,13 @@ class Simulation:
         self._at(when, case, "create")
 
     def _prepare(self) -> None:
-        self.enterprises = list(Enterprise.objects.order_by("pk"))
+        # Not the enterprises earlier runs established (their reservations are the
+        # simulator's): the same seed draws from the same registry every run.
+        self.enterprises = list(
+            Enterprise.objects.exclude(
+                name_reservation__number__startswith=demo.SCRIPT_RESERVATION_PREFIX
+            ).order_by("pk")
+        )
         self.premises = list(PropertyRecord.objects.order_by("pk"))
         if not self.enterprises:
             raise ValueError("the shared data holds no enterprise: load fixtures/shared_data.json")

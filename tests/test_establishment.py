@@ -156,6 +156,27 @@ def test_registration_on_a_retry_registers_nothing_twice(catalogue):
     ) == counts
 
 
+def test_the_investors_next_establishment_shows_what_it_established_before(catalogue):
+    first = approve(catalogue, establish(catalogue))
+    # HNMC2026110002 is for the same investor (Bluebay Holdings, SGP 201912345K).
+    second = establish(catalogue, number="HNMC2026110002")
+    earlier = second.values.get(field="investor.earlier_enterprises")
+    assert earlier.source == "investor_records"
+    assert earlier.value == f"海南蓝湾国际贸易有限公司 ({first.uscc}): 1 valid licence"
+    # Shown, never reused: the new enterprise holds no licence of its own yet.
+    assert not second.materials.filter(reuse_reference=first.uscc).exists()
+
+
+def test_the_portal_page_of_an_establishment_says_its_code_comes_at_registration(client, catalogue):
+    app = establish(catalogue)
+    client.force_login(catalogue["founder"])
+    page = client.get(reverse("portal:application", kwargs={"public_id": app.public_id}))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "assigned at registration" in body
+    assert "海南蓝湾国际贸易有限公司" in body
+
+
 def test_a_tax_registration_for_the_new_code_reuses_its_licence_and_record(catalogue):
     app = approve(catalogue, establish(catalogue))
     # The founder is now the registry's legal representative of the new enterprise.

@@ -24,6 +24,9 @@ from approvals.models import (
     InvestmentProject,
     Licence,
     Material,
+    NameReservation,
+    Person,
+    PropertyRecord,
     Service,
     ServiceDepartment,
     SocialSecurityRegistration,
@@ -65,6 +68,8 @@ def test_fixtures_load_and_every_object_is_valid():
         SocialSecurityRegistration,
         InvestmentProject,
         Licence,
+        NameReservation,
+        PropertyRecord,
     ):
         objects = list(model.objects.all())
         assert objects, f"no {model.__name__} in the fixtures"
@@ -72,6 +77,18 @@ def test_fixtures_load_and_every_object_is_valid():
             obj.full_clean()
     for group in reviewer_groups:
         group.full_clean()
+
+
+def test_every_reservation_names_a_person_and_a_registered_domicile():
+    load_fixtures()
+    for reservation in NameReservation.objects.all():
+        assert Person.objects.filter(
+            document_type=reservation.reserver_document_type,
+            document_number=reservation.reserver_document_number,
+        ).exists(), reservation.number
+        assert PropertyRecord.objects.filter(
+            certificate_number=reservation.domicile_certificate
+        ).exists(), reservation.number
 
 
 def test_loading_twice_updates_in_place():
