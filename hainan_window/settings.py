@@ -294,9 +294,7 @@ PREFILL_SOURCE_TIMEOUT_SECONDS = float(os.environ.get("PREFILL_SOURCE_TIMEOUT_SE
 # Real-name verification (approvals.realname): the adapter that confirms a
 # person's name, identity document and nationality. The default reads the shared
 # data's population register; a deployment names the national service's adapter.
-IDENTITY_SOURCE = os.environ.get(
-    "IDENTITY_SOURCE", "approvals.realname.PopulationRegisterSource"
-)
+IDENTITY_SOURCE = os.environ.get("IDENTITY_SOURCE", "approvals.realname.PopulationRegisterSource")
 # New drafts an account may open in an hour (0: no limit). One person files a
 # few; an account opening hundreds is harvesting what the government holds.
 DRAFTS_PER_HOUR = int(os.environ.get("DRAFTS_PER_HOUR", "20"))

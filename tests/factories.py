@@ -1,5 +1,6 @@
 """Factories for the tests: small, explicit objects instead of the demo fixtures."""
 
+import contextlib
 import itertools
 from datetime import timedelta
 
@@ -125,10 +126,8 @@ def verified(
             "verified_at": timezone.now(),
         },
     )
-    try:
+    with contextlib.suppress(AttributeError):
         del user.identity  # drop a cached "no identity" or an older one
-    except AttributeError:
-        pass
     return user
 
 

@@ -309,7 +309,9 @@ class Command(BaseCommand):
         through an agency holding paper mandates of the demo's enterprises; the
         investor too holds the other demo enterprises' mandates, registered at the
         window, so the demo shows every state for them."""
-        users = get_user_model().objects.in_bulk(["investor", "agent", "clerk"], "username")
+        users = get_user_model().objects.in_bulk(
+            ["investor", "agent", "clerk"], field_name="username"
+        )
         for username, document in (
             ("investor", "460106197109272837"),
             ("agent", "460100199003081523"),
