@@ -136,7 +136,7 @@ _stranger_seq = itertools.count(1)
 
 def stranger_id() -> str:
     """A valid resident identity number no factory enterprise names."""
-    return resident_id(f"4601001990010{next(_stranger_seq):04d}")
+    return resident_id(f"46010019900101{next(_stranger_seq):03d}")
 
 
 def mandate(
