@@ -414,3 +414,25 @@ def test_an_account_not_yet_activated_gets_no_reset_link(client):
     mail.outbox.clear()
     client.post(reverse("password_reset"), {"email": "pending@example.test"})
     assert not mail.outbox
+
+
+def test_a_good_account_id_with_a_wrong_token_activates_nothing(client):
+    sign_up(client, "guess@example.test")
+    user = User.objects.get(email="guess@example.test")
+    good = the_link(mail.outbox[0])
+    forged = good.rsplit("/", 2)[0] + "/" + "0" * 20 + "/"
+    response = client.post(forged)
+    assert "This activation link no longer works" in response.content.decode()
+    user.refresh_from_db()
+    assert not user.is_active
+
+
+def test_reset_requests_count_against_the_same_limit_as_sign_ups(client, settings, world):
+    settings.SIGNUP_RATE_LIMIT = "2/h"
+    world.investor.email = "investor@example.test"
+    world.investor.save()
+    sign_up(client, "one@example.test")
+    client.post(reverse("password_reset"), {"email": "investor@example.test"})
+    refused = client.post(reverse("password_reset"), {"email": "investor@example.test"})
+    assert refused.status_code == 429
+    assert len(mail.outbox) == 2
