@@ -436,3 +436,29 @@ def test_reset_requests_count_against_the_same_limit_as_sign_ups(client, setting
     refused = client.post(reverse("password_reset"), {"email": "investor@example.test"})
     assert refused.status_code == 429
     assert len(mail.outbox) == 2
+
+
+def test_a_sign_up_racing_another_for_the_same_new_email_ends_on_the_first_account(
+    client, monkeypatch
+):
+    # The other sign-up commits between this one's look-up and its insert:
+    # the look-up is made to miss once, as it would in that race.
+    first = f.UserFactory(username="race@example.test", email="race@example.test")
+    first.is_active = False
+    first.save()
+    real = accounts._existing_account
+    calls = []
+
+    def miss_once(email):
+        calls.append(email)
+        return None if len(calls) == 1 else real(email)
+
+    monkeypatch.setattr(accounts, "_existing_account", miss_once)
+    response = sign_up(client, "race@example.test")
+
+    assert response.status_code == 200
+    assert list(User.objects.all()) == [first]
+    assert len(calls) == 2
+    first.refresh_from_db()
+    assert first.check_password(PASSWORD)  # still pending: the latest password, a new link
+    assert "Activate" in mail.outbox[0].subject
