@@ -304,7 +304,7 @@ def test_the_login_page_says_the_same_for_no_account_a_wrong_password_and_an_ina
     assert {p.status_code for p in pages} == {200}
     bodies = [re.sub(r'name="username"[^>]*', "", comparable(p)) for p in pages]
     assert bodies[0] == bodies[1] == bodies[2]
-    assert "Please enter a correct" in bodies[0]
+    assert "The email or username and the password do not match." in bodies[0]
 
 
 def test_an_email_shared_by_two_older_accounts_logs_into_neither(client):

@@ -41,6 +41,14 @@ class SignUpForm(auth_forms.SetPasswordMixin, forms.Form):
 class LoginForm(auth_forms.AuthenticationForm):
     """Django's login form; the first field takes the email or the username."""
 
+    error_messages = {
+        **auth_forms.AuthenticationForm.error_messages,
+        # One message for an unknown login, a wrong password and an account not yet activated.
+        "invalid_login": _(
+            "The email or username and the password do not match. The password is case-sensitive."
+        ),
+    }
+
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
         self.fields["username"].label = _("Email or username")
