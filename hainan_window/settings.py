@@ -155,11 +155,13 @@ AUTH_PASSWORD_VALIDATORS = [
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for
 # one username from one address, that pair is locked out for the cool-off
 # time; a successful login resets the count. The API's token endpoint goes
-# through the same check.
+# through the same check. One logs in with the account's email or its username
+# (approvals.authentication); failures count per account however it was named.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "approvals.authentication.EmailOrUsernameBackend",
 ]
+AXES_USERNAME_CALLABLE = "approvals.authentication.lockout_username"
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -168,6 +170,12 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # The address as every other limit sees it (TRUSTED_PROXY_COUNT, below).
 AXES_CLIENT_IP_CALLABLE = "approvals.clientaddr.counted_address"
+
+# Links mailed to activate a new account or to reset a password work once, for
+# this many seconds (Django's default: 3 days).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(3 * 24 * 3600)))
+# Sign-ups per client address (django-ratelimit), e.g. "10/h": each one sends a mail.
+SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "10/h")
 
 # Sessions end after a working day, and when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
