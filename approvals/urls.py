@@ -9,6 +9,7 @@ urlpatterns = [
     path("", portal_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/code/", include("approvals.secondfactor.urls")),
     path("signup/", portal_views.signup, name="signup"),
     path("", include("approvals.portal.urls")),
     path("office/", include("approvals.review.urls")),
