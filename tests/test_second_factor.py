@@ -5,18 +5,21 @@ and the official API closed until then, investors never asked, the API token end
 from __future__ import annotations
 
 import re
-from base64 import b32decode
+from base64 import b32decode, b64decode
 from datetime import timedelta
+from io import BytesIO
 from urllib.parse import urlencode
 
 import pytest
 import time_machine
+import zxingcpp
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from PIL import Image
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -114,6 +117,12 @@ def test_a_clerk_without_a_device_is_sent_to_enrol_after_the_password(client, wo
     assert 'src="data:image/png;base64,' in page
     secret = re.search(r'data-testid="totp-secret">([A-Z2-7 ]+)<', page).group(1)
     assert b32decode(secret.replace(" ", "")) == device.bin_key
+    # The QR code an app scans is the device's own otpauth:// address.
+    png = re.search(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page).group(1)
+    scanned = [c.text for c in zxingcpp.read_barcodes(Image.open(BytesIO(b64decode(png))))]
+    assert scanned == [device.config_url]
+    assert f"secret={secret.replace(' ', '')}" in scanned[0]
+    assert scanned[0].startswith("otpauth://totp/Hainan%20single%20window%3Aclerk?")
     assert 'name="otp_token"' in page
     assert 'autocomplete="one-time-code"' in page
     # Reloading shows the same key: an app that scanned it still works.
