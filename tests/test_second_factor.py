@@ -13,8 +13,11 @@ from urllib.parse import urlencode
 import pytest
 import time_machine
 import zxingcpp
+from django.contrib import admin as django_admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
@@ -278,8 +281,6 @@ def test_the_api_with_the_session_is_refused_until_the_code_and_reveals_nothing(
 
 def test_the_admin_site_itself_asks_for_the_code(rf, admin, on):
     # Behind the middleware, the admin's own check (as django-otp's OTPAdminSite does).
-    from django.contrib import admin as django_admin
-
     request = rf.get("/admin/")
     request.user = admin
     admin.is_verified = lambda: False
@@ -413,3 +414,32 @@ def test_the_code_is_not_asked_of_investors_nor_with_the_setting_off(world, sett
     assert _ask(world.investor).status_code == 200
     settings.OFFICIAL_SECOND_FACTOR = False
     assert _ask(world.clerk).status_code == 200
+
+
+# --- what it costs ------------------------------------------------------------------
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_what_the_second_factor_costs_a_page_in_queries(client, world, settings):
+    """With the setting on, a verified clerk's page: the session's device (django-otp's
+    middleware) and the role check (is_official's group query), 2 more. An investor's:
+    the role check, asked afresh on every request so that a role given mid-session is
+    asked for the code at once (is_official, then is_clerk's permissions), 3 more.
+    With the setting off: none (the rest of the suite's query counts)."""
+    device = enrolled(world.clerk)
+    client.force_login(world.clerk)
+    off = _queries(client, WINDOW)
+    settings.OFFICIAL_SECOND_FACTOR = True
+    client.post(CODE_PAGE, {"otp_token": code_of(device)})
+    assert _queries(client, WINDOW) - off == 2
+    investor = type(client)()
+    investor.force_login(world.investor)
+    settings.OFFICIAL_SECOND_FACTOR = False
+    off = _queries(investor, "/applications/")
+    settings.OFFICIAL_SECOND_FACTOR = True
+    assert _queries(investor, "/applications/") - off == 3
