@@ -277,6 +277,14 @@ def test_the_api_with_the_session_is_refused_until_the_code_and_reveals_nothing(
         assert body["code"] == "second_factor_required"
         assert "authenticator app" in body["message"]
         assert str(app.public_id) not in response.content.decode()
+    api = APIClient(enforce_csrf_checks=False)
+    api.force_login(world.clerk)
+    refused = api.post(f"/api/window/{app.public_id}/accept/", {}, format="json")
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "second_factor_required"
+    app.refresh_from_db()
+    assert app.status == m.ApplicationStatus.SUBMITTED
+    assert not app.reviews.exists()
 
 
 def test_the_admin_site_itself_asks_for_the_code(rf, admin, on):
@@ -287,6 +295,17 @@ def test_the_admin_site_itself_asks_for_the_code(rf, admin, on):
     assert not django_admin.site.has_permission(request)
     admin.is_verified = lambda: True
     assert django_admin.site.has_permission(request)
+
+
+def test_the_admins_own_login_page_leads_to_the_code_step_too(client, admin, on):
+    enrolled(admin)
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "root", "password": PASSWORD, "next": "/admin/"},
+        follow=True,
+    )
+    assert path_of(response) == CODE_PAGE
+    assert client.get("/admin/")["Location"] == code_step("/admin/")
 
 
 def test_after_the_code_the_admin_lists_devices_to_reset_without_their_keys(client, admin, on):
