@@ -10,6 +10,7 @@ urlpatterns = [
     path("", portal_views.home, name="home"),
     path("login/", account_views.login_view, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/code/", include("approvals.secondfactor.urls")),
     path("signup/", account_views.signup, name="signup"),
     path("accounts/activate/<uidb64>/<token>/", account_views.activate, name="activate"),
     path("accounts/password-reset/", account_views.password_reset, name="password_reset"),
