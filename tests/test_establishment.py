@@ -354,3 +354,15 @@ def test_a_generator_that_only_collides_gives_up_instead_of_looping(db):
 def test_a_division_code_must_be_six_digits():
     with pytest.raises(ValueError):
         generate_uscc("4601")
+
+
+def test_a_code_taken_between_the_check_and_the_insert_is_drawn_again(catalogue, monkeypatch):
+    # Another registration took the code after assign_uscc looked: the insert fails
+    # in its savepoint and a new code is drawn, inside the permit's transaction.
+    taken = m.Enterprise.objects.order_by("pk").first().uscc
+    fresh = generate_uscc("460100", draw=lambda n: "7" * n)
+    codes = iter([taken, fresh])
+    monkeypatch.setattr(establishment, "assign_uscc", lambda division, draw=None: next(codes))
+    app = approve(catalogue, establish(catalogue))
+    assert app.uscc == fresh
+    assert m.Enterprise.objects.filter(uscc=taken).count() == 1
