@@ -146,6 +146,20 @@ def script_reservation(
     )
 
 
+def application_for_script(
+    *, applicant, service: Service, enterprise: Enterprise, domicile: PropertyRecord | None = None
+) -> Application:
+    """A draft opened by a script's verified account (the simulator, the benchmarks):
+    for an existing enterprise by its credit code, or, for a service that establishes
+    one, on a name reservation the account declares, shaped like `enterprise`."""
+    if service.establishes_enterprise:
+        reservation = script_reservation(applicant, like=enterprise, domicile=domicile)
+        return services.application_create(
+            applicant=applicant, service=service, reservation_number=reservation.number
+        )
+    return services.application_create(applicant=applicant, service=service, uscc=enterprise.uscc)
+
+
 def script_agency(user) -> Agency:
     """The agency a script's account files through (made once, the account its member)."""
     agency, _created = Agency.objects.get_or_create(

@@ -556,23 +556,16 @@ class Simulation:
 
     def _on_create(self, case: _Case, now: datetime) -> None:
         self._arrive(now)
-        if case.service.establishes_enterprise:
-            # An establishment is opened on a name the investor declared: one per case,
-            # shaped like a registry enterprise; approval registers a new one.
-            # Not drawn from the case's generator: its draws decide the case's timing.
-            domicile = self.premises[case.number % len(self.premises)] if self.premises else None
-            reservation = demo.script_reservation(
-                self.investor, like=case.enterprise, domicile=domicile
-            )
-            application = services.application_create(
-                applicant=self.investor,
-                service=case.service,
-                reservation_number=reservation.number,
-            )
-        else:
-            application = services.application_create(
-                applicant=self.investor, service=case.service, uscc=case.enterprise.uscc
-            )
+        # An establishment is opened on a name the investor declares, one per case,
+        # shaped like the case's enterprise; its approval registers a new one. The
+        # domicile is not drawn from the case's generator: its draws decide the timing.
+        domicile = self.premises[case.number % len(self.premises)] if self.premises else None
+        application = demo.application_for_script(
+            applicant=self.investor,
+            service=case.service,
+            enterprise=case.enterprise,
+            domicile=domicile,
+        )
         mark = {"is_demo_history": True} if self.demo_history else {"is_simulated": True}
         Application.objects.filter(pk=application.pk).update(**mark)
         self.pks.append(application.pk)

@@ -211,12 +211,16 @@ def retrying(step):
 
 def one_application(data: dict, users: dict) -> int:
     """Create, hand in, submit, accept, review: returns the application's pk."""
-    from approvals import services
-    from approvals.models import Service
+    from approvals import demo, services
+    from approvals.models import Enterprise, Service
 
     investor, clerk = users[data["investor"]], users[data["clerk"]]
-    app = services.application_create(
-        applicant=investor, service=Service.objects.get(pk=data["service"]), uscc=data["uscc"]
+    # An establishment is opened on a reservation the investor declares, shaped like
+    # the enterprise (approvals.demo.application_for_script).
+    app = demo.application_for_script(
+        applicant=investor,
+        service=Service.objects.get(pk=data["service"]),
+        enterprise=Enterprise.objects.get(uscc=data["uscc"]),
     )
     common.hand_in(app, investor)
     app = retrying(lambda: services.application_submit(actor=investor, application=app))
