@@ -481,3 +481,17 @@ def test_the_admin_lists_identities_and_people_masked(client, world, cast):
     assert page.status_code == 200
     body = page.content.decode()
     assert number not in body and mask_resident_id(number) in body
+
+
+def test_a_revoked_mandate_also_closes_the_drafts_files(client, world, cast, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    holder = cast["mandate_this_service"]
+    draft = journey.draft(world, applicant=holder)
+    services.material_upload(
+        actor=holder, application=draft, material_code="form", upload=f.pdf_upload()
+    )
+    target = reverse("review:material_file", args=[draft.public_id, "form"])
+    client.force_login(holder)
+    assert client.get(target).status_code == 200
+    m.Mandate.objects.filter(grantee_user=holder).update(revoked_at=timezone.now())
+    assert client.get(target).status_code == 404
