@@ -16,19 +16,26 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.urls import reverse
 
+from approvals import services
+from approvals.demo import hand_in_missing
 from approvals.identifiers import is_valid_resident_id, is_valid_uscc
 from approvals.models import (
+    ApplicationStatus,
     Department,
     Enterprise,
     InvestmentProject,
     Licence,
     Material,
+    SatisfiedBy,
     Service,
     ServiceDepartment,
     SocialSecurityRegistration,
     TaxRegistration,
 )
+from approvals.services import CLERK_GROUP, INVESTOR_GROUP
+from tests import factories as f
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 # The reuse keys the default prefill sources fill (approvals/prefill.py),
@@ -231,6 +238,47 @@ def test_the_reviewed_services_ask_exactly_the_reviewed_materials(code):
     assert not service.materials.filter(
         code__in=["land-use-documents", "site-layout-plan", "eia-registration"]
     ).exists()
+
+
+def test_a_project_filing_from_the_catalogue_is_recorded_by_one_department(
+    settings, tmp_path, client
+):
+    """Held data reused, the statement signed, the project's facts handed in: nothing else."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    load_fixtures()
+    f.role_groups()
+    investor = f.UserFactory(groups=[INVESTOR_GROUP])
+    clerk = f.UserFactory(groups=[CLERK_GROUP])
+    reviewer = f.UserFactory(groups=["reviewer:development-reform"])
+    filing = Service.objects.get(code="investment-project-filing")
+    enterprise = Enterprise.objects.filter(investment_projects__isnull=False).order_by("pk")[0]
+
+    app = services.application_create(applicant=investor, service=filing, uscc=enterprise.uscc)
+    ways = dict(app.materials.values_list("material__code", "satisfied_by"))
+    assert ways == {
+        "enterprise-registry": SatisfiedBy.REUSE,
+        "investment-project-record": SatisfiedBy.REUSE,
+        "project-filing-form": SatisfiedBy.MISSING,
+        "industrial-policy-statement": SatisfiedBy.MISSING,
+    }
+    # The statement can only be signed: the page offers no upload for it.
+    client.force_login(investor)
+    page = client.get(
+        reverse("portal:application", args=[app.public_id]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert 'data-testid="commit-industrial-policy-statement"' in page
+    assert 'data-testid="upload-industrial-policy-statement"' not in page
+    assert 'data-testid="upload-project-filing-form"' in page
+    done = hand_in_missing(app, actor=investor)
+    assert (done["uploads"], done["commitments"], done["deferrals"]) == (1, 1, 0)
+    services.application_submit(actor=investor, application=app)
+    services.application_accept(actor=clerk, application=app)
+    reviews = list(app.reviews.select_related("department"))
+    assert [r.department.code for r in reviews] == ["development-reform"]
+    services.review_complete(actor=reviewer, review=reviews[0], approve=True)
+    app.refresh_from_db()
+    assert app.status == ApplicationStatus.APPROVED
 
 
 @pytest.mark.parametrize("code", sorted(REVIEWED_MATERIALS))
