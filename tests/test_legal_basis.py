@@ -182,3 +182,20 @@ def test_the_api_gives_each_materials_basis_in_both_languages(world):
         if row["code"] == "lease"
     )
     assert lease["legal_basis_en"] == BASIS_EN
+
+
+def test_the_admin_does_not_open_a_service_whose_materials_name_no_basis(admin_client):
+    service = f.ServiceFactory(is_active=False)
+    m.ServiceDepartment.objects.create(
+        service=service, department=f.DepartmentFactory(code="public-security")
+    )
+    material = f.MaterialFactory(service=service, legal_basis_zh="", legal_basis_en="")
+    url = reverse("admin:approvals_service_change", args=[service.pk])
+    # The material's own fields are left as they are: only "open" is ticked.
+    response = admin_client.post(url, _service_change_form(service, material))
+    assert response.status_code == 200
+    service.refresh_from_db()
+    assert not service.is_active
+    data = _service_change_form(service, material)
+    del data["is_active"]
+    assert admin_client.post(url, data).status_code == 302  # closed, it may wait for them
