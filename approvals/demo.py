@@ -298,9 +298,10 @@ def demo_applications_create() -> list[str]:
         f"permit {approved.permit.number}"
     )
 
-    # The new enterprise's later services reuse its new business licence: the
-    # agent files its project under a paper mandate the window registers (the
-    # tax registration, tax-registration, does the same: tests/test_establishment.py).
+    # The new enterprise's later services reuse what the registry now holds on it:
+    # the agent files its project under a paper mandate the window registers (a
+    # filing asks for no business licence: fixtures/README.md; the tax
+    # registration reuses the licence: tests/test_establishment.py).
     founded = approved.enterprise
     paper_mandates(
         registered_by=clerk, enterprises=[founded], services_=[project], agency=script_agency(agent)
@@ -308,5 +309,5 @@ def demo_applications_create() -> list[str]:
     filing = services.application_create(applicant=agent, service=project, uscc=founded.uscc)
     hand_in_missing(filing, actor=agent)
     services.application_submit(actor=agent, application=filing)
-    lines.append(f"{filing.reference}: project filing by an agent, reusing the new licence")
+    lines.append(f"{filing.reference}: project filing by an agent, reusing the registry record")
     return lines

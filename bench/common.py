@@ -250,6 +250,28 @@ def user_create(username: str, *groups):
     return user
 
 
+def filer_create(username: str, *groups):
+    """An investor's account as the services now require one: a verified identity and
+    paper mandates of every enterprise in the shared data for every service (made in
+    bulk), so that a benchmark's one account can file for any enterprise, as the
+    simulator's does. Call it after the shared data is loaded."""
+    from django.contrib.auth import get_user_model
+
+    from approvals.demo import paper_mandates, verified_for_script
+    from approvals.models import Enterprise, Service
+
+    user = user_create(username, *groups)
+    verified_for_script(user, name=username, document_number=f"BENCH{user.pk:08d}")
+    window, _created = get_user_model().objects.get_or_create(username="bench-window")
+    paper_mandates(
+        registered_by=window,
+        enterprises=Enterprise.objects.all(),
+        services_=Service.objects.all(),
+        user=user,
+    )
+    return user
+
+
 def hand_in(app, investor) -> dict:
     """What the benchmarks' investor does after prefill (the project's one scripted
     investor), so that every whole-application workload hands in the same."""

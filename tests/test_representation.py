@@ -463,3 +463,35 @@ def test_drafts_per_hour_are_limited_with_a_message(world, settings):
         )
     assert "3 drafts in the last hour" in str(error.value)
     assert m.Application.objects.count() == 3
+
+
+def test_the_admin_lists_identities_and_people_masked(client, world, cast):
+    number = world.enterprise.legal_representative_id
+    m.Person.objects.create(
+        document_type="resident_id", document_number=number, name="王海", nationality="CHN"
+    )
+    admin = f.UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    for name in ("person", "identity", "mandate", "agency"):
+        page = client.get(reverse(f"admin:approvals_{name}_changelist"))
+        assert page.status_code == 200, name
+        assert number not in page.content.decode(), name
+    identity = world.investor.identity
+    page = client.get(reverse("admin:approvals_identity_change", args=[identity.pk]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert number not in body and mask_resident_id(number) in body
+
+
+def test_a_revoked_mandate_also_closes_the_drafts_files(client, world, cast, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    holder = cast["mandate_this_service"]
+    draft = journey.draft(world, applicant=holder)
+    services.material_upload(
+        actor=holder, application=draft, material_code="form", upload=f.pdf_upload()
+    )
+    target = reverse("review:material_file", args=[draft.public_id, "form"])
+    client.force_login(holder)
+    assert client.get(target).status_code == 200
+    m.Mandate.objects.filter(grantee_user=holder).update(revoked_at=timezone.now())
+    assert client.get(target).status_code == 404

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('approvals', '0011_identity'),
+        ('approvals', '0012_legal_basis'),
     ]
 
     operations = [
