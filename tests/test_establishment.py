@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from approvals import establishment, services
+from approvals import establishment, privacy, services
 from approvals import models as m
 from approvals.demo import hand_in_missing
 from approvals.identifiers import (
@@ -366,3 +366,22 @@ def test_a_code_taken_between_the_check_and_the_insert_is_drawn_again(catalogue,
     app = approve(catalogue, establish(catalogue))
     assert app.uscc == fresh
     assert m.Enterprise.objects.filter(uscc=taken).count() == 1
+
+
+def test_the_legal_representatives_document_number_is_masked_for_a_reviewer(catalogue):
+    app = establish(catalogue)
+    reviewer = catalogue["reviewers"]["market-regulation"]
+    key = "legal_representative.document_number"
+    assert key in privacy.sensitive_fields()
+    shown = {
+        v.field: v.value
+        for v in privacy.present_values(list(app.values.all()), viewer=reviewer, application=app)
+    }
+    assert shown[key] != FOUNDER["number"] and shown[key].endswith(FOUNDER["number"][-4:])
+    own = {
+        v.field: v.value
+        for v in privacy.present_values(
+            list(app.values.all()), viewer=catalogue["founder"], application=app
+        )
+    }
+    assert own[key] == FOUNDER["number"]
