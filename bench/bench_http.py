@@ -111,7 +111,7 @@ def prepare_data(clients: int) -> dict:
     from django.core.management import call_command
     from rest_framework.authtoken.models import Token
 
-    from approvals import services
+    from approvals import demo, services
     from approvals.demo import hand_in_missing
     from approvals.models import Department, Enterprise, Service
 
@@ -134,8 +134,8 @@ def prepare_data(clients: int) -> dict:
         drafts = []
         for j in range(DRAFTS_PER_CLIENT):
             enterprise = enterprises[(i * DRAFTS_PER_CLIENT + j) % len(enterprises)]
-            app = services.application_create(
-                applicant=investor, service=service, uscc=enterprise.uscc
+            app = demo.application_for_script(
+                applicant=investor, service=service, enterprise=enterprise
             )
             drafts.append({"id": str(app.public_id), "uscc": enterprise.uscc})
         investors.append(
@@ -146,7 +146,7 @@ def prepare_data(clients: int) -> dict:
     filer = common.filer_create("investor-lists", investors_group)
     for k in range(AT_THE_WINDOW + IN_REVIEW):
         enterprise = enterprises[k % len(enterprises)]
-        app = services.application_create(applicant=filer, service=service, uscc=enterprise.uscc)
+        app = demo.application_for_script(applicant=filer, service=service, enterprise=enterprise)
         hand_in_missing(app, actor=filer)
         app = services.application_submit(actor=filer, application=app)
         if k >= AT_THE_WINDOW:

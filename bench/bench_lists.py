@@ -184,7 +184,7 @@ def unregistered_uscc() -> str:
 
 def make_originals(users: dict) -> list[tuple[int, str]]:
     """Ten applications made through the services, one of each kind; (pk, kind) each."""
-    from approvals import services
+    from approvals import demo, services
     from approvals.demo import hand_in_missing
     from approvals.models import ActingAs, Application, Enterprise, SatisfiedBy, Service
 
@@ -196,8 +196,11 @@ def make_originals(users: dict) -> list[tuple[int, str]]:
     made: list[tuple[int, str]] = []
 
     def draft(uscc: str | None = None, on=service):
-        registered = enterprises[len(made) % len(enterprises)].uscc
-        app = services.application_create(applicant=investor, service=on, uscc=registered)
+        # An establishment is opened on a reservation the investor declares, shaped
+        # like the enterprise (approvals.demo.application_for_script).
+        app = demo.application_for_script(
+            applicant=investor, service=on, enterprise=enterprises[len(made) % len(enterprises)]
+        )
         if uscc is None:
             return app
         # An enterprise the registry does not hold yet (an establishment's draft, its
