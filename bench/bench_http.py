@@ -137,7 +137,12 @@ def prepare_data(clients: int) -> dict:
             app = demo.application_for_script(
                 applicant=investor, service=service, enterprise=enterprise
             )
-            drafts.append({"id": str(app.public_id), "uscc": enterprise.uscc})
+            # An establishment's draft is named by its reservation (its code comes
+            # at registration): asking for it again gives back this draft.
+            reservation = app.name_reservation.number if app.name_reservation_id else ""
+            drafts.append(
+                {"id": str(app.public_id), "uscc": enterprise.uscc, "reservation": reservation}
+            )
         investors.append(
             {"token": Token.objects.create(user=investor).key, "drafts": drafts, "n": i}
         )
@@ -197,7 +202,9 @@ class MixClient:
                 "POST",
                 "/api/applications/",
                 label=label,
-                json={"service": SERVICE, "uscc": draft["uscc"]},
+                json={"service": SERVICE, "reservation_number": draft["reservation"]}
+                if draft["reservation"]
+                else {"service": SERVICE, "uscc": draft["uscc"]},
                 headers={"Idempotency-Key": uuid.uuid4().hex},
             )
         elif label == "confirm-value":
