@@ -220,8 +220,8 @@ def hand_in_missing(
             blanks[key] = "2020-01-01"
         elif key.endswith("insured_employees"):
             blanks[key] = "10"  # a count: typed text is refused
-        elif key.endswith("legal_representative_id"):
-            continue  # optional, and no one types a made-up identity number
+        elif key.endswith("legal_representative_id") or key.startswith("legal_representative."):
+            continue  # optional, and no one types a made-up identity document
         else:
             blanks[key] = typed
     if blanks:

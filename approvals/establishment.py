@@ -29,7 +29,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from approvals import prefill, representation
-from approvals.identifiers import generate_uscc
+from approvals.identifiers import (
+    generate_uscc,
+    normalize_document_number,
+    validate_document_number,
+)
 from approvals.models import (
     OPEN_STATUSES,
     Application,
@@ -179,9 +183,18 @@ def _enterprise_fields(application: Application, reservation: NameReservation) -
         "business_scope": values.get("enterprise.business_scope", reservation.business_scope),
         "established_on": timezone.localdate(),
     }
+    # The register's document as read (or as corrected), when it is a possible one:
+    # the registry's legal representative is who may act for the enterprise next
+    # (approvals.representation), so a number that is not a document's names no one.
     document_type = values.get("legal_representative.document_type", "")
-    document_number = values.get("legal_representative.document_number", "")
-    if document_type and document_number:
+    document_number = normalize_document_number(
+        values.get("legal_representative.document_number", "")
+    )
+    try:
+        validate_document_number(document_type, document_number)
+    except ValidationError:
+        pass
+    else:
         fields["legal_representative_document_type"] = document_type
         fields["legal_representative_id"] = document_number
     return fields

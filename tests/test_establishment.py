@@ -385,3 +385,16 @@ def test_the_legal_representatives_document_number_is_masked_for_a_reviewer(cata
         )
     }
     assert own[key] == FOUNDER["number"]
+
+
+def test_a_legal_representatives_document_that_is_no_document_is_not_registered(catalogue):
+    app = establish(catalogue)
+    services.application_values_update(
+        actor=app.applicant,
+        application=app,
+        values={"legal_representative.document_number": "not a document number at all"},
+    )
+    app = approve(catalogue, app)
+    enterprise = app.enterprise
+    assert enterprise.legal_representative_id == ""
+    enterprise.full_clean()
