@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed
@@ -22,7 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from approvals import prefill, privacy, selectors, services, timekeeping
+from approvals import prefill, privacy, representation, selectors, services, timekeeping
 from approvals.context_processors import Roles
 from approvals.models import (
     OPEN_STATUSES,
@@ -111,8 +111,13 @@ def apply(request, code):
         )
     form = ApplyForm(
         request.POST if request.method == "POST" else None,
-        initial={"idempotency_key": uuid.uuid4().hex, "filed_as": FiledAs.INVESTOR},
+        initial={
+            "idempotency_key": uuid.uuid4().hex,
+            "filed_as": FiledAs.INVESTOR,
+            "uscc": request.GET.get("uscc", "")[:40],  # from "Mandates I hold"
+        },
     )
+    refusal = None
     if form.is_bound and form.is_valid():
         uscc, filed_as = form.cleaned_data["uscc"], form.cleaned_data["filed_as"]
         # The key names what was asked, not only the form it was asked in: the
@@ -129,6 +134,10 @@ def apply(request, code):
             )
         except ValidationError as exc:
             _add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            # No ground to act for this enterprise: the page again, with what was
+            # typed and how to obtain one (approvals.representation), not a bare 403.
+            refusal = str(exc) or representation.no_basis_message()
         else:
             application = opened.application
             if opened.open_draft:
@@ -156,8 +165,14 @@ def apply(request, code):
     return render(
         request,
         "portal/apply.html",
-        {"service": service, "form": form, "drafts": drafts},
-        status=400 if form.errors else 200,
+        {
+            "service": service,
+            "form": form,
+            "drafts": drafts,
+            "refusal": refusal,
+            "unverified": refusal is not None and not representation.is_verified(request.user),
+        },
+        status=403 if refusal else 400 if form.errors else 200,
     )
 
 
