@@ -9,7 +9,7 @@ of queries whatever its length.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import models
 from django.db.models import Prefetch, QuerySet
@@ -37,6 +37,14 @@ def mandate_state(mandate: Mandate, at: datetime | None = None) -> MandateState:
     if mandate.valid_until <= at:
         return MandateState.ENDED
     return MandateState.IN_FORCE
+
+
+def for_display(mandate: Mandate, at: datetime | None = None) -> Mandate:
+    """Set where the mandate stands (`state`) and its last moment (`last_moment`): a
+    mandate "until 31 December" ends at midnight, which reads better as 23:59 that day."""
+    mandate.state = mandate_state(mandate, at)
+    mandate.last_moment = mandate.valid_until - timedelta(microseconds=1)
+    return mandate
 
 
 def _with_grantee(queryset: QuerySet[Mandate]) -> QuerySet[Mandate]:

@@ -133,7 +133,7 @@ def enterprises(request):
     for enterprise in page:
         enterprise.granted = list(enterprise.mandates.all())
         for mandate in enterprise.granted:
-            mandate.state = mandate_selectors.mandate_state(mandate, now)
+            mandate_selectors.for_display(mandate, now)
     return render(request, "portal/enterprises.html", {"page": page})
 
 
@@ -210,7 +210,7 @@ def mandate_revoke(request, public_id):
                 % {"grantee": _grantee_name(mandate)},
             )
             return redirect(back)
-    mandate.state = mandate_selectors.mandate_state(mandate)
+    mandate_selectors.for_display(mandate)
     return render(
         request,
         "portal/mandate_revoke.html",
@@ -231,6 +231,6 @@ def mandates_held(request):
     )
     now = timezone.now()
     for mandate in page:
-        mandate.state = mandate_selectors.mandate_state(mandate, now)
+        mandate_selectors.for_display(mandate, now)
         mandate.service_list = list(mandate.services.all())
     return render(request, "portal/mandates_held.html", {"page": page})

@@ -49,7 +49,7 @@ def mandate_list(request):
     now = timezone.now()
     rows = list(page.object_list)
     for mandate in rows:
-        mandate.state = mandate_selectors.mandate_state(mandate, now)
+        mandate_selectors.for_display(mandate, now)
     page.object_list = rows
     return render(
         request,
