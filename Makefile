@@ -55,12 +55,15 @@ migrate: venv ## apply database migrations
 # deployment): it fires due SLA timers (escalations), makes the history's
 # permit PDFs and delivers mail; its output goes to var/sweep.log, and it
 # stops with the server. PORT=8106 make run serves on another port (the QR
-# codes then point there too, unless PERMIT_PUBLIC_BASE_URL is set).
+# codes then point there too, unless PERMIT_PUBLIC_BASE_URL is set). Officials'
+# second factor (on by default, as in production) is off for the demo, unless
+# OFFICIAL_SECOND_FACTOR=true is given: officials then set up an app at first login.
 PORT ?= 8000
 run: export EMAIL_BACKEND ?= django.core.mail.backends.filebased.EmailBackend
 run: export EMAIL_FILE_PATH ?= var/mail
 run: export PERMIT_PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: export DJANGO_RUNSERVER_HIDE_WARNING := true
+run: export OFFICIAL_SECOND_FACTOR ?= false
 run: venv sysdeps messages ## migrate, seed the demo and its history, serve http://127.0.0.1:8000 with the timer sweep
 	@mkdir -p var/mail
 	$(PY) manage.py migrate --noinput

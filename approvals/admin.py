@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from approvals import models as m
+from approvals.identifiers import mask_document_number
 
 
 class ServiceDepartmentInline(admin.TabularInline):
@@ -182,3 +183,48 @@ class CalendarNoticeAdmin(admin.ModelAdmin):
             )
             % {"year": obj.year},
         )
+
+
+# --- identities and mandates: read here, written through the services ------------------
+#
+# Identity numbers are personal data: the lists and forms show them masked, as the
+# screens do (approvals.privacy). Mandates are granted, registered and revoked only
+# through approvals.mandates, which writes the audit trail.
+
+
+@admin.register(m.Person)
+class PersonAdmin(ReadOnlyAdmin):
+    list_display = ("name", "document_type", "masked_number", "nationality")
+    list_filter = ("document_type", "nationality")
+    search_fields = ("name",)
+    exclude = ("document_number",)
+    readonly_fields = ("masked_number",)
+
+    @admin.display(description=_("document number"))
+    def masked_number(self, obj):
+        return mask_document_number(obj.document_number)
+
+
+@admin.register(m.Identity)
+class IdentityAdmin(ReadOnlyAdmin):
+    list_display = ("user", "name", "document_type", "document_number_masked", "status")
+    list_filter = ("status", "document_type")
+    search_fields = ("user__username", "name")
+    exclude = ("document_number",)
+    readonly_fields = ("document_number_masked",)
+    list_select_related = ("user",)
+
+
+@admin.register(m.Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ("uscc", "name_zh", "name_en")
+    search_fields = ("uscc", "name_zh", "name_en")
+    filter_horizontal = ("members",)
+
+
+@admin.register(m.Mandate)
+class MandateAdmin(ReadOnlyAdmin):
+    list_display = ("enterprise", "grantee_user", "grantee_agency", "valid_until", "revoked_at")
+    list_filter = ("origin",)
+    search_fields = ("enterprise__uscc", "grantee_user__username", "grantee_agency__uscc")
+    list_select_related = ("enterprise", "grantee_user", "grantee_agency")

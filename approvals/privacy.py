@@ -39,9 +39,9 @@ def sees_identity_numbers(viewer, application: Application, held: list[str] = ()
 
     if not (viewer is not None and viewer.is_authenticated):
         return False
-    if is_clerk(viewer):
+    if held and all(is_own_number(viewer, number) for number in held):
         return True
-    return bool(held) and all(is_own_number(viewer, number) for number in held)
+    return is_clerk(viewer)
 
 
 def mask_held_value(viewer, number: str) -> str:

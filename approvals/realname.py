@@ -137,6 +137,16 @@ def identity_verify(
         document_number=document_number,
         nationality=nationality,
     )
+    try:
+        return _verify(user, claim)
+    except BaseException:
+        # Identity(user=user) cached the unsaved claim on the account: forget it, so
+        # nothing later in this request takes a refused claim for a verified one.
+        user._state.fields_cache.pop("identity", None)
+        raise
+
+
+def _verify(user, claim: Claim) -> Identity:
     with transaction.atomic():
         identity = Identity.objects.select_for_update().filter(user=user).first()
         if identity is not None and identity.status == IdentityStatus.VERIFIED:

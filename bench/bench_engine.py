@@ -120,7 +120,7 @@ def prepare_data(label: str) -> dict:
 
     say(f"{label}: create the users (investor, clerk, one reviewer per department)")
     clerks, investors = common.role_groups()
-    investor = common.user_create("investor", investors)
+    investor = common.filer_create("investor", investors)
     clerk = common.user_create("clerk", clerks)
     reviewers = {
         d.code: common.user_create(f"rev-{d.code}", d.reviewer_group).pk

@@ -130,7 +130,7 @@ def prepare_data(clients: int) -> dict:
     say(f"{clients} investors with {DRAFTS_PER_CLIENT} drafts each")
     investors = []
     for i in range(clients):
-        investor = common.user_create(f"investor-{i}", investors_group)
+        investor = common.filer_create(f"investor-{i}", investors_group)
         drafts = []
         for j in range(DRAFTS_PER_CLIENT):
             enterprise = enterprises[(i * DRAFTS_PER_CLIENT + j) % len(enterprises)]
@@ -143,7 +143,7 @@ def prepare_data(clients: int) -> dict:
         )
 
     say(f"{AT_THE_WINDOW} applications at the window, {IN_REVIEW} in review")
-    filer = common.user_create("investor-lists", investors_group)
+    filer = common.filer_create("investor-lists", investors_group)
     for k in range(AT_THE_WINDOW + IN_REVIEW):
         enterprise = enterprises[k % len(enterprises)]
         app = services.application_create(applicant=filer, service=service, uscc=enterprise.uscc)

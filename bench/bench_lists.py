@@ -162,7 +162,7 @@ def prepare_users(label: str) -> dict:
         for d in Department.objects.filter(code__in=codes).select_related("reviewer_group")
     }
     return {
-        "investor": common.user_create("investor", investors),
+        "investor": common.filer_create("investor", investors),
         "clerk": common.user_create("clerk", clerks),
         "reviewers": reviewers,
         "department": REVIEW_DEPARTMENT if REVIEW_DEPARTMENT in codes else codes[0],

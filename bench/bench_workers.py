@@ -185,7 +185,7 @@ def prepare_data() -> dict:
     service = Service.objects.get(code=SERVICE)
     departments = Department.objects.filter(services=service).select_related("reviewer_group")
     return {
-        "investor": user("investor", investors),
+        "investor": common.filer_create("investor", investors).pk,
         "clerk": user("clerk", clerks),
         "reviewers": {d.code: user(f"rev-{d.code}", d.reviewer_group) for d in departments},
         "service": service.pk,

@@ -201,6 +201,10 @@ def django_environment(database_url: str, workdir: Path, **settings: str) -> dic
         # default), which would render during the next timed runs, competing
         # with them for the CPU. bench_permits.py renders them itself.
         "PERMIT_RENDER_MODE": "off",
+        # Officials log in with force_login or a token made directly, with no
+        # second factor to type: the demo's setting. What the second factor adds
+        # to a page is counted by tests/test_second_factor.py.
+        "OFFICIAL_SECOND_FACTOR": "false",
         **settings,
     }
 
@@ -243,6 +247,28 @@ def user_create(username: str, *groups):
     user.set_unusable_password()
     user.save()
     user.groups.add(*groups)
+    return user
+
+
+def filer_create(username: str, *groups):
+    """An investor's account as the services now require one: a verified identity and
+    paper mandates of every enterprise in the shared data for every service (made in
+    bulk), so that a benchmark's one account can file for any enterprise, as the
+    simulator's does. Call it after the shared data is loaded."""
+    from django.contrib.auth import get_user_model
+
+    from approvals.demo import paper_mandates, verified_for_script
+    from approvals.models import Enterprise, Service
+
+    user = user_create(username, *groups)
+    verified_for_script(user, name=username, document_number=f"BENCH{user.pk:08d}")
+    window, _created = get_user_model().objects.get_or_create(username="bench-window")
+    paper_mandates(
+        registered_by=window,
+        enterprises=Enterprise.objects.all(),
+        services_=Service.objects.all(),
+        user=user,
+    )
     return user
 
 

@@ -39,7 +39,8 @@ ALLOWED_HOSTS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, on a site that asks officials for their second factor.
+    "hainan_window.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -52,6 +53,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "viewflow",
     "viewflow.workflow",
     "approvals",
@@ -77,6 +80,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session typed a code from the user's device?
+    "django_otp.middleware.OTPMiddleware",
+    # An official who has not typed it yet reaches only the second-factor pages.
+    "approvals.secondfactor.middleware.SecondFactorMiddleware",
     "approvals.audit.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -155,11 +162,13 @@ AUTH_PASSWORD_VALIDATORS = [
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for
 # one username from one address, that pair is locked out for the cool-off
 # time; a successful login resets the count. The API's token endpoint goes
-# through the same check.
+# through the same check. One logs in with the account's email or its username
+# (approvals.authentication); failures count per account however it was named.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "approvals.authentication.EmailOrUsernameBackend",
 ]
+AXES_USERNAME_CALLABLE = "approvals.authentication.lockout_username"
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -168,6 +177,25 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # The address as every other limit sees it (TRUSTED_PROXY_COUNT, below).
 AXES_CLIENT_IP_CALLABLE = "approvals.clientaddr.counted_address"
+# Officials (window clerks, reviewers, supervisors, admins) sign in with a
+# second factor: after the password, a code from a TOTP app (django-otp), and
+# the API's token endpoint wants one too. On unless turned off: `make run`
+# turns it off for the demo (OFFICIAL_SECOND_FACTOR=false). Read at each
+# request (approvals.secondfactor), so a test can switch it.
+OFFICIAL_SECOND_FACTOR = env_bool("OFFICIAL_SECOND_FACTOR", True)
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Hainan single window")
+# After n wrong codes in a row, the next try is refused for 2^(n-1) x this many
+# seconds (1, 2, 4, 8 ... s): django-otp's throttling, per device.
+OTP_TOTP_THROTTLE_FACTOR = float(os.environ.get("OTP_TOTP_THROTTLE_FACTOR", "1"))
+# The admin resets a device (deletes it) but never reads its secret or QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Links mailed to activate a new account or to reset a password work once, for
+# this many seconds (Django's default: 3 days).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(3 * 24 * 3600)))
+# Sign-ups per client address (django-ratelimit), e.g. "10/h": each one sends a mail.
+SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "10/h")
 
 # Sessions end after a working day, and when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
@@ -294,9 +322,7 @@ PREFILL_SOURCE_TIMEOUT_SECONDS = float(os.environ.get("PREFILL_SOURCE_TIMEOUT_SE
 # Real-name verification (approvals.realname): the adapter that confirms a
 # person's name, identity document and nationality. The default reads the shared
 # data's population register; a deployment names the national service's adapter.
-IDENTITY_SOURCE = os.environ.get(
-    "IDENTITY_SOURCE", "approvals.realname.PopulationRegisterSource"
-)
+IDENTITY_SOURCE = os.environ.get("IDENTITY_SOURCE", "approvals.realname.PopulationRegisterSource")
 # New drafts an account may open in an hour (0: no limit). One person files a
 # few; an account opening hundreds is harvesting what the government holds.
 DRAFTS_PER_HOUR = int(os.environ.get("DRAFTS_PER_HOUR", "20"))

@@ -10,6 +10,11 @@ from approvals import models as m
 from approvals.services import CLERK_GROUP, INVESTOR_GROUP, SUPERVISOR_GROUP
 from tests import factories as f
 
+# Officials' second factor is on by default (production). The suite runs with it
+# off, as the demo does, and tests/test_second_factor.py switches it on. Set in the
+# environment too, for the servers and workers that tests start.
+os.environ["OFFICIAL_SECOND_FACTOR"] = "false"
+
 
 def pytest_collection_modifyitems(config, items):
     # On the PostgreSQL run (HW_REQUIRE_POSTGRES=1, set by `make test`) a test
@@ -27,6 +32,11 @@ def _english_unless_asked(settings):
     # The site defaults to Chinese; tests read English messages unless they
     # ask for another language (Accept-Language, or a browser locale).
     settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
+def _no_second_factor_unless_asked(settings):
+    settings.OFFICIAL_SECOND_FACTOR = False
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,6 @@
 """Factories for the tests: small, explicit objects instead of the demo fixtures."""
 
+import contextlib
 import itertools
 from datetime import timedelta
 
@@ -125,10 +126,8 @@ def verified(
             "verified_at": timezone.now(),
         },
     )
-    try:
+    with contextlib.suppress(AttributeError):
         del user.identity  # drop a cached "no identity" or an older one
-    except AttributeError:
-        pass
     return user
 
 
@@ -137,7 +136,7 @@ _stranger_seq = itertools.count(1)
 
 def stranger_id() -> str:
     """A valid resident identity number no factory enterprise names."""
-    return resident_id(f"4601001990010{next(_stranger_seq):04d}")
+    return resident_id(f"46010019900101{next(_stranger_seq):03d}")
 
 
 def mandate(

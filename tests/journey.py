@@ -3,6 +3,7 @@
 from approvals import models as m
 from approvals import services
 from approvals.demo import hand_in_missing
+from tests.factories import new_uscc
 
 
 def draft(world, *, enterprise=None, applicant=None):
@@ -11,6 +12,27 @@ def draft(world, *, enterprise=None, applicant=None):
         service=world.service,
         uscc=(enterprise or world.enterprise).uscc,
     )
+
+
+def unregistered_draft(world, *, applicant=None, service=None, uscc=None):
+    """A draft for an enterprise the registry does not hold yet, as an establishment's
+    is: its founder's, prefilled again with nothing from the registry, so its values
+    are typed by hand. (Opened for the world's enterprise first, which the services
+    allow the world's investor, then moved to a new code.)"""
+    app = services.application_create(
+        applicant=applicant or world.investor,
+        service=service or world.service,
+        uscc=world.enterprise.uscc,
+    )
+    m.Application.objects.filter(pk=app.pk).update(
+        uscc=uscc or new_uscc(), enterprise=None, acting_as=m.ActingAs.FOUNDER, mandate=None
+    )
+    app.materials.filter(satisfied_by=m.SatisfiedBy.REUSE).update(
+        satisfied_by=m.SatisfiedBy.MISSING, reuse_reference=""
+    )
+    app.refresh_from_db()
+    services.application_prefill(application=app)
+    return app
 
 
 def complete(world, app, *, applicant=None):

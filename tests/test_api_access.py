@@ -276,7 +276,8 @@ ENDPOINTS = [
     ),
     Endpoint(
         "application-create", "post", "/api/applications/", "catalogue",
-        expect(everyone=403, investor=201, other_investor=201),
+        # other_investor is verified but acts for no enterprise (a stranger to it).
+        expect(everyone=403, investor=201),
         body=_create_body, headers={"HTTP_IDEMPOTENCY_KEY": "table-1"},
     ),
     Endpoint("application-detail", "get", APP, "draft", expect(everyone=404, investor=200)),
@@ -729,6 +730,7 @@ def test_the_same_key_for_another_enterprise_is_refused_and_writes_nothing(world
 
 
 def test_a_key_belongs_to_its_applicant(world):
+    f.mandate(world.enterprise, world.service, user=world.other_investor, by=world.investor)
     mine = client_for(world.investor).post(
         "/api/applications/", _create_body(world), format="json", HTTP_IDEMPOTENCY_KEY="k"
     )

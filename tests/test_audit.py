@@ -3,8 +3,6 @@ of resident identity numbers, with the log of who saw them in full."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
@@ -113,6 +111,7 @@ def test_postgresql_itself_refuses_to_change_or_delete_audit_rows(world):
 
 def test_supervisors_read_and_filter_the_trail_others_may_not(client, world):
     app = journey.submitted(world)
+    f.mandate(world.enterprise, world.service, user=world.other_investor, by=world.investor)
     other = journey.draft(world, applicant=world.other_investor)
     url = reverse("review:audit")
     for user in (world.investor, world.clerk, world.reviewers["market"]):
@@ -125,7 +124,7 @@ def test_supervisors_read_and_filter_the_trail_others_may_not(client, world):
     everything = client.get(url).context["entries"].paginator.count
     assert everything == m.AuditEntry.objects.count() > 1
     mine = client.get(url, {"application": other.reference}).context["entries"]
-    assert [e.action for e in mine.object_list] == [A.CREATED]
+    assert [e.action for e in mine.object_list] == [A.MANDATE_USED, A.CREATED]
     # The supervisor's view of one application carries its trail.
     detail = client.get(reverse("review:application", args=[app.public_id]))
     assert [e.action for e in detail.context["trail"]][0] == A.SUBMITTED
@@ -168,17 +167,39 @@ def test_identity_numbers_are_masked_for_reviewers_and_supervisors_and_full_for_
     assert viewed.detail == {"fields": ["enterprise.legal_representative_id"]}
 
 
-def test_the_applicant_sees_their_own_filing_in_full_without_an_audit_entry(client, world):
+def test_the_legal_representative_sees_their_own_number_in_full_and_the_view_is_logged(
+    client, world
+):
     number = world.enterprise.legal_representative_id
     app = journey.submitted(world)
     client.force_login(world.investor)
     page = client.get(reverse("portal:application", args=[app.public_id]))
     assert number in page.content.decode()
+    viewed = m.AuditEntry.objects.get(action=A.IDENTITY_VIEWED)
+    assert (viewed.actor_name, viewed.application_id) == ("investor", app.pk)
+
+
+def test_an_agent_under_mandate_sees_the_number_masked_and_keeps_it_by_saving(client, world):
+    number = world.enterprise.legal_representative_id
+    f.mandate(world.enterprise, world.service, user=world.other_investor, by=world.investor)
+    app = journey.draft(world, applicant=world.other_investor)
+    client.force_login(world.other_investor)
+    page = client.get(reverse("portal:application", args=[app.public_id]))
+    body = page.content.decode()
+    assert number not in body and mask_resident_id(number) in body
     assert not m.AuditEntry.objects.filter(action=A.IDENTITY_VIEWED).exists()
+    # Saving the form sends the masked number back: it means "unchanged".
+    services.application_values_update(
+        actor=world.other_investor,
+        application=app,
+        values={"enterprise.legal_representative_id": mask_resident_id(number)},
+    )
+    held = app.values.get(field="enterprise.legal_representative_id")
+    assert (held.value, held.corrected) == (number, False)
 
 
 def test_a_typed_identity_number_is_checked(world):
-    app = journey.draft(world, enterprise=SimpleNamespace(uscc=f.new_uscc()))
+    app = journey.unregistered_draft(world)
     with pytest.raises(services.ValidationError) as error:
         services.application_values_update(
             actor=world.investor,
@@ -204,13 +225,18 @@ def test_the_api_masks_alike_and_audits_the_clerk(world):
         return next(v for v in values if v["field"] == "enterprise.legal_representative_id")
 
     own = identity(world.investor, f"/api/applications/{app.public_id}/")
-    assert own["value"] == number
+    assert own["value"] == number  # the legal representative's own number
+    viewed = m.AuditEntry.objects.filter(action=A.IDENTITY_VIEWED)
+    assert [(e.actor_name, e.channel) for e in viewed] == [("investor", "api")]
     supervisor = identity(world.supervisor, f"/api/window/{app.public_id}/")
     assert supervisor["value"] == supervisor["source_value"] == mask_resident_id(number)
-    assert not m.AuditEntry.objects.filter(action=A.IDENTITY_VIEWED).exists()
+    assert viewed.count() == 1
     clerk = identity(world.clerk, f"/api/window/{app.public_id}/")
     assert clerk["value"] == number
-    assert m.AuditEntry.objects.get(action=A.IDENTITY_VIEWED).channel == "api"
+    assert [(e.actor_name, e.channel) for e in viewed.order_by("pk")] == [
+        ("investor", "api"),
+        ("clerk", "api"),
+    ]
     services.application_accept(actor=world.clerk, application=app)
     review = journey.review_of(app, "market")
     reviewer = identity(world.reviewers["market"], f"/api/tasks/{review.pk}/")

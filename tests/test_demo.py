@@ -140,6 +140,10 @@ def test_the_users_table_is_the_last_thing_printed_with_the_qr_host(fast, settin
     qr = next(i for i, line in enumerate(lines) if "PERMIT_PUBLIC_BASE_URL" in line)
     assert "https://window.example.test" in lines[qr] and qr < header
     assert not m.Application.objects.filter(is_demo_history=True).exists()
+    assert "Officials' second factor is off (OFFICIAL_SECOND_FACTOR=false)." in lines[:header]
+    settings.OFFICIAL_SECOND_FACTOR = True
+    out, _err = seed(history=0)
+    assert "set up an authenticator app at their first login" in out
 
 
 @pytest.mark.django_db

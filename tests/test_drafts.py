@@ -78,6 +78,8 @@ def test_a_submitted_application_does_not_stop_a_new_draft(world):
 
 @pytest.mark.django_db
 def test_another_investors_draft_is_not_given_to_you(world):
+    # An agent under the enterprise's mandate opened one; the legal representative gets their own.
+    f.mandate(world.enterprise, world.service, user=world.other_investor, by=world.investor)
     theirs = journey.draft(world, applicant=world.other_investor)
     opened = services.application_open(
         applicant=world.investor, service=world.service, uscc=world.enterprise.uscc

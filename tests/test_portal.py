@@ -263,9 +263,7 @@ def test_a_wrong_value_is_shown_beside_its_field_and_what_was_typed_is_kept(clie
 
 def test_an_incomplete_submission_lists_every_missing_item_linked_to_its_field(client, world):
     # An enterprise the registry does not hold yet: every registry field is blank.
-    app = services.application_create(
-        applicant=world.investor, service=world.service, uscc=f.new_uscc()
-    )
+    app = journey.unregistered_draft(world)
     missing = services.application_completeness_errors(app)
     client.force_login(world.investor)
     response = client.post(url("submit", app))
@@ -527,6 +525,7 @@ def test_my_applications_lists_newest_first_filters_and_pages(client, world, set
     first = journey.draft(world)
     second = journey.submitted(world)
     third = journey.draft(world)
+    f.mandate(world.enterprise, world.service, user=world.other_investor, by=world.investor)
     journey.draft(world, applicant=world.other_investor)
     client.force_login(world.investor)
     page1 = client.get(url("applications"))
@@ -564,9 +563,10 @@ def test_my_applications_costs_the_same_queries_for_2_and_12_applications(client
         journey.submitted(world) if i % 2 else journey.draft(world)
     assert m.Application.objects.filter(applicant=world.investor).count() == 12
     many = count_queries(client, url("applications"))
-    # session, user, count, the page (clock holder and typed name in the same
-    # SELECT), the visitor's roles for the menu
-    assert few == many == 5
+    # session, user, the reader's identity (which drafts are still theirs), count,
+    # the page (clock holder and typed name in the same SELECT), the visitor's
+    # roles for the menu
+    assert few == many == 6
 
 
 def test_the_application_page_costs_the_same_queries_with_few_and_many_steps(client, world):
@@ -582,10 +582,11 @@ def test_the_application_page_costs_the_same_queries_with_few_and_many_steps(cli
     few = count_queries(client, url("application", few_steps))
     many = count_queries(client, url("application", many_steps))
     draft = count_queries(client, url("application", journey.draft(world)))
-    # session, user, the application (with service, enterprise and permit),
-    # values, materials, clock intervals, step counts, materials summary,
-    # timeline, reviews, corrections, roles
-    assert few == many == draft == 12
+    # session, user, the reader's identity, the application (with service,
+    # enterprise and permit), values, the audit entry of the legal representative
+    # reading their own identity number, materials, clock intervals, step counts,
+    # materials summary, timeline, reviews, corrections, roles
+    assert few == many == draft == 14
 
 
 # --- both languages ----------------------------------------------------------------------

@@ -131,7 +131,7 @@ def test_an_enterprise_the_registry_does_not_hold_is_filled_by_hand_and_register
     world,
 ):
     uscc = f.new_uscc()
-    app = services.application_create(applicant=world.investor, service=world.service, uscc=uscc)
+    app = journey.unregistered_draft(world, uscc=uscc)
     assert app.enterprise is None
     assert set(app.values.values_list("state", flat=True)) == {m.ValueState.NOT_FOUND}
     assert not app.materials.filter(satisfied_by=m.SatisfiedBy.REUSE).exists()

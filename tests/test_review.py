@@ -89,6 +89,7 @@ def test_window_queue_lists_submitted_applications_oldest_first_with_waiting_tim
     with at(2025, 11, 3, 9, 0):  # a Monday
         first = journey.submitted(world)
     with at(2025, 11, 3, 11, 0):
+        f.mandate(world.enterprise, world.service, user=world.other_investor, by=world.investor)
         second = submitted_by(world, world.other_investor)
     journey.draft(world)  # a draft is not at the window
     with at(2025, 11, 4, 15, 0):

@@ -20,6 +20,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -36,6 +37,7 @@ from approvals.identifiers import normalize_uscc, validate_uscc
 from approvals.models import Application, AuditAction, DepartmentReview, Permit, ReviewDecision
 from approvals.models.permits import RenderStatus
 from approvals.reporting.filters import ReportFilterSet
+from approvals.secondfactor import rules as second_factor
 from approvals.verification.views import verification_body
 
 logger = logging.getLogger(__name__)
@@ -50,11 +52,25 @@ class IssuedToken(serializers.Serializer):
     )
 
 
+class AuthToken(AuthTokenSerializer):
+    otp_token = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        max_length=20,
+        help_text="Officials (window clerks, reviewers, supervisors, admins) with "
+        "OFFICIAL_SECOND_FACTOR on: the current 6-digit code from their authenticator app. "
+        "Each code is accepted once. Others leave it out.",
+    )
+
+
 class TokenView(ObtainAuthToken):
-    """POST: a username and password for a token (valid API_TOKEN_TTL_HOURS); open to
-    anyone, and documented so. DELETE: the token's owner revokes it at once."""
+    """POST: a username and password (and, for officials, a current code from their
+    authenticator app) for a token (valid API_TOKEN_TTL_HOURS); open to anyone, and
+    documented so. DELETE: the token's owner revokes it at once."""
 
     throttle_classes = [TokenThrottle]
+    serializer_class = AuthToken
 
     def get_authenticators(self):
         # Getting a token takes a password, not a token or a session: an expired token a
@@ -72,7 +88,11 @@ class TokenView(ObtainAuthToken):
         tags=["auth"],
         summary="Exchange a username and password for an API token",
         description="The token expires after API_TOKEN_TTL_HOURS (24 by default); asking "
-        "again after that gives a new one.",
+        "again after that gives a new one. Officials also send otp_token, a current code "
+        "from their authenticator app (OFFICIAL_SECOND_FACTOR): without it, or with a wrong "
+        "one, 400 with a message on otp_token; after wrong codes in a row, 429 until the "
+        "wait (1, 2, 4 ... seconds) is over.",
+        request=AuthToken,
         responses={200: IssuedToken},
     )
     def post(self, request, *args, **kwargs):
@@ -86,7 +106,17 @@ class TokenView(ObtainAuthToken):
             ):
                 raise LockedOut() from None
             raise
-        token = token_for(serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        if second_factor.required_for(user):
+            try:
+                second_factor.check_for_token(
+                    user=user, code=serializer.validated_data.get("otp_token")
+                )
+            except second_factor.SecondFactorRefused as refused:
+                if refused.code == "throttled":
+                    raise TooManyWrongCodes(refused.message, wait=refused.wait) from None
+                raise exceptions.ValidationError({"otp_token": [refused.message]}) from None
+        token = token_for(user)
         return Response(
             IssuedToken({"token": token.key, "expires_at": token_expires_at(token)}).data
         )
@@ -111,6 +141,15 @@ class LockedOut(exceptions.APIException):
         "Too many failed logins for this account from your address: logging in is paused "
         "for a while. Ask the window for help if you have forgotten the password."
     )
+
+
+class TooManyWrongCodes(exceptions.Throttled):
+    """429 with Retry-After, and the second factor's own message (DRF's Throttled
+    would add its own sentence about the wait)."""
+
+    def __init__(self, detail: str, wait: int):
+        exceptions.APIException.__init__(self, detail, "throttled")
+        self.wait = wait
 
 
 # --- the catalogue ------------------------------------------------------------

@@ -7,12 +7,9 @@ from itertools import groupby
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import Group
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -40,13 +37,12 @@ from approvals.portal.forms import (
     AnswerForm,
     ApplyForm,
     CommitmentForm,
-    SignUpForm,
     StatusFilterForm,
     UploadForm,
     ValuesForm,
     value_field_name,
 )
-from approvals.services import INVESTOR_GROUP, ApplicationBusy
+from approvals.services import ApplicationBusy
 
 
 def home(request):
@@ -75,21 +71,6 @@ def service_detail(request, code):
     service = get_object_or_404(selectors.service_guide(), code=code)
     service.median_days = selectors.median_decision_days(service)
     return render(request, "portal/service_detail.html", {"service": service})
-
-
-@require_http_methods(["GET", "POST"])
-def signup(request):
-    if request.user.is_authenticated:
-        return redirect("home")
-    form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = form.save()
-            user.groups.add(Group.objects.get_or_create(name=INVESTOR_GROUP)[0])
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome. Choose a service to start an application."))
-        return redirect("portal:services")
-    return render(request, "registration/signup.html", {"form": form})
 
 
 # --- applying and following an application ------------------------------------

@@ -414,8 +414,8 @@ def audit_export(request):
                 yield writer.writerow(
                     [
                         timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
-                        e.application.reference,
-                        e.application.service.code,
+                        e.application.reference if e.application_id else e.uscc,
+                        e.application.service.code if e.application_id else "",
                         e.actor_name or _("the system"),
                         e.get_action_display(),
                         audit.describe(e.detail),

@@ -3,7 +3,11 @@
 Each person has their own browser context (their own session), as in life.
 """
 
+import re
+
 import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
 
 from approvals import models as m
 from approvals import permits
@@ -30,13 +34,21 @@ def log_in(pages, username):
 
 
 def sign_up_and_draft(tab, world, username="newinvestor"):
+    email = f"{username}@example.test"
     page = tab.go("/signup/")
-    page.fill("#id_username", username)
-    page.fill("#id_email", f"{username}@example.test")
+    page.fill("#id_email", email)
     page.fill("#id_password1", "Correct-horse-42")
     page.fill("#id_password2", "Correct-horse-42")
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
+    assert email in page.get_by_test_id("signup-sent").inner_text()
+    # The live server runs in this process: its mail is in the test outbox.
+    (message,) = [m for m in mail.outbox if m.to == [email]]
+    path = re.search(r"https?://[^/\s]+(/accounts/activate/\S+)", message.body).group(1)
+    page = tab.go(path)
+    page.get_by_test_id("activate").click()
+    page.wait_for_load_state()
+    assert get_user_model().objects.get(email=email).is_active
     page.goto(tab.base + f"/services/{world.service.code}/")
     page.get_by_test_id("start-application").click()
     # A mistyped code is refused beside the field, and no draft is made.

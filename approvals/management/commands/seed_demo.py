@@ -309,7 +309,9 @@ class Command(BaseCommand):
         through an agency holding paper mandates of the demo's enterprises; the
         investor too holds the other demo enterprises' mandates, registered at the
         window, so the demo shows every state for them."""
-        users = get_user_model().objects.in_bulk(["investor", "agent", "clerk"], "username")
+        users = get_user_model().objects.in_bulk(
+            ["investor", "agent", "clerk"], field_name="username"
+        )
         for username, document in (
             ("investor", "460106197109272837"),
             ("agent", "460100199003081523"),
@@ -354,6 +356,13 @@ class Command(BaseCommand):
         )
         if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
             self.stdout.write(f"Mail is written to files in {settings.EMAIL_FILE_PATH}/.")
+        if settings.OFFICIAL_SECOND_FACTOR:
+            self.stdout.write(
+                "Officials' second factor is on (OFFICIAL_SECOND_FACTOR): the clerk, reviewers, "
+                "supervisor and admin set up an authenticator app at their first login."
+            )
+        else:
+            self.stdout.write("Officials' second factor is off (OFFICIAL_SECOND_FACTOR=false).")
         self.stdout.write(
             self.style.WARNING(
                 "These accounts and this password are for the demo only: "

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from approvals.secondfactor import views
+
+app_name = "second_factor"
+urlpatterns = [
+    path("", views.verify, name="verify"),
+    path("enrol/", views.enrol, name="enrol"),
+]
