@@ -10,7 +10,7 @@ from django.utils import timezone
 from approvals import models as m
 from approvals.services import INVESTOR_GROUP
 from tests import factories as f
-from tests.e2e.test_journey import log_in
+from tests.e2e.test_journey import log_in, verify_identity
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -64,13 +64,8 @@ def test_verify_grant_apply_revoke_refuse(world, people, open_tab, locale):
     banner.get_by_role("link").click()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == words["identity"]
-    page.fill("#id_name", "孙八")
-    page.select_option("#id_document_type", "resident_id")
-    page.fill("#id_document_number", number)
-    page.select_option("#id_nationality", "CHN")
     rep.shot(f"mandates-identity-form-{tag}")
-    page.get_by_test_id("verify-identity").click()
-    page.wait_for_load_state()
+    page = verify_identity(rep, name="孙八", number=number)
     verified = page.get_by_test_id("identity-verified")
     assert number not in verified.inner_text()
     assert m.Identity.objects.get(user=owner).status == m.IdentityStatus.VERIFIED
