@@ -294,6 +294,13 @@ def test_a_clerk_registers_a_paper_mandate_with_its_scan(client, world, agent):
     page = client.get(response.url).content.decode()
     assert world.enterprise.uscc in page
     assert "paper mandate registered at the window" in page
+    scan = reverse("review:mandate_scan", args=[mandate.public_id])
+    assert f'href="{scan}"' in page
+    download = client.get(scan)
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    client.force_login(world.investor)
+    assert client.get(scan).status_code == 403
 
 
 def test_a_refused_paper_mandate_keeps_what_was_typed(client, world, agent, tmp_path):
@@ -329,6 +336,17 @@ def test_the_register_is_searched_by_credit_code_and_a_clerk_revokes(client, wor
     assert mine.revoked_by == world.clerk
     assert mine.revocation_reason == "企业书面申请 / written request"
     assert client.get(revoke).status_code == 405
+
+
+def test_my_enterprises_is_paginated(client, world, settings):
+    settings.PAGE_SIZE = 2
+    codes = sorted([world.enterprise.uscc, *(f.EnterpriseFactory().uscc for _ in range(2))])
+    client.force_login(world.investor)
+    first = client.get(ENTERPRISES).content.decode()
+    assert codes[0] in first and codes[1] in first and codes[2] not in first
+    assert 'rel="next"' in first
+    second = client.get(ENTERPRISES, {"page": 2}).content.decode()
+    assert codes[2] in second and codes[0] not in second
 
 
 # --- cost in queries --------------------------------------------------------------

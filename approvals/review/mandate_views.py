@@ -9,13 +9,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from approvals import mandate_selectors, mandates, services
 from approvals.identifiers import normalize_uscc
@@ -117,3 +117,23 @@ def mandate_revoke(request, public_id):
             _("The mandate of %(uscc)s is revoked.") % {"uscc": mandate.enterprise.uscc},
         )
     return redirect(_list_url(mandate.enterprise.uscc))
+
+
+@login_required
+@require_GET
+def mandate_scan(request, public_id):
+    """The scan of a paper mandate, for window clerks only, as a download."""
+    _require_clerk(request)
+    mandate = Mandate.objects.filter(public_id=public_id).exclude(document="").first()
+    if mandate is None:
+        raise Http404(_("No such mandate."))
+    try:
+        handle = mandate.document.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle, as_attachment=True, filename=mandate.document.name.rsplit("/", 1)[-1]
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -23,4 +23,5 @@ urlpatterns = [
     path("mandates/", mandate_views.mandate_list, name="mandates"),
     path("mandates/new/", mandate_views.mandate_new, name="mandate_new"),
     path("mandates/<uuid:public_id>/revoke/", mandate_views.mandate_revoke, name="mandate_revoke"),
+    path("mandates/<uuid:public_id>/scan/", mandate_views.mandate_scan, name="mandate_scan"),
 ]
