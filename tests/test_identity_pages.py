@@ -80,6 +80,7 @@ def test_a_verified_identity_is_shown_with_its_number_masked(client, world, newc
     page = client.get(IDENTITY).content.decode()
     assert 'data-testid="identity-verified"' in page
     assert "赵六" in page
+    assert "China (CHN)" in page
     assert identity.document_number_masked in page
     assert newcomer.number not in page
     assert 'data-testid="identity-form"' not in page

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 from approvals import mandate_selectors, mandates, realname, representation
 from approvals.models import Identity
 from approvals.portal.representation_forms import (
+    NATIONALITIES,
     IdentityForm,
     MandateForm,
     RevokeMandateForm,
@@ -58,7 +59,11 @@ def _next_url(request) -> str:
 def identity(request):
     current = Identity.objects.filter(user=request.user).first()
     if current is not None and current.is_verified:
-        return render(request, "portal/identity.html", {"identity": current})
+        return render(
+            request,
+            "portal/identity.html",
+            {"identity": current, "nationality": dict(NATIONALITIES).get(current.nationality)},
+        )
     initial = {}
     if current is not None:  # a refused or interrupted attempt: what was typed then
         initial = {

@@ -19,7 +19,7 @@ LABELS = {
         "identity": "我的身份",
         "enterprises": "我的企业",
         "held": "我持有的授权",
-        "grant": "授予委托",
+        "grant": "授予授权委托",
         "revoke": "撤销此授权？",
     },
     "en-US": {
