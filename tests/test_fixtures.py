@@ -248,11 +248,16 @@ def test_a_project_filing_from_the_catalogue_is_recorded_by_one_department(
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     load_fixtures()
     f.role_groups()
-    investor = f.UserFactory(groups=[INVESTOR_GROUP])
     clerk = f.UserFactory(groups=[CLERK_GROUP])
     reviewer = f.UserFactory(groups=["reviewer:development-reform"])
     filing = Service.objects.get(code="investment-project-filing")
     enterprise = Enterprise.objects.filter(investment_projects__isnull=False).order_by("pk")[0]
+    # Its legal representative, verified, files for it.
+    investor = f.verified(
+        f.UserFactory(groups=[INVESTOR_GROUP]),
+        name=enterprise.legal_representative,
+        number=enterprise.legal_representative_id,
+    )
 
     app = services.application_create(applicant=investor, service=filing, uscc=enterprise.uscc)
     ways = dict(app.materials.values_list("material__code", "satisfied_by"))

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('approvals', '0010_permit_facts'),
+        ('approvals', '0011_identity'),
     ]
 
     operations = [
