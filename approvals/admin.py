@@ -23,6 +23,7 @@ class MaterialInline(admin.StackedInline):
     fields = (
         ("code", "order", "department"),
         ("name_zh", "name_en"),
+        ("legal_basis_zh", "legal_basis_en"),
         "reuse_key",
         ("allow_upload", "allow_commitment", "allow_deferral", "deferral_days"),
     )

@@ -233,9 +233,10 @@ def demo_applications_create() -> list[str]:
     approved.refresh_from_db()
     lines.append(f"{approved.reference}: approved, permit {approved.permit.number}")
 
-    # The agent files the same enterprise's project: its new business licence is reused.
+    # The agent files the same enterprise's project: what the registry holds on it is
+    # reused (a filing asks for no business licence: fixtures/README.md).
     filing = new(project, enterprises[4], agent)
     hand_in_missing(filing, actor=agent)
     services.application_submit(actor=agent, application=filing)
-    lines.append(f"{filing.reference}: project filing by an agent, reusing the new licence")
+    lines.append(f"{filing.reference}: project filing by an agent, reusing the registry record")
     return lines

@@ -488,7 +488,8 @@ def rejection_reasons_for(department: Department) -> QuerySet[RejectionReason]:
 
 def material_file_for(user, *, public_id, material_code: str) -> ApplicationMaterial | None:
     """An uploaded material, if the user may read it: the applicant (of a draft only
-    while they still act for the enterprise), or an official who may open the application. Anyone else gets None, as if it did not exist."""
+    while they still act for the enterprise), or an official who may open the
+    application. Anyone else gets None, as if it did not exist."""
     if not (user and user.is_authenticated):
         return None
     visible = Q(application__in=applications_of(user).values("pk")) | Q(

@@ -186,7 +186,7 @@ def make_originals(users: dict) -> list[tuple[int, str]]:
     """Ten applications made through the services, one of each kind; (pk, kind) each."""
     from approvals import services
     from approvals.demo import hand_in_missing
-    from approvals.models import Enterprise, Service
+    from approvals.models import ActingAs, Application, Enterprise, SatisfiedBy, Service
 
     investor, clerk = users["investor"], users["clerk"]
     reviewer = users["reviewers"][users["department"]]
@@ -196,8 +196,21 @@ def make_originals(users: dict) -> list[tuple[int, str]]:
     made: list[tuple[int, str]] = []
 
     def draft(uscc: str | None = None, on=service):
-        uscc = uscc or enterprises[len(made) % len(enterprises)].uscc
-        return services.application_create(applicant=investor, service=on, uscc=uscc)
+        registered = enterprises[len(made) % len(enterprises)].uscc
+        app = services.application_create(applicant=investor, service=on, uscc=registered)
+        if uscc is None:
+            return app
+        # An enterprise the registry does not hold yet (an establishment's draft, its
+        # founder's): moved to the new code and prefilled again, so its names are typed.
+        Application.objects.filter(pk=app.pk).update(
+            uscc=uscc, enterprise=None, acting_as=ActingAs.FOUNDER, mandate=None
+        )
+        app.materials.filter(satisfied_by=SatisfiedBy.REUSE).update(
+            satisfied_by=SatisfiedBy.MISSING, reuse_reference=""
+        )
+        app.refresh_from_db()
+        services.application_prefill(application=app)
+        return app
 
     def submitted(uscc: str | None = None, on=service):
         app = draft(uscc, on)

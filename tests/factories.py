@@ -61,6 +61,8 @@ class MaterialFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"material-{n}")
     name_zh = factory.LazyAttribute(lambda o: f"材料{o.code}")
     name_en = factory.LazyAttribute(lambda o: f"Material {o.code}")
+    legal_basis_zh = factory.LazyAttribute(lambda o: f"《测试条例》第一条（{o.code}）")
+    legal_basis_en = factory.LazyAttribute(lambda o: f"Test Regulation, art. 1 ({o.code})")
 
 
 class EnterpriseFactory(factory.django.DjangoModelFactory):

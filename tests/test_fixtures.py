@@ -6,6 +6,7 @@ held to the same rules as data entered in the admin: every object passes
 prefill sources can actually satisfy.
 """
 
+import json
 from io import StringIO
 from pathlib import Path
 
@@ -13,20 +14,28 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.urls import reverse
 
+from approvals import services
+from approvals.demo import hand_in_missing
 from approvals.identifiers import is_valid_resident_id, is_valid_uscc
 from approvals.models import (
+    ApplicationStatus,
     Department,
     Enterprise,
     InvestmentProject,
     Licence,
     Material,
+    SatisfiedBy,
     Service,
     ServiceDepartment,
     SocialSecurityRegistration,
     TaxRegistration,
 )
+from approvals.services import CLERK_GROUP, INVESTOR_GROUP
+from tests import factories as f
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 # The reuse keys the default prefill sources fill (approvals/prefill.py),
@@ -38,7 +47,21 @@ SOURCE_REUSE_KEYS = {
     "investment_project",
 }
 
+# Services whose materials' legal bases are written by another helper of issue
+# 12 ("establish") and added to the fixture when the branches are merged. Their
+# entries fail only for the missing bases until then; once the bases are in,
+# the strict xfail below turns red on purpose: empty this set then.
+AWAITING_LEGAL_BASIS = {"fie-establishment"}
+
 pytestmark = pytest.mark.django_db
+
+
+def _catalogue_json() -> list[dict]:
+    return json.loads((FIXTURES_DIR / "catalogue.json").read_text(encoding="utf-8"))
+
+
+def _services_in_fixture() -> list[str]:
+    return [o["fields"]["code"] for o in _catalogue_json() if o["model"] == "approvals.service"]
 
 
 def load_fixtures():
@@ -63,7 +86,14 @@ def test_fixtures_load_and_every_object_is_valid():
         objects = list(model.objects.all())
         assert objects, f"no {model.__name__} in the fixtures"
         for obj in objects:
-            obj.full_clean()
+            try:
+                obj.full_clean()
+            except ValidationError as error:
+                awaiting = isinstance(obj, Material) and obj.service.code in AWAITING_LEGAL_BASIS
+                if not awaiting:
+                    raise
+                # Nothing but the bases still to come is wrong with it.
+                assert set(error.message_dict) <= {"legal_basis_zh", "legal_basis_en"}, error
     for group in reviewer_groups:
         group.full_clean()
 
@@ -122,8 +152,146 @@ def test_every_reuse_key_can_be_provided_by_a_source():
 def test_a_permit_from_one_service_is_reused_by_another():
     load_fixtures()
     fie = Service.objects.get(code="fie-establishment")
+    seal = Service.objects.get(code="seal-engraving-filing")
+    assert seal.materials.filter(reuse_key=f"licence:{fie.permit_licence_type}").exists()
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        pytest.param(
+            code,
+            marks=pytest.mark.xfail(
+                strict=True, reason="legal bases written by helper 'establish', added at merge"
+            ),
+        )
+        if code in AWAITING_LEGAL_BASIS
+        else code
+        for code in _services_in_fixture()
+    ],
+)
+def test_every_material_of_an_open_service_names_its_legal_basis(code):
+    """Read from the file itself, so a service added to it later is held to this too."""
+    objects = _catalogue_json()
+    service_pk, active = next(
+        (o["pk"], o["fields"].get("is_active", True))
+        for o in objects
+        if o["model"] == "approvals.service" and o["fields"]["code"] == code
+    )
+    materials = [
+        o["fields"]
+        for o in objects
+        if o["model"] == "approvals.material" and o["fields"]["service"] == service_pk
+    ]
+    assert materials, code
+    if not active:
+        return
+    unnamed = [
+        m["code"]
+        for m in materials
+        if not m.get("legal_basis_zh", "").strip() or not m.get("legal_basis_en", "").strip()
+    ]
+    assert unnamed == [], f"{code}: materials without a legal basis"
+
+
+# The reviewed lists (fixtures/README.md says why each is kept, changed or
+# removed): code, department, reuse key, upload, commitment, deferral.
+DRC, POLICE = "development-reform", "public-security"
+REVIEWED_MATERIALS = {
+    "investment-project-filing": [
+        ("enterprise-registry", DRC, "enterprise_registry", True, False, False),
+        ("investment-project-record", DRC, "investment_project", True, False, False),
+        ("project-filing-form", DRC, "", True, False, False),
+        ("industrial-policy-statement", DRC, "", False, True, False),
+    ],
+    "seal-engraving-filing": [
+        ("business-licence", POLICE, "licence:business-licence", True, False, False),
+        ("seal-engraving-application", POLICE, "", True, False, False),
+        ("legal-representative-identity", POLICE, "enterprise_registry", True, False, False),
+    ],
+}
+REVIEWED_DEPARTMENTS = {
+    "investment-project-filing": [DRC],
+    "seal-engraving-filing": [POLICE],
+}
+
+
+@pytest.mark.parametrize("code", sorted(REVIEWED_MATERIALS))
+def test_the_reviewed_services_ask_exactly_the_reviewed_materials(code):
+    load_fixtures()
+    service = Service.objects.get(code=code)
+    materials = [
+        (
+            m.code,
+            m.department.code,
+            m.reuse_key,
+            m.allow_upload,
+            m.allow_commitment,
+            m.allow_deferral,
+        )
+        for m in service.materials.select_related("department")
+    ]
+    assert materials == REVIEWED_MATERIALS[code]
+    departments = [sd.department.code for sd in service.service_departments.all()]
+    assert departments == REVIEWED_DEPARTMENTS[code]
+    # A filing is a record: nothing of another department's separate matter.
+    assert not service.materials.filter(
+        code__in=["land-use-documents", "site-layout-plan", "eia-registration"]
+    ).exists()
+
+
+def test_a_project_filing_from_the_catalogue_is_recorded_by_one_department(
+    settings, tmp_path, client
+):
+    """Held data reused, the statement signed, the project's facts handed in: nothing else."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    load_fixtures()
+    f.role_groups()
+    clerk = f.UserFactory(groups=[CLERK_GROUP])
+    reviewer = f.UserFactory(groups=["reviewer:development-reform"])
     filing = Service.objects.get(code="investment-project-filing")
-    assert filing.materials.filter(reuse_key=f"licence:{fie.permit_licence_type}").exists()
+    enterprise = Enterprise.objects.filter(investment_projects__isnull=False).order_by("pk")[0]
+    # Its legal representative, verified, files for it.
+    investor = f.verified(
+        f.UserFactory(groups=[INVESTOR_GROUP]),
+        name=enterprise.legal_representative,
+        number=enterprise.legal_representative_id,
+    )
+
+    app = services.application_create(applicant=investor, service=filing, uscc=enterprise.uscc)
+    ways = dict(app.materials.values_list("material__code", "satisfied_by"))
+    assert ways == {
+        "enterprise-registry": SatisfiedBy.REUSE,
+        "investment-project-record": SatisfiedBy.REUSE,
+        "project-filing-form": SatisfiedBy.MISSING,
+        "industrial-policy-statement": SatisfiedBy.MISSING,
+    }
+    # The statement can only be signed: the page offers no upload for it.
+    client.force_login(investor)
+    page = client.get(
+        reverse("portal:application", args=[app.public_id]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert 'data-testid="commit-industrial-policy-statement"' in page
+    assert 'data-testid="upload-industrial-policy-statement"' not in page
+    assert 'data-testid="upload-project-filing-form"' in page
+    done = hand_in_missing(app, actor=investor)
+    assert (done["uploads"], done["commitments"], done["deferrals"]) == (1, 1, 0)
+    services.application_submit(actor=investor, application=app)
+    services.application_accept(actor=clerk, application=app)
+    reviews = list(app.reviews.select_related("department"))
+    assert [r.department.code for r in reviews] == ["development-reform"]
+    services.review_complete(actor=reviewer, review=reviews[0], approve=True)
+    app.refresh_from_db()
+    assert app.status == ApplicationStatus.APPROVED
+
+
+@pytest.mark.parametrize("code", sorted(REVIEWED_MATERIALS))
+def test_steps_before_the_reform_are_counted_as_the_reports_count_them(code):
+    """One trip to each department plus one hand-in of each material (approvals/reports.py)."""
+    load_fixtures()
+    service = Service.objects.get(code=code)
+    assert service.legacy_steps == (service.service_departments.count() + service.materials.count())
 
 
 def test_seed_demo_is_idempotent():

@@ -58,6 +58,12 @@ class MaterialSerializer(serializers.ModelSerializer):
     reusable = serializers.SerializerMethodField(
         help_text="Read from shared data or the licence library when the government holds it."
     )
+    legal_basis_zh = serializers.CharField(
+        read_only=True, help_text="The law and article that require this material, in Chinese."
+    )
+    legal_basis_en = serializers.CharField(
+        read_only=True, help_text="The same law and article, in English."
+    )
 
     class Meta:
         model = Material
@@ -65,6 +71,8 @@ class MaterialSerializer(serializers.ModelSerializer):
             "code",
             "name_zh",
             "name_en",
+            "legal_basis_zh",
+            "legal_basis_en",
             "department",
             "reusable",
             "reuse_key",

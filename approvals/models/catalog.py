@@ -6,6 +6,7 @@ fixture, never in code: the flow reads everything it routes on from here.
 """
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import get_language
@@ -190,6 +191,22 @@ class Material(BilingualName):
         help_text=_("容缺受理: a minor material, accepted missing with a due date."),
     )
     deferral_days = models.PositiveSmallIntegerField(_("deferral period (working days)"), default=5)
+    # Why the material is asked for at all: a single window asks for nothing
+    # the law does not require, and the guide says which law requires what.
+    # Blank is allowed in the database only so that a service can be drafted
+    # closed; clean() requires both texts once the service is open.
+    legal_basis_zh = models.CharField(
+        _("legal basis (Chinese)"),
+        max_length=500,
+        blank=True,
+        help_text=_("The law and article that require this material, e.g. 《条例》第十三条."),
+    )
+    legal_basis_en = models.CharField(
+        _("legal basis (English)"),
+        max_length=500,
+        blank=True,
+        help_text=_("The same law and article in English, e.g. Regulation ..., art. 13."),
+    )
 
     class Meta:
         ordering = ["service", "order", "code"]
@@ -207,6 +224,30 @@ class Material(BilingualName):
                 ),
             ),
         ]
+
+    @property
+    def legal_basis(self) -> str:
+        lang = get_language() or ""
+        return self.legal_basis_en if lang.startswith("en") else self.legal_basis_zh
+
+    def clean(self) -> None:
+        super().clean()
+        try:
+            # The admin's inline sets the service before it is saved, so read
+            # the object, not service_id: a new service opened with its
+            # materials in one form is checked too.
+            service = self.service
+        except ObjectDoesNotExist:
+            return
+        if not service.is_active:
+            return
+        missing = {
+            name: _("A material of a service open for applications must name its legal basis.")
+            for name in ("legal_basis_zh", "legal_basis_en")
+            if not getattr(self, name).strip()
+        }
+        if missing:
+            raise ValidationError(missing)
 
 
 class RejectionReason(models.Model):
