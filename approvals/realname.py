@@ -175,13 +175,8 @@ def _verify(user, claim: Claim) -> Identity:
         identity.checked_at = timezone.now()
         identity.attempts += 1
         verifier = source()
-        try:
-            confirmed = verifier.confirms(claim)
-        except IdentitySourceUnavailable:
-            identity.status = IdentityStatus.UNVERIFIED
-            identity.attempts -= 1  # not the person's fault
-            identity.save()
-            raise
+        # IdentitySourceUnavailable rolls this back: not the person's fault, nothing counted.
+        confirmed = verifier.confirms(claim)
         if not confirmed:
             identity.status = IdentityStatus.REFUSED
             identity.save()
