@@ -5,6 +5,7 @@ from functools import cached_property
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
+from approvals import representation
 from approvals.models import Department
 from approvals.services import CLERK_GROUP, INVESTOR_GROUP, SUPERVISOR_GROUP
 
@@ -40,6 +41,11 @@ class Roles:
     @property
     def official(self) -> bool:
         return self.clerk or self.supervisor or self.reviewer
+
+    @cached_property
+    def unverified_investor(self) -> bool:
+        """An investor whose identity is not verified yet: the banner sends them to verify."""
+        return self.investor and not representation.is_verified(self._user)
 
 
 def roles(request):

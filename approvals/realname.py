@@ -127,7 +127,8 @@ def identity_verify(
     the source does not confirm (the identity is kept, refused, with what was
     typed), for a document already verified on another account, and when the
     attempts are used up. IdentitySourceUnavailable when the source cannot
-    answer (the claim is kept, unverified).
+    answer: nothing is written and no attempt is counted (the page keeps what
+    was typed).
     """
     if not (user and user.is_authenticated):
         raise ValidationError(_("Log in to verify your identity."))
@@ -174,13 +175,8 @@ def _verify(user, claim: Claim) -> Identity:
         identity.checked_at = timezone.now()
         identity.attempts += 1
         verifier = source()
-        try:
-            confirmed = verifier.confirms(claim)
-        except IdentitySourceUnavailable:
-            identity.status = IdentityStatus.UNVERIFIED
-            identity.attempts -= 1  # not the person's fault
-            identity.save()
-            raise
+        # IdentitySourceUnavailable rolls this back: not the person's fault, nothing counted.
+        confirmed = verifier.confirms(claim)
         if not confirmed:
             identity.status = IdentityStatus.REFUSED
             identity.save()

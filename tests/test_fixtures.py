@@ -303,12 +303,11 @@ def test_a_project_filing_from_the_catalogue_is_recorded_by_one_department(
     reviewer = f.UserFactory(groups=["reviewer:development-reform"])
     filing = Service.objects.get(code="investment-project-filing")
     enterprise = Enterprise.objects.filter(investment_projects__isnull=False).order_by("pk")[0]
-    # Its legal representative, verified, files (approvals.representation).
+    # Its legal representative, verified, files for it.
     investor = f.verified(
         f.UserFactory(groups=[INVESTOR_GROUP]),
         name=enterprise.legal_representative,
         number=enterprise.legal_representative_id,
-        document_type=enterprise.legal_representative_document_type,
     )
 
     app = services.application_create(applicant=investor, service=filing, uscc=enterprise.uscc)

@@ -8,7 +8,7 @@ from itertools import groupby
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,7 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from approvals import prefill, privacy, selectors, services, timekeeping
+from approvals import prefill, privacy, representation, selectors, services, timekeeping
 from approvals.context_processors import Roles
 from approvals.models import (
     OPEN_STATUSES,
@@ -92,9 +92,14 @@ def apply(request, code):
         )
     form = ApplyForm(
         request.POST if request.method == "POST" else None,
-        initial={"idempotency_key": uuid.uuid4().hex, "filed_as": FiledAs.INVESTOR},
+        initial={
+            "idempotency_key": uuid.uuid4().hex,
+            "filed_as": FiledAs.INVESTOR,
+            "uscc": request.GET.get("uscc", "")[:40],  # from "Mandates I hold"
+        },
         service=service,
     )
+    refusal = None
     if form.is_bound and form.is_valid():
         uscc = form.cleaned_data.get("uscc", "")
         reservation_number = form.cleaned_data.get("reservation_number", "")
@@ -115,6 +120,10 @@ def apply(request, code):
             )
         except ValidationError as exc:
             _add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            # No ground to act for this enterprise: the page again, with what was
+            # typed and how to obtain one (approvals.representation), not a bare 403.
+            refusal = str(exc) or representation.no_basis_message()
         else:
             application = opened.application
             if opened.open_draft:
@@ -144,8 +153,14 @@ def apply(request, code):
     return render(
         request,
         "portal/apply.html",
-        {"service": service, "form": form, "drafts": drafts},
-        status=400 if form.errors else 200,
+        {
+            "service": service,
+            "form": form,
+            "drafts": drafts,
+            "refusal": refusal,
+            "unverified": refusal is not None and not representation.is_verified(request.user),
+        },
+        status=403 if refusal else 400 if form.errors else 200,
     )
 
 

@@ -33,6 +33,19 @@ def log_in(pages, username):
     return page
 
 
+def verify_identity(pages, *, name, number, document_type="resident_id", nationality="CHN"):
+    """Real-name verification on "Your identity" (the register must hold the person)."""
+    page = pages.go("/portal/identity/")
+    page.fill("#id_name", name)
+    page.select_option("#id_document_type", document_type)
+    page.fill("#id_document_number", number)
+    page.select_option("#id_nationality", nationality)
+    page.get_by_test_id("verify-identity").click()
+    page.wait_for_load_state()
+    assert page.get_by_test_id("identity-verified").is_visible()
+    return page
+
+
 def sign_up_and_draft(tab, world, username="newinvestor"):
     email = f"{username}@example.test"
     page = tab.go("/signup/")
@@ -49,6 +62,18 @@ def sign_up_and_draft(tab, world, username="newinvestor"):
     page.get_by_test_id("activate").click()
     page.wait_for_load_state()
     assert get_user_model().objects.get(email=email).is_active
+    # The new account is the enterprise's legal representative: it verifies its
+    # identity first (one verified account per document, so world.investor's goes).
+    m.Identity.objects.filter(user=world.investor).delete()
+    enterprise = world.enterprise
+    m.Person.objects.get_or_create(
+        document_type=enterprise.legal_representative_document_type,
+        document_number=enterprise.legal_representative_id,
+        defaults={"name": enterprise.legal_representative, "nationality": "CHN"},
+    )
+    page = verify_identity(
+        tab, name=enterprise.legal_representative, number=enterprise.legal_representative_id
+    )
     page.goto(tab.base + f"/services/{world.service.code}/")
     page.get_by_test_id("start-application").click()
     # A mistyped code is refused beside the field, and no draft is made.
