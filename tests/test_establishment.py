@@ -398,3 +398,18 @@ def test_a_legal_representatives_document_that_is_no_document_is_not_registered(
     enterprise = app.enterprise
     assert enterprise.legal_representative_id == ""
     enterprise.full_clean()
+
+
+def test_the_portal_tells_an_unverified_account_to_verify_and_keeps_the_number(client, catalogue):
+    client.force_login(f.UserFactory())
+    before = written()
+    response = client.post(
+        reverse("portal:apply", kwargs={"code": "fie-establishment"}),
+        {"reservation_number": RESERVATION, "filed_as": "investor"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert "an enterprise is established by the verified person who declared its name" in body
+    assert 'data-testid="go-verify"' in body
+    assert RESERVATION in body and "海南蓝湾" not in body
+    assert written() == before
