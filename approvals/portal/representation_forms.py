@@ -68,6 +68,13 @@ def nationality_choices():
     ]
 
 
+def _code_input() -> forms.TextInput:
+    """The input of a code or a document number: no autocomplete, no spelling."""
+    return forms.TextInput(
+        attrs={"autocomplete": "off", "spellcheck": "false", "class": "code-input"}
+    )
+
+
 class IdentityForm(forms.Form):
     name = forms.CharField(
         label=_("Full name"),
@@ -85,9 +92,7 @@ class IdentityForm(forms.Form):
         label=_("Document number"),
         max_length=40,
         help_text=_("As printed on the document; spaces are ignored."),
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "spellcheck": "false", "class": "code-input"}
-        ),
+        widget=_code_input(),
     )
     nationality = forms.ChoiceField(label=_("Nationality"), choices=nationality_choices)
 
@@ -144,17 +149,13 @@ class MandateForm(forms.Form):
         label=_("Their document number"),
         max_length=40,
         required=False,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "spellcheck": "false", "class": "code-input"}
-        ),
+        widget=_code_input(),
     )
     agency_uscc = forms.CharField(
         label=_("The agency's unified social credit code"),
         max_length=40,
         required=False,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "spellcheck": "false", "class": "code-input"}
-        ),
+        widget=_code_input(),
     )
     services = _ServiceChoice(
         label=_("Services"),
@@ -222,9 +223,7 @@ class PaperMandateForm(MandateForm):
         label=_("The enterprise's unified social credit code"),
         max_length=40,
         required=False,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "spellcheck": "false", "class": "code-input"}
-        ),
+        widget=_code_input(),
     )
     document = forms.FileField(
         label=_("Scan of the signed mandate"),
@@ -262,7 +261,5 @@ class MandateSearchForm(forms.Form):
         label=_("Enterprise's credit code"),
         max_length=40,
         required=False,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "spellcheck": "false", "class": "code-input"}
-        ),
+        widget=_code_input(),
     )
