@@ -2,7 +2,7 @@
 
 import contextlib
 import itertools
-from datetime import timedelta
+from datetime import date, timedelta
 
 import factory
 from django.contrib.auth import get_user_model
@@ -138,7 +138,9 @@ _stranger_seq = itertools.count(1)
 
 def stranger_id() -> str:
     """A valid resident identity number no factory enterprise names."""
-    return resident_id(f"46010019900101{next(_stranger_seq):03d}")
+    n = next(_stranger_seq)
+    born = date(1990, 1, 1) + timedelta(days=n // 1000)  # 1,000 numbers a birth date
+    return resident_id(f"460100{born:%Y%m%d}{n % 1000:03d}")
 
 
 def mandate(

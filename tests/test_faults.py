@@ -312,7 +312,11 @@ def test_database_restart_mid_run_loses_nothing_and_the_server_serves_again(
     investors = []
     for i in range(RESTART_INVESTORS):
         user = _user(f"restart-investor-{i}", INVESTOR_GROUP)
-        investors.append((user, f.EnterpriseFactory(), _token(user), f"restart-{i}"))
+        # Each the verified legal representative of an enterprise of their own.
+        number = f.stranger_id()
+        f.verified(user, number=number)
+        enterprise = f.EnterpriseFactory(legal_representative_id=number)
+        investors.append((user, enterprise, _token(user), f"restart-{i}"))
     officials = [_token(world.clerk)] + [_token(world.reviewers[d.code]) for d in world.departments]
     applications = m.Application.objects.filter(applicant__username__startswith="restart-")
     wall = time.monotonic()

@@ -61,7 +61,9 @@ def crowd(world):
     """Fifty investors, each filing for an enterprise of their own, ten reviewers, one clerk."""
     investors = []
     for i in range(INVESTORS):
-        enterprise = f.EnterpriseFactory()
+        # Each investor the verified legal representative of an enterprise of their own.
+        number = f.stranger_id()
+        enterprise = f.EnterpriseFactory(legal_representative_id=number)
         if i % 2 == 0:  # half of them have a tax record prefill reuses
             m.TaxRegistration.objects.create(
                 enterprise=enterprise,
@@ -69,7 +71,7 @@ def crowd(world):
                 tax_authority="国家税务总局海口市税务局",
                 registered_on="2020-01-02",
             )
-        user = _user(f"load-investor-{i:02d}", INVESTOR_GROUP)
+        user = f.verified(_user(f"load-investor-{i:02d}", INVESTOR_GROUP), number=number)
         investors.append((user, enterprise, _token(user), f"load-{i:02d}-{user.pk}"))
     reviewers = [
         (f"load-rev-{code}-{n}", _token(_user(f"load-rev-{code}-{n}", f"reviewer:{code}")))
