@@ -7,7 +7,7 @@ something to show. Nothing here is reachable from a request.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -76,40 +76,51 @@ def verified_for_script(
 
 
 def paper_mandates(
-    *, registered_by, enterprises, services_, user=None, agency=None, days: int = 3650
+    *,
+    registered_by,
+    enterprises,
+    services_,
+    user=None,
+    agency=None,
+    valid_from: datetime | None = None,
+    valid_until: datetime | None = None,
 ) -> int:
     """Paper mandates, as a clerk registers them, from each enterprise to `user` or
     `agency` for `services_`, for the scripts that play many investors with one account
     (the demo's agent, the simulator). Enterprises that already mandated them for every
-    one of those services are skipped. Returns how many were made."""
-    services_ = list(services_)
-    held = Mandate.objects.filter(
-        grantee_user=user, grantee_agency=agency, revoked_at__isnull=True
-    ).filter(valid_until__gt=timezone.now())
-    covered = set(held.values_list("enterprise_id", flat=True))
+    one of those services are skipped. In force for a year either side of now unless
+    given. Returns how many were made."""
+    # Establishing is no service an existing enterprise mandates (approvals.mandates).
+    services_ = [s for s in services_ if not s.establishes_enterprise]
     now = timezone.now()
-    new = [
+    # Already covered: a mandate in force over the whole asked period (by default,
+    # now), so that seed_demo run again registers nothing twice.
+    needed_from, needed_until = valid_from or now, valid_until or now
+    covered = set(
+        Mandate.objects.filter(
+            grantee_user=user,
+            grantee_agency=agency,
+            revoked_at__isnull=True,
+            valid_from__lte=needed_from,
+            valid_until__gte=needed_until,
+        ).values_list("enterprise_id", flat=True)
+    )
+    new = Mandate.objects.bulk_create(
         Mandate(
             enterprise=e,
             grantee_user=user,
             grantee_agency=agency,
-            valid_from=now - timedelta(days=days),
-            valid_until=now + timedelta(days=days),
+            valid_from=valid_from or now - timedelta(days=365),
+            valid_until=valid_until or now + timedelta(days=365),
             origin=MandateOrigin.PAPER,
             registered_by=registered_by,
         )
         for e in enterprises
         if e.pk not in covered
-    ]
-    Mandate.objects.bulk_create(new)
-    made = list(
-        Mandate.objects.filter(
-            grantee_user=user, grantee_agency=agency, enterprise__in=[m.enterprise for m in new]
-        )
     )
     Through = Mandate.services.through
     Through.objects.bulk_create(
-        Through(mandate_id=m.pk, service_id=s.pk) for m in made for s in services_
+        Through(mandate_id=m.pk, service_id=s.pk) for m in new for s in services_
     )
     return len(new)
 

@@ -111,6 +111,17 @@ def _check_services(services) -> list[Service]:
     chosen = list(services)
     if not chosen:
         raise ValidationError({"services": [_("Choose at least one service.")]})
+    if any(s.establishes_enterprise for s in chosen):
+        raise ValidationError(
+            {
+                "services": [
+                    _(
+                        "An enterprise cannot authorise its own establishment: that is "
+                        "applied for by the investor who declared its name."
+                    )
+                ]
+            }
+        )
     return chosen
 
 

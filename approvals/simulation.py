@@ -535,11 +535,15 @@ class Simulation:
         demo.verified_for_script(
             self.investor, name="Simulated investor", document_number="SIMINVESTOR1"
         )
+        # In force over the whole run, which may lie in the past (the demo's history).
+        first_day = datetime.combine(self.start, time.min, ZoneInfo(settings.TIME_ZONE))
         demo.paper_mandates(
             registered_by=self.clerk,
             enterprises=self.enterprises,
             services_=self.services,
             user=self.investor,
+            valid_from=first_day - timedelta(days=1),
+            valid_until=max(first_day, timezone.now()) + timedelta(days=730),
         )
         self.reviewers = {}
         self.department_of = {}

@@ -495,3 +495,18 @@ def test_a_revoked_mandate_also_closes_the_drafts_files(client, world, cast, set
     assert client.get(target).status_code == 200
     m.Mandate.objects.filter(grantee_user=holder).update(revoked_at=timezone.now())
     assert client.get(target).status_code == 404
+
+
+def test_an_enterprise_cannot_mandate_its_own_establishment(world):
+    founding = f.ServiceFactory(code="founding", establishes_enterprise=True)
+    holder = world.other_investor.identity
+    with pytest.raises(ValidationError) as error:
+        mandates.mandate_grant(
+            actor=world.investor,
+            uscc=world.enterprise.uscc,
+            grantee=mandates.Grantee(holder.document_type, holder.document_number, holder.name),
+            services=[world.service, founding],
+            valid_until=timezone.now() + timedelta(days=30),
+        )
+    assert "establishment" in " ".join(error.value.message_dict["services"])
+    assert not m.Mandate.objects.exists()

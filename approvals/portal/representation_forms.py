@@ -179,7 +179,11 @@ class MandateForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["services"].queryset = Service.objects.filter(is_active=True).order_by("code")
+        # An existing enterprise mandates services done for it; establishing an
+        # enterprise is its founder's, not something it can authorise.
+        self.fields["services"].queryset = Service.objects.filter(
+            is_active=True, establishes_enterprise=False
+        ).order_by("code")
 
     def clean(self):
         data = super().clean()
