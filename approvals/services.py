@@ -170,7 +170,6 @@ def application_create(
     applicant,
     service: Service,
     uscc: str = "",
-    filed_as: str = FiledAs.INVESTOR,
     idempotency_key: str = "",
     reservation_number: str = "",
 ) -> Application:
@@ -185,7 +184,6 @@ def application_create(
         applicant=applicant,
         service=service,
         uscc=uscc,
-        filed_as=filed_as,
         idempotency_key=idempotency_key,
         reuse_open_draft=False,
         reservation_number=reservation_number,
@@ -226,7 +224,6 @@ def application_open(
     applicant,
     service: Service,
     uscc: str,
-    filed_as: str = FiledAs.INVESTOR,
     idempotency_key: str = "",
     reuse_open_draft: bool = True,
     reservation_number: str = "",
@@ -281,10 +278,9 @@ def application_open(
         basis = representation.require_basis(applicant, service, uscc)
     if not service.is_active:
         raise ValidationError({"service": _("This service is not open for applications.")})
-    if filed_as not in FiledAs.values:
-        raise ValidationError(
-            {"filed_as": _("Choose whether you file as the investor or an agent.")}
-        )
+    # Who files follows from the ground checked above, not from a box ticked: an
+    # agent acts under a mandate, the investor as legal representative or founder.
+    filed_as = FiledAs.AGENT if basis.mandate is not None else FiledAs.INVESTOR
     idempotency_key = (idempotency_key or "").strip()[:80]
     if idempotency_key:
         existing = _replayed(applicant, idempotency_key, service, uscc, reservation)

@@ -748,7 +748,6 @@ REJECTED_CREATES = {
     "bad-uscc": dict(body={"uscc": "91460100MA0000001"}),
     "no-such-service": dict(body={"service": "no-such-service"}),
     "no-uscc": dict(body={"uscc": None}),
-    "bad-filed-as": dict(body={"filed_as": "cousin"}),
     "malformed-json": dict(raw='{"service": '),
     "official": dict(role="clerk", status=403),
     "anonymous": dict(role="anonymous", status=401),

@@ -86,9 +86,12 @@ def test_apply_hand_in_and_submit_through_the_pages_makes_one_application(client
     assert m.Application.objects.count() == 1
     app = m.Application.objects.get()
     assert first["Location"] == url("application", app)
-    assert (app.uscc, app.filed_as, app.applicant) == (
+    # Posted "agent", but the applicant is the legal representative: who files is
+    # read from the registry and the mandates, not from a box ticked.
+    assert (app.uscc, app.filed_as, app.acting_as, app.applicant) == (
         world.enterprise.uscc,
-        "agent",
+        "investor",
+        "legal_representative",
         world.investor,
     )
 

@@ -179,6 +179,7 @@ def test_opening_a_draft_through_the_api(world, cast, who):
         app = m.Application.objects.get(public_id=response.json()["id"])
         expected = "legal_representative" if who == "legal_representative" else "mandate"
         assert app.acting_as == expected
+        assert app.filed_as == ("investor" if who == "legal_representative" else "agent")
         used = m.AuditEntry.objects.filter(application=app, action=A.MANDATE_USED)
         assert used.count() == (0 if who == "legal_representative" else 1)
         assert (app.mandate is None) == (who == "legal_representative")

@@ -368,7 +368,12 @@ class ApplicationDetailSerializer(serializers.Serializer):
     reference = serializers.CharField(source="application.reference")
     service = serializers.CharField(source="application.service.code")
     uscc = serializers.CharField(source="application.uscc")
-    filed_as = serializers.ChoiceField(source="application.filed_as", choices=FiledAs.choices)
+    filed_as = serializers.ChoiceField(
+        source="application.filed_as",
+        choices=FiledAs.choices,
+        help_text="Read from the ground checked when the draft was opened: `agent` under a "
+        "mandate, `investor` as the legal representative or the founder.",
+    )
     status = serializers.CharField(source="application.status")
     created_at = serializers.DateTimeField(source="application.created_at")
     submitted_at = serializers.DateTimeField(source="application.submitted_at", allow_null=True)
@@ -434,7 +439,6 @@ class ApplicationCreateSerializer(serializers.Serializer):
         "verified person named on the reservation may use it; the credit code is assigned "
         "at registration and is empty until then.",
     )
-    filed_as = serializers.ChoiceField(choices=FiledAs.choices, default=FiledAs.INVESTOR)
 
 
 class ValuesUpdateSerializer(serializers.Serializer):

@@ -345,7 +345,6 @@ class ApplicationList(generics.ListCreateAPIView):
             service=form.validated_data["service"],
             uscc=form.validated_data["uscc"],
             reservation_number=form.validated_data["reservation_number"],
-            filed_as=form.validated_data["filed_as"],
             idempotency_key=key,
         )
         application = opened.application

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from approvals import prefill
 from approvals.identifiers import normalize_uscc, validate_uscc
-from approvals.models import ApplicationStatus, FiledAs
+from approvals.models import ApplicationStatus
 
 # --- applying -----------------------------------------------------------------
 
@@ -39,12 +39,6 @@ class ApplyForm(forms.Form):
             "when you declared the new enterprise's name. Its credit code is assigned at "
             "registration."
         ),
-    )
-    filed_as = forms.ChoiceField(
-        label=_("You file as"),
-        choices=FiledAs.choices,
-        initial=FiledAs.INVESTOR,
-        widget=forms.RadioSelect,
     )
     # Generated when the form is shown: posting the same form twice (double
     # click, back button, a retried request) opens one draft, not two.

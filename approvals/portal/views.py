@@ -26,7 +26,6 @@ from approvals.models import (
     Application,
     ApplicationMaterial,
     ApplicationStatus,
-    FiledAs,
     PrefilledValue,
     SatisfiedBy,
     Service,
@@ -94,7 +93,6 @@ def apply(request, code):
         request.POST if request.method == "POST" else None,
         initial={
             "idempotency_key": uuid.uuid4().hex,
-            "filed_as": FiledAs.INVESTOR,
             "uscc": request.GET.get("uscc", "")[:40],  # from "Mandates I hold"
         },
         service=service,
@@ -103,7 +101,6 @@ def apply(request, code):
     if form.is_bound and form.is_valid():
         uscc = form.cleaned_data.get("uscc", "")
         reservation_number = form.cleaned_data.get("reservation_number", "")
-        filed_as = form.cleaned_data["filed_as"]
         # The key names what was asked, not only the form it was asked in: the
         # same form posted twice opens one draft, but a form reached again by
         # the back button and sent for another enterprise opens a new one.
@@ -115,8 +112,7 @@ def apply(request, code):
                 service=service,
                 uscc=uscc,
                 reservation_number=reservation_number,
-                filed_as=filed_as,
-                idempotency_key=f"{key}:{service.pk}:{subject}:{filed_as}",
+                idempotency_key=f"{key}:{service.pk}:{subject}",
             )
         except ValidationError as exc:
             _add_service_errors(form, exc)

@@ -102,7 +102,6 @@ def test_verify_grant_apply_revoke_refuse(world, people, open_tab, locale):
     apage.get_by_test_id("apply-under-mandate").click()
     apage.wait_for_load_state()
     assert apage.input_value("#id_uscc") == enterprise.uscc
-    apage.check("input[name=filed_as][value=agent]")
     apage.get_by_test_id("create-draft").click()
     apage.wait_for_load_state()
     draft = m.Application.objects.get(applicant=agent)
@@ -124,7 +123,6 @@ def test_verify_grant_apply_revoke_refuse(world, people, open_tab, locale):
     apage.goto(other.base + "/applications/")
     assert draft.reference not in apage.locator("main").inner_text()
     apage.goto(other.base + f"/services/{world.service.code}/apply/?uscc={enterprise.uscc}")
-    apage.check("input[name=filed_as][value=agent]")
     apage.get_by_test_id("create-draft").click()
     apage.wait_for_load_state()
     refused = apage.get_by_test_id("apply-refused")
