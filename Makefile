@@ -106,11 +106,11 @@ openapi: venv ## regenerate openapi.yaml from the API (drf-spectacular), validat
 test-sqlite: venv ## run the test suite on SQLite
 	env -u DATABASE_URL -u HW_REQUIRE_POSTGRES $(PY) -m pytest $(PYTEST_ARGS)
 
-# tests/postgres.py starts a throwaway server, sets DATABASE_URL for pytest,
+# devtools/postgres.py starts a throwaway server, sets DATABASE_URL for pytest,
 # and exits 3 if no server can be started. HW_REQUIRE_POSTGRES=1 makes the
 # postgres_only tests run (and fail) instead of skipping.
 test-postgres: venv ## run the test suite on a throwaway real PostgreSQL started for the run
-	HW_REQUIRE_POSTGRES=1 $(PY) tests/postgres.py -- $(PY) -m pytest $(PYTEST_ARGS)
+	HW_REQUIRE_POSTGRES=1 $(PY) -m devtools.postgres -- $(PY) -m pytest $(PYTEST_ARGS)
 
 # Stops at the first failing step. pytest's exit status 5 ("no tests
 # collected") is non-zero and therefore a failure here too.

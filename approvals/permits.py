@@ -666,15 +666,6 @@ def render_pdf(permit: Permit) -> bytes:
     return weasyprint.HTML(string=html, url_fetcher=_url_fetcher()).write_pdf(custom_metadata=True)
 
 
-def render_minimal_pdf() -> bytes:
-    """One page of plain text: the yardstick the benchmark compares a permit with."""
-    import weasyprint
-
-    return weasyprint.HTML(
-        string="<!doctype html><title>x</title><p>Hello, PDF.</p>", url_fetcher=_url_fetcher()
-    ).write_pdf()
-
-
 def permits_awaiting_render() -> QuerySet[Permit]:
     """Permits whose PDF is still to be made: pending, or failed and to be retried."""
     return (

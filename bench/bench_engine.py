@@ -13,7 +13,7 @@ run, interleaved so that machine noise hits both alike:
 * ours: one ``fie-establishment`` application through ``approvals.services``,
   from the draft and its prefill to the last department's approval (which
   runs the join, the decision and the permit);
-* bare: ``approvals.yardstick.BareSingleWindowFlow``, the same nodes on
+* bare: ``bench.yardstick.BareSingleWindowFlow``, the same nodes on
   viewflow alone, driven from code with as many departments.
 
 It reports SQL queries per run (exact: the count is deterministic), median
@@ -272,7 +272,7 @@ def run_bare(data: dict) -> dict:
     from viewflow.workflow.models import Task
     from viewflow.workflow.status import PROCESS
 
-    from approvals.yardstick import BareSingleWindowFlow as Bare
+    from bench.yardstick import BareSingleWindowFlow as Bare
 
     users = get_user_model().objects.in_bulk([data["clerk"], *data["reviewers"].values()])
     clerk = users[data["clerk"]]
@@ -314,7 +314,8 @@ def database_part(label: str, database_url: str | None, args: argparse.Namespace
     try:
         if database_url is None:
             database_url = f"sqlite:///{workdir / 'bench.sqlite3'}"
-        common.setup_django(database_url, workdir)
+        # bench.settings installs the bench app, which viewflow needs to name the bare flow.
+        common.setup_django(database_url, workdir, DJANGO_SETTINGS_MODULE="bench.settings")
         from django.db import connection
 
         data = prepare_data(label)

@@ -54,7 +54,7 @@ if str(ROOT) not in sys.path:
 
 from bench import common  # noqa: E402
 from bench.common import say  # noqa: E402
-from tests import livehttp as live  # noqa: E402  (standard library only)
+from devtools import livehttp as live  # noqa: E402  (standard library only)
 
 SERVICE = "fie-establishment"
 DRAFTS_PER_CLIENT = 3

@@ -52,8 +52,8 @@ if str(ROOT) not in sys.path:
 
 from bench import common  # noqa: E402
 from bench.common import say  # noqa: E402
-from tests.livehttp import signing_key_pem  # noqa: E402  (standard library only)
-from tests.redisserver import CeleryWorker, RedisServer, children_of  # noqa: E402
+from devtools.livehttp import signing_key_pem  # noqa: E402  (standard library only)
+from devtools.redisserver import CeleryWorker, RedisServer, children_of  # noqa: E402
 
 SERVICE = "fie-establishment"
 QUICK = common.quick()

@@ -9,7 +9,7 @@ of that interface that must read the same in every script live here, once:
 * the shared options (``add_common_options``) and the summary rows run_all.py
   reads (``summary_row``, ``write_summary``);
 * a throwaway PostgreSQL: the script runs itself again under
-  ``tests/postgres.py`` (``rerun_under_postgres``), and a database part
+  ``devtools/postgres.py`` (``rerun_under_postgres``), and a database part
   measured there comes back through ``--results-json`` (``postgres_part``,
   ``hand_back``, and ``database_parts`` for the scripts that measure SQLite
   and PostgreSQL alike);
@@ -41,7 +41,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Set only on the command a script runs under tests/postgres.py, so that a
+# Set only on the command a script runs under devtools/postgres.py, so that a
 # benchmark never migrates a database somebody pointed DATABASE_URL at.
 THROWAWAY_MARK = "HW_BENCH_THROWAWAY_POSTGRES"
 # What a report calls a package, where that is not its distribution's name.
@@ -73,7 +73,7 @@ def add_common_options(
             "--database",
             choices=("sqlite", "postgres", "both"),
             default="both",
-            help="where to measure (postgres starts a throwaway server via tests/postgres.py)",
+            help="where to measure (postgres starts a throwaway server via devtools/postgres.py)",
         )
     parser.add_argument(
         "--summary-json",
@@ -123,10 +123,11 @@ def write_summary(path: str, rows: list[dict]) -> None:
 
 def rerun_under_postgres(script: str, options: list[str]) -> int:
     """Run `script` again with `options` under a throwaway PostgreSQL server started by
-    tests/postgres.py (which removes it afterwards); returns the exit status."""
+    devtools/postgres.py (which removes it afterwards); returns the exit status."""
     command = [
         sys.executable,
-        str(ROOT / "tests" / "postgres.py"),
+        "-m",
+        "devtools.postgres",
         "--",
         sys.executable,
         str(Path(script).resolve()),
@@ -141,7 +142,7 @@ def in_throwaway_postgres() -> bool:
 
 
 def throwaway_database_url() -> str:
-    """The server tests/postgres.py started for this process; refuses anything else."""
+    """The server devtools/postgres.py started for this process; refuses anything else."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         raise RuntimeError(f"expected a PostgreSQL DATABASE_URL, got {url!r}")
@@ -179,7 +180,7 @@ def database_parts(
     if args.database in ("sqlite", "both"):
         yield database_part("sqlite", None, args)
     if args.database in ("postgres", "both"):
-        say("postgresql: starting a throwaway server through tests/postgres.py")
+        say("postgresql: starting a throwaway server through devtools/postgres.py")
         results, status = postgres_part(script, ["--database=postgres", *child_options])
         if status != 0 or results is None:
             raise RuntimeError(f"the PostgreSQL part failed (exit {status})")

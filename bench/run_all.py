@@ -45,6 +45,7 @@ if str(ROOT) not in sys.path:
 
 from bench import common  # noqa: E402
 from bench.common import say  # noqa: E402
+from devtools import postgres  # noqa: E402
 
 # Options per benchmark: "full" is what `make bench` runs (what bench/RESULTS.md
 # should hold), "quick" a run that only shows everything works. A benchmark
@@ -311,10 +312,8 @@ def _version(package: str) -> str:
 
 
 def postgres_version() -> str:
-    """The server binaries tests/postgres.py would start."""
+    """The server binaries devtools/postgres.py would start."""
     try:
-        from tests import postgres
-
         bindir = postgres.find_bindir()
         out = subprocess.run(
             [str(bindir / "postgres"), "--version"], capture_output=True, text=True, check=True

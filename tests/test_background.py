@@ -17,8 +17,8 @@ from viewflow.workflow.status import STATUS
 from approvals import background, permits, services
 from approvals import models as m
 from approvals.models.permits import RenderStatus
+from devtools.redisserver import celery_app_using
 from tests import journey
-from tests.redisserver import celery_app_using
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@
 * the SLA timer sweep run twice at once: every escalation happens exactly once.
 
 The last three need PostgreSQL (row locks, a server to restart); they run in
-the PostgreSQL pass under ``tests/postgres.py``, which says how to restart the
+the PostgreSQL pass under ``devtools/postgres.py``, which says how to restart the
 server. Every wait is bounded; no time is asserted.
 """
 
@@ -46,10 +46,10 @@ from approvals.flows import SingleWindowFlow
 from approvals.models.permits import RenderStatus
 from approvals.prefill import EnterpriseRegistrySource, Fetched
 from approvals.services import INVESTOR_GROUP
+from devtools import livehttp as live
+from devtools import postgres as pg
 from tests import factories as f
 from tests import journey
-from tests import livehttp as live
-from tests import postgres as pg
 
 DEFAULT_SOURCES = [
     "approvals.prefill.EnterpriseRegistrySource",
@@ -283,7 +283,7 @@ def holding(lock_query):
 def _require_server_control():
     if not pg.can_control_server():
         pytest.fail(
-            "the database restart test runs under tests/postgres.py, which says how to "
+            "the database restart test runs under devtools/postgres.py, which says how to "
             "restart its server (HW_PG_CTL, HW_PG_DATA, HW_PG_LOG, HW_PG_OPTIONS)"
         )
 

@@ -16,7 +16,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from tests.redisserver import celery_app_using, free_port, started_for_tests
+from devtools.redisserver import celery_app_using, free_port, started_for_tests
 
 
 @pytest.fixture(scope="module")

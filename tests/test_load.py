@@ -30,8 +30,8 @@ from viewflow.workflow.models import Process
 
 from approvals import models as m
 from approvals.services import INVESTOR_GROUP
+from devtools import livehttp as live
 from tests import factories as f
-from tests import livehttp as live
 
 INVESTORS = 50
 REVIEWERS_PER_DEPARTMENT = {"market": 4, "commerce": 3, "tax": 3}  # ten officials

@@ -2,7 +2,7 @@
 click) by the same person with the same content succeeds and changes nothing; the same
 write with different content is refused as before.
 
-The HTTP clients of the load and fault tests (tests/livehttp.py) retry every one of
+The HTTP clients of the load and fault tests (devtools/livehttp.py) retry every one of
 these writes; each test here fails on code that answers a retry with a 400 or records
 it twice.
 """

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 
-from tests import livehttp as live
+from devtools import livehttp as live
 
 PASSWORD = "the-right-password-1"
 TOKEN_RATE = 8

@@ -1,6 +1,6 @@
 """Background work on a real Celery worker, with a real Redis as the broker.
 
-Each test starts ``celery -A hainan_window worker`` (tests.redisserver) against
+Each test starts ``celery -A hainan_window worker`` (devtools.redisserver) against
 a throwaway Redis and this test run's PostgreSQL database, and drives the
 application through the services in the test process, which sends the work
 to Redis as a deployment does. The data is committed (``transaction=True``),
@@ -39,8 +39,8 @@ from approvals import models as m
 from approvals import permits, services
 from approvals.models.permits import RenderStatus
 from approvals.tasks import deliver_notification, render_permit, sweep_timers
+from devtools.redisserver import CeleryWorker, celery_app_using, started_for_tests
 from tests import journey
-from tests.redisserver import CeleryWorker, celery_app_using, started_for_tests
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 

@@ -3,7 +3,7 @@
 
 Usage:
 
-    python tests/postgres.py -- <command> [args...]
+    python -m devtools.postgres -- <command> [args...]
 
 What it does, in order:
 
@@ -21,7 +21,7 @@ What it does, in order:
    log), ``HW_PG_OPTIONS`` (the server options: same port, same settings) and
    ``HW_PG_RUN_AS`` (the user to run pg_ctl as, empty unless we are root);
    ``stop_server()``, ``start_server()`` and ``restart_server()`` below do it
-   from those variables (``from tests.postgres import restart_server``);
+   from those variables (``from devtools.postgres import restart_server``);
 5. ALWAYS stops the server (``pg_ctl stop -m fast``) and deletes the
    directory, also when the command fails or on Ctrl-C / SIGTERM;
 6. exits with the command's exit status.
@@ -72,7 +72,7 @@ class Terminated(Exception):
 
 def say(message: str) -> None:
     """Progress line on stderr, so that the command's stdout stays clean."""
-    print(f"[postgres.py] {message}", file=sys.stderr, flush=True)
+    print(f"[devtools.postgres] {message}", file=sys.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------
@@ -336,7 +336,7 @@ def _pg_ctl(action: str, *args: str, timeout: float) -> subprocess.CompletedProc
     if not can_control_server():
         raise ServerError(
             f"{', '.join(_CONTROL_ENV)} are not set: run the command under "
-            "tests/postgres.py to stop, start or restart its server"
+            "devtools/postgres.py to stop, start or restart its server"
         )
     data = os.environ[ENV_PG_DATA]
     argv = [os.environ[ENV_PG_CTL], "-D", data, "-w", "-t", str(max(1, int(timeout))), *args]
@@ -427,7 +427,7 @@ def parse_args(argv: list[str]) -> list[str]:
     if argv and argv[0] == "--":
         argv = argv[1:]
     if not argv or argv[0] in ("-h", "--help"):
-        print("usage: python tests/postgres.py -- <command> [args...]", file=sys.stderr)
+        print("usage: python -m devtools.postgres -- <command> [args...]", file=sys.stderr)
         sys.exit(0 if argv else 2)
     return argv
 

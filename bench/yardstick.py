@@ -14,10 +14,11 @@ and this one does not). The departments come from ``process.data``, given
 when the process is started, so the split reads no catalogue either. What
 the real flow costs above this is what our own code costs.
 
-It lives in the ``approvals`` package because viewflow derives a flow's app
-label from its module path. Nothing imports it at start-up: importing it
-makes viewflow add the "manage" permission to its own ``Process`` model in
-memory, which ``makemigrations --check`` must not see.
+viewflow derives a flow's app label from the installed app holding its
+module: bench_engine.py runs on ``bench.settings``, which installs ``bench``.
+The product never imports it: importing it makes viewflow add the "manage"
+permission to its own ``Process`` model in memory, which ``makemigrations
+--check`` must not see.
 """
 
 from viewflow import this
