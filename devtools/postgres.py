@@ -1,41 +1,35 @@
-#!/usr/bin/env python3
 """Run a command against a throwaway PostgreSQL server.
-
-Usage:
 
     python -m devtools.postgres -- <command> [args...]
 
-What it does, in order:
+The server is pytest-postgresql's ``PostgreSQLExecutor`` (initdb, start and
+stop through ``pg_ctl``), driven here rather than through its
+``postgresql_proc`` fixture, because:
 
-1. finds the PostgreSQL server binaries (``$PG_BINDIR`` if set, otherwise the
-   newest ``/usr/lib/postgresql/*/bin``, then ``pg_config --bindir``, then
-   ``initdb`` on ``$PATH``);
-2. creates a fresh temporary directory and runs ``initdb`` in it;
-3. starts the server on a free TCP port on 127.0.0.1 (no fsync: the data is
-   thrown away anyway);
-4. runs ``<command>`` with ``DATABASE_URL=postgres://postgres@127.0.0.1:PORT/postgres``
-   in its environment (Django's test runner creates its own test database
-   from that URL), and with what a fault test needs to stop, start or
-   restart the server under the command's feet: ``HW_PG_CTL`` (the pg_ctl
-   binary), ``HW_PG_DATA`` (the data directory), ``HW_PG_LOG`` (the server
-   log), ``HW_PG_OPTIONS`` (the server options: same port, same settings) and
-   ``HW_PG_RUN_AS`` (the user to run pg_ctl as, empty unless we are root);
-   ``stop_server()``, ``start_server()`` and ``restart_server()`` below do it
-   from those variables (``from devtools.postgres import restart_server``);
-5. ALWAYS stops the server (``pg_ctl stop -m fast``) and deletes the
-   directory, also when the command fails or on Ctrl-C / SIGTERM;
-6. exits with the command's exit status.
+* the fixture puts the data directory under pytest's base temporary
+  directory, which pytest makes mode 0700 for root; PostgreSQL refuses to run
+  as root, and the postgres user cannot enter that directory ("initdb: error:
+  could not access directory .../pytest-postgresql-proc0/data-NNNN:
+  Permission denied"); the fixture has no option to put it elsewhere;
+* Django reads DATABASE_URL once, when the settings are imported, and derives
+  the PostgreSQL-only options from it (lock timeout, connection pool): the
+  server must be up before pytest starts, not from a fixture within it;
+* the benchmarks need the same server outside pytest.
 
-If the server cannot be started (binaries missing, initdb or start failing)
-it prints the reason and the tail of the server log and exits with status 3.
-It never runs the command without a server.
+So: the cluster lives in a fresh temporary directory owned by the postgres
+user (when we are root), the executor's ``pg_ctl`` is ``devtools/pg_ctl``,
+which runs the real one as that user, and the command runs with
+``DATABASE_URL=postgres://postgres@127.0.0.1:PORT/postgres`` (Django's test
+runner makes its test database from it). The command also gets what a fault
+test needs to stop, start or restart the server under its own feet
+(``stop_server``, ``start_server``, ``restart_server`` below): ``HW_PG_CTL``,
+``HW_PG_BINDIR``, ``HW_PG_DATA``, ``HW_PG_LOG``, ``HW_PG_OPTIONS`` (same port,
+same settings) and ``HW_PG_RUN_AS`` (the user, empty unless we are root).
 
-PostgreSQL refuses to run as root. As root (the case on CI and on these
-machines) the directory is handed to the ``postgres`` system user (created by
-Debian's ``postgresql`` package) and initdb/pg_ctl run through
-``runuser -u postgres --``. As any other user they run directly.
-
-Standard library only: this runs before anything is known about the venv.
+The server is ALWAYS stopped and the directory removed, also when the command
+fails or on Ctrl-C / SIGTERM; the exit status is the command's. If no server
+can be started it says why, shows the tail of the server log and exits with 3,
+never running the command without one.
 """
 
 from __future__ import annotations
@@ -43,27 +37,39 @@ from __future__ import annotations
 import os
 import pwd
 import re
-import shlex
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from pytest_postgresql.executors import PostgreSQLExecutor
 
 # Exit status when no server could be started (distinct from the command's
 # usual 0/1 and from pytest's 2..5).
 EXIT_NO_SERVER = 3
 INSTALL_HINT = "install the PostgreSQL server: apt-get install postgresql (Debian/Ubuntu)"
-RUN_AS = "postgres"  # system user that owns the cluster when we are root
+RUN_AS = "postgres"  # the system user that owns the cluster when we are root
+PG_CTL = Path(__file__).resolve().with_name("pg_ctl")
+# fsync off (-F, the executor's) and these: the data is thrown away anyway.
+SERVER_OPTIONS = "-c listen_addresses=127.0.0.1 -c max_connections=200"
 LOG_TAIL_LINES = 40
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+REQUIRED_TOOLS = ("initdb", "pg_ctl", "postgres")
+
+ENV_PG_CTL = "HW_PG_CTL"
+ENV_PG_BINDIR = "HW_PG_BINDIR"
+ENV_PG_DATA = "HW_PG_DATA"
+ENV_PG_LOG = "HW_PG_LOG"
+ENV_PG_OPTIONS = "HW_PG_OPTIONS"
+ENV_PG_RUN_AS = "HW_PG_RUN_AS"
+_CONTROL_ENV = (ENV_PG_CTL, ENV_PG_BINDIR, ENV_PG_DATA, ENV_PG_LOG, ENV_PG_OPTIONS)
 
 
 class ServerError(Exception):
-    """The throwaway server could not be set up; the message says why."""
+    """The throwaway server could not be set up or controlled; the message says why."""
 
 
 class Terminated(Exception):
@@ -73,13 +79,6 @@ class Terminated(Exception):
 def say(message: str) -> None:
     """Progress line on stderr, so that the command's stdout stays clean."""
     print(f"[devtools.postgres] {message}", file=sys.stderr, flush=True)
-
-
-# --------------------------------------------------------------------------
-# Finding the binaries
-# --------------------------------------------------------------------------
-
-REQUIRED_TOOLS = ("initdb", "pg_ctl", "postgres")
 
 
 def _has_tools(bindir: Path) -> bool:
@@ -92,116 +91,51 @@ def _version_key(path: Path) -> tuple[int, ...]:
 
 
 def find_bindir() -> Path:
+    """``$PG_BINDIR`` if set (honoured or reported, never silently replaced), else the
+    newest Debian /usr/lib/postgresql/*/bin, else ``pg_config --bindir``, else initdb's
+    directory on PATH."""
     override = os.environ.get("PG_BINDIR")
     if override:
-        # An explicit choice is honoured or reported, never silently replaced.
-        bindir = Path(override)
-        if not _has_tools(bindir):
+        if not _has_tools(Path(override)):
             raise ServerError(
                 f"PG_BINDIR={override} does not contain {', '.join(REQUIRED_TOOLS)}; "
                 f"point it at a PostgreSQL bin directory or unset it and {INSTALL_HINT}"
             )
-        return bindir
-
-    # Debian/Ubuntu layout: one directory per major version, newest wins.
+        return Path(override)
     candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=_version_key, reverse=True)
-    # pg_config may come from libpq-dev without a server next to it: check.
+    # pg_config may come from libpq-dev without a server next to it: _has_tools checks.
     if shutil.which("pg_config"):
         try:
             out = subprocess.run(
                 ["pg_config", "--bindir"], capture_output=True, text=True, check=True
             ).stdout.strip()
-            if out:
-                candidates.append(Path(out))
+            candidates += [Path(out)] if out else []
         except (OSError, subprocess.CalledProcessError):
             pass
-    # Other systems (Homebrew, Postgres.app, ...) put initdb on PATH.
-    initdb = shutil.which("initdb")
-    if initdb:
-        candidates.append(Path(initdb).resolve().parent)
-
+    if shutil.which("initdb"):
+        candidates.append(Path(shutil.which("initdb")).resolve().parent)
     for bindir in candidates:
         if _has_tools(bindir):
             return bindir
     raise ServerError(f"no PostgreSQL server binaries (initdb, pg_ctl) found; {INSTALL_HINT}")
 
 
-def server_version(bindir: Path) -> str:
-    """Major version for the progress line, e.g. "15" (from "postgres (PostgreSQL) 15.14")."""
-    try:
-        out = subprocess.run(
-            [str(bindir / "postgres"), "--version"], capture_output=True, text=True, check=True
-        ).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return "?"
-    match = re.search(r"(\d+)(?:\.\d+)*", out)
-    return match.group(1) if match else "?"
-
-
-# --------------------------------------------------------------------------
-# Running the PostgreSQL tools (as the postgres user when we are root)
-# --------------------------------------------------------------------------
-
-
 def free_port() -> int:
-    """Ask the kernel for a free port. There is a small window in which another
-    process could take it before the server binds it; the start then fails
-    loudly (exit 3) rather than using someone else's server."""
+    """A port nobody listens on now. Another process could take it before the server
+    binds it; the start then fails loudly (exit 3) rather than use someone else's."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
 class Cluster:
-    """One throwaway cluster in its own temporary directory."""
+    """One throwaway cluster in its own temporary directory, run by the plugin's executor."""
 
     def __init__(self, bindir: Path) -> None:
         self.bindir = bindir
         self.as_root = os.geteuid() == 0
-        self.dir: Path | None = None
-        self.port: int | None = None
-        self.options = ""
-        self.started = False
-
-    # -- helpers -----------------------------------------------------------
-
-    @property
-    def data(self) -> Path:
-        assert self.dir is not None
-        return self.dir / "data"
-
-    @property
-    def log(self) -> Path:
-        assert self.dir is not None
-        return self.dir / "log"
-
-    def _tool(self, name: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-        argv = [str(self.bindir / name), *args]
-        if self.as_root:
-            argv = ["runuser", "-u", RUN_AS, "--", *argv]
-        # PG* variables of the caller (PGDATA, PGPORT, PGHOST...) must not
-        # steer the tools towards some other cluster.
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-        return subprocess.run(
-            argv,
-            cwd=self.dir,  # the postgres user may not be able to read our cwd
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-
-    def log_tail(self) -> str:
-        try:
-            lines = self.log.read_text(errors="replace").splitlines()
-        except OSError:
-            return "(no server log)"
-        return "\n".join(lines[-LOG_TAIL_LINES:]) or "(server log is empty)"
-
-    # -- lifecycle ---------------------------------------------------------
-
-    def create_dir(self) -> None:
+        self.port = free_port()
+        self.executor: PostgreSQLExecutor | None = None
         if self.as_root:
             try:
                 user = pwd.getpwnam(RUN_AS)
@@ -216,96 +150,73 @@ class Cluster:
         if self.as_root:
             os.chown(self.dir, user.pw_uid, user.pw_gid)
 
-    def initdb(self) -> None:
-        base = ["-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8"]
-        # C.UTF-8 gives UTF-8 collation-free sorting; older systems may lack it.
-        result = None
-        for locale in ("C.UTF-8", "C"):
-            try:
-                result = self._tool("initdb", *base, f"--locale={locale}")
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                raise ServerError(f"initdb could not run: {exc}") from exc
-            if result.returncode == 0:
-                return
-            # initdb removes the data directory it created when it fails.
-        assert result is not None
-        raise ServerError(
-            f"initdb failed (exit {result.returncode}):\n{result.stdout}{result.stderr}".rstrip()
-        )
-
-    def start(self) -> None:
-        assert self.dir is not None
-        self.port = free_port()
-        self.options = (
-            f"-k {shlex.quote(str(self.dir))} -p {self.port}"
-            " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-        )
-        args = ["-D", str(self.data), "-w", "-t", "60", "-o", self.options]
-        args += ["-l", str(self.log), "start"]
-        try:
-            result = self._tool("pg_ctl", *args, timeout=90)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            self.started = True  # it may be half up: let stop() clean up
-            raise ServerError(f"pg_ctl start could not run: {exc}") from exc
-        # Even a failed start may leave a postmaster behind: stop() checks.
-        self.started = True
-        if result.returncode != 0:
-            raise ServerError(
-                f"pg_ctl start failed (exit {result.returncode}): "
-                f"{(result.stdout + result.stderr).strip()}"
-            )
-
-    def _postmaster_pid(self) -> int | None:
-        try:
-            return int((self.data / "postmaster.pid").read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            return None
-
-    def stop(self) -> None:
-        """Stop the server if it runs. Never raises: it runs in `finally`."""
-        if not self.started or self.dir is None:
-            return
-        if self._postmaster_pid() is None:
-            # pg_ctl may have been killed just after launching the server,
-            # before it wrote postmaster.pid: give it a moment.
-            for _ in range(20):
-                time.sleep(0.1)
-                if self._postmaster_pid() is not None:
-                    break
-            else:
-                return  # never came up, or already gone
-        try:
-            args = ["-D", str(self.data), "-m", "fast", "-w", "stop"]
-            result = self._tool("pg_ctl", *args, timeout=90)
-            if result.returncode == 0:
-                say("stopped")
-                return
-            say(f"pg_ctl stop failed: {(result.stdout + result.stderr).strip()}")
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            say(f"pg_ctl stop failed: {exc}")
-        # Last resort: kill the postmaster ourselves so nothing is left behind.
-        pid = self._postmaster_pid()
-        if pid:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                say(f"killed postmaster {pid}")
-            except OSError as exc:
-                say(f"could not kill postmaster {pid}: {exc}")
-
-    def remove_dir(self) -> None:
-        if self.dir is not None:
-            shutil.rmtree(self.dir, ignore_errors=True)
-            if self.dir.exists():
-                say(f"could not remove {self.dir}")
+    data = property(lambda self: self.dir / "data")
+    log = property(lambda self: self.dir / "log")
+    url = property(lambda self: f"postgres://postgres@127.0.0.1:{self.port}/postgres")
 
     @property
-    def url(self) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+    def options(self) -> str:
+        """The server's options as the executor gives them to pg_ctl start."""
+        return f"-F -p {self.port} -c unix_socket_directories={self.dir} {SERVER_OPTIONS}"
+
+    def start(self) -> None:
+        # The executor's pg_ctl calls inherit this process's environment: the
+        # wrapper needs the bin directory, and the caller's PG* variables
+        # (PGDATA, PGPORT...) must not steer the tools towards another cluster.
+        for name in [n for n in os.environ if n.startswith("PG")]:
+            del os.environ[name]
+        os.environ[ENV_PG_BINDIR] = str(self.bindir)
+        self.executor = PostgreSQLExecutor(
+            executable=str(PG_CTL),
+            host="127.0.0.1",
+            port=self.port,
+            datadir=str(self.data),
+            unixsocketdir=str(self.dir),
+            logfile=str(self.log),
+            startparams="-w -t 60",
+            dbname="postgres",
+            postgres_options=SERVER_OPTIONS,
+        )
+        try:
+            self.executor.start()
+        except Exception as exc:  # initdb, pg_ctl or the wait: each says what failed
+            output = getattr(exc, "output", b"") or b""
+            raise ServerError(f"{exc}\n{output.decode(errors='replace')}".rstrip()) from exc
+
+    def log_tail(self) -> str:
+        try:
+            lines = self.log.read_text(errors="replace").splitlines()
+        except OSError:
+            return "(no server log)"
+        return "\n".join(lines[-LOG_TAIL_LINES:]) or "(server log is empty)"
+
+    def stop_and_remove(self) -> None:
+        """Stop the server if it runs, whoever started it last, and remove the directory.
+        Never raises: it runs in `finally`."""
+        if self.executor is not None and self.executor.running():
+            try:
+                self.executor.stop()
+                say("stopped")
+            except Exception as exc:
+                say(f"pg_ctl stop failed: {exc}")
+                self._kill_postmaster()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        if self.dir.exists():
+            say(f"could not remove {self.dir}")
+
+    def _kill_postmaster(self) -> None:
+        try:
+            pid = int((self.data / "postmaster.pid").read_text().split()[0])
+            os.kill(pid, signal.SIGKILL)
+            say(f"killed postmaster {pid}")
+        except (OSError, ValueError, IndexError) as exc:
+            say(f"could not kill the postmaster: {exc}")
 
     def control_env(self) -> dict[str, str]:
         """What stop_server()/start_server()/restart_server() need, for the command."""
         return {
-            ENV_PG_CTL: str(self.bindir / "pg_ctl"),
+            ENV_PG_CTL: str(PG_CTL),
+            ENV_PG_BINDIR: str(self.bindir),
             ENV_PG_DATA: str(self.data),
             ENV_PG_LOG: str(self.log),
             ENV_PG_OPTIONS: self.options,
@@ -313,20 +224,11 @@ class Cluster:
         }
 
 
-# --------------------------------------------------------------------------
-# Stopping and starting the server from the command (fault tests)
-# --------------------------------------------------------------------------
-
-ENV_PG_CTL = "HW_PG_CTL"
-ENV_PG_DATA = "HW_PG_DATA"
-ENV_PG_LOG = "HW_PG_LOG"
-ENV_PG_OPTIONS = "HW_PG_OPTIONS"
-ENV_PG_RUN_AS = "HW_PG_RUN_AS"
-_CONTROL_ENV = (ENV_PG_CTL, ENV_PG_DATA, ENV_PG_LOG, ENV_PG_OPTIONS)
+# --- stopping and starting the server from the command (fault tests) ------------------
 
 
 def can_control_server(environ: dict[str, str] | None = None) -> bool:
-    """True when the command runs under this script, which says how to stop and start
+    """True when the command runs under this module, which says how to stop and start
     its server."""
     environ = os.environ if environ is None else environ
     return all(environ.get(name) for name in _CONTROL_ENV)
@@ -338,22 +240,14 @@ def _pg_ctl(action: str, *args: str, timeout: float) -> subprocess.CompletedProc
             f"{', '.join(_CONTROL_ENV)} are not set: run the command under "
             "devtools/postgres.py to stop, start or restart its server"
         )
-    data = os.environ[ENV_PG_DATA]
-    argv = [os.environ[ENV_PG_CTL], "-D", data, "-w", "-t", str(max(1, int(timeout))), *args]
-    argv.append(action)
-    if os.environ.get(ENV_PG_RUN_AS):
-        argv = ["runuser", "-u", os.environ[ENV_PG_RUN_AS], "--", *argv]
+    argv = [os.environ[ENV_PG_CTL], "-D", os.environ[ENV_PG_DATA], "-w"]
+    argv += ["-t", str(max(1, int(timeout))), *args, action]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     try:
         result = subprocess.run(
-            argv,
-            cwd=Path(data).parent,  # readable by the postgres user
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
+            argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
             timeout=timeout + 30,
-        )
+        )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ServerError(f"pg_ctl {action} could not run: {exc}") from exc
     if result.returncode != 0:
@@ -383,29 +277,23 @@ def restart_server(mode: str = "fast", timeout: float = 60) -> subprocess.Comple
     return _pg_ctl("restart", "-m", mode, "-l", os.environ.get(ENV_PG_LOG, ""), timeout=timeout)
 
 
-# --------------------------------------------------------------------------
-# Running the command
-# --------------------------------------------------------------------------
+# --- running the command -----------------------------------------------------------------
 
 
 def run_command(argv: list[str], env: dict[str, str]) -> int:
     """Run the command and return its exit status (128+N if killed by signal N).
 
-    Ctrl-C reaches the command directly (same process group); we wait for it
-    to finish its own clean-up. A second Ctrl-C kills it. SIGTERM/SIGHUP sent
-    to us are forwarded to it.
+    Ctrl-C reaches the command directly (same process group); we wait for it to
+    finish its own clean-up, and a second Ctrl-C kills it. SIGTERM/SIGHUP sent to
+    us are forwarded to it.
     """
     try:
         child = subprocess.Popen(argv, env=env)
     except OSError as exc:
         say(f"cannot run {argv[0]!r}: {exc}")
         return 127
-
-    def forward(signum: int, _frame: object) -> None:
-        child.send_signal(signum)
-
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGHUP, forward)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda signum, _frame: child.send_signal(signum))
     try:
         try:
             returncode = child.wait()
@@ -423,59 +311,49 @@ def run_command(argv: list[str], env: dict[str, str]) -> int:
     return 128 - returncode if returncode < 0 else returncode
 
 
-def parse_args(argv: list[str]) -> list[str]:
+def main(argv: list[str]) -> int:
     if argv and argv[0] == "--":
         argv = argv[1:]
     if not argv or argv[0] in ("-h", "--help"):
         print("usage: python -m devtools.postgres -- <command> [args...]", file=sys.stderr)
-        sys.exit(0 if argv else 2)
-    return argv
+        return 0 if argv else 2
+    command_env = dict(os.environ)  # the command's, before start() trims PG* variables
 
-
-def main(argv: list[str]) -> int:
-    command = parse_args(argv)
-
-    # During start-up a signal (Ctrl-C, SIGTERM, SIGHUP) is only noted and
-    # acted on between steps: killing initdb or pg_ctl half-way (they may run
-    # as another user, under runuser) could leave files or a server behind.
+    # During start-up a signal is only noted and acted on between steps: killing
+    # initdb or pg_ctl half-way (as another user, under runuser) could leave files
+    # or a server behind.
     pending: list[int] = []
     original_sigint = signal.getsignal(signal.SIGINT)
-
-    def note(signum: int, _frame: object) -> None:
-        pending.append(signum)
 
     def check_interrupted() -> None:
         if pending:
             raise Terminated(pending[0])
 
     for signum in STOP_SIGNALS:
-        signal.signal(signum, note)
+        signal.signal(signum, lambda signum, _frame: pending.append(signum))
 
     cluster: Cluster | None = None
     try:
         try:
             bindir = find_bindir()
             cluster = Cluster(bindir)
-            cluster.create_dir()
-            say(f"PostgreSQL {server_version(bindir)} ({bindir}): initdb in {cluster.dir}")
-            check_interrupted()
-            cluster.initdb()
+            say(f"PostgreSQL in {bindir}: initdb in {cluster.dir}")
             check_interrupted()
             cluster.start()
             check_interrupted()
         except ServerError as exc:
-            # A Ctrl-C also reaches initdb/pg_ctl and makes them fail: that is
-            # an interruption, not a broken installation.
+            # A Ctrl-C also reaches initdb and makes it fail: that is an
+            # interruption, not a broken installation.
             check_interrupted()
             say(f"ERROR: could not start a throwaway PostgreSQL server: {exc}")
-            if cluster is not None and cluster.started:
+            if cluster is not None:
                 say(f"server log ({cluster.log}), last lines:\n{cluster.log_tail()}")
             say("the command was NOT run")
             return EXIT_NO_SERVER
         say(f"started on 127.0.0.1:{cluster.port} (DATABASE_URL={cluster.url})")
         signal.signal(signal.SIGINT, original_sigint)  # normally: KeyboardInterrupt
         return run_command(
-            command, {**os.environ, "DATABASE_URL": cluster.url, **cluster.control_env()}
+            argv, {**command_env, "DATABASE_URL": cluster.url, **cluster.control_env()}
         )
     except Terminated as exc:
         say(f"interrupted by signal {exc.args[0]} during start-up; the command was NOT run")
@@ -484,13 +362,12 @@ def main(argv: list[str]) -> int:
         say("interrupted")
         return 130
     finally:
-        # No more interruptions: a half-done clean-up would leave a server
-        # running or a directory behind.
+        # No more interruptions: a half-done clean-up would leave a server or a
+        # directory behind.
         for signum in STOP_SIGNALS:
             signal.signal(signum, signal.SIG_IGN)
         if cluster is not None:
-            cluster.stop()
-            cluster.remove_dir()
+            cluster.stop_and_remove()
 
 
 if __name__ == "__main__":
