@@ -6,7 +6,8 @@ Run from the repository root (``make bench`` does):
 
 Each ``bench/bench_*.py`` runs as a child process with ``--summary-json
 PATH`` (the interface in bench/README.md) and the options below. Its
-progress (stderr) is shown as it comes; its own report (stdout) and progress
+progress (stderr) is shown as it comes, above a progress bar of the
+benchmarks (tqdm, on a terminal); its own report (stdout) and progress
 go to ``bench/out/<name>.log``. The summary rows of all of them make one
 table: benchmark, measure, ours, yardstick, ratio (ours / yardstick), unit,
 note. It is printed, and written with the date, the machine, the commit and
@@ -35,6 +36,8 @@ import tempfile
 import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+
+from tqdm import tqdm
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -105,12 +108,17 @@ def short(script: str) -> str:
 # --- running one benchmark --------------------------------------------------------
 
 
-def run_one(script: str, quick: bool, index: int, total: int) -> dict:
-    """Run one benchmark; returns its outcome (rows, status, log, report)."""
+def run_one(script: str, quick: bool, bar: tqdm) -> dict:
+    """Run one benchmark; returns its outcome (rows, status, log, report). Its progress
+    lines are written above `bar`, the run's progress bar (one step a benchmark)."""
+
+    def note(message: str) -> None:
+        bar.write(f"[run_all] {message}", file=sys.stderr)
+
     path = BENCH / script
     name = short(script)
     if not path.exists():
-        say(f"({index}/{total}) {script}: not present")
+        note(f"{script}: not present")
         return {"script": script, "status": "absent", "rows": [], "seconds": 0.0, "report": ""}
     options = OPTIONS.get(script, {}).get("quick" if quick else "full", [])
     OUT.mkdir(exist_ok=True)
@@ -119,7 +127,7 @@ def run_one(script: str, quick: bool, index: int, total: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="hw-run-all-") as tmp:
         summary = Path(tmp) / "summary.json"
         command = [sys.executable, str(path), *options, "--summary-json", str(summary)]
-        say(f"({index}/{total}) {script} {' '.join(options)}".rstrip())
+        note(f"{script} {' '.join(options)}".rstrip())
         started = time.perf_counter()
         last_error = ""
         with (
@@ -138,8 +146,7 @@ def run_one(script: str, quick: bool, index: int, total: int) -> dict:
                 errors="replace",
             )
             for line in child.stderr:
-                sys.stderr.write(line)
-                sys.stderr.flush()
+                bar.write(line.rstrip("\n"), file=sys.stderr)
                 log_file.write(line)
                 # The last line of a traceback: what went wrong, for the table.
                 if re.match(r"^[\w.]*(Error|Exception|Exit)\b", line) or "ERROR:" in line:
@@ -161,10 +168,10 @@ def run_one(script: str, quick: bool, index: int, total: int) -> dict:
     if status != 0 or problem:
         why = f"exit {status}" if status != 0 else problem
         outcome.update(status="failed", why=why, error=last_error)
-        say(f"{script}: FAILED ({why}) after {seconds:.0f} s; output in {outcome['log']}")
+        note(f"{script}: FAILED ({why}) after {seconds:.0f} s; output in {outcome['log']}")
     else:
         outcome["status"] = "ok"
-        say(f"{script}: done in {seconds:.0f} s, {len(rows)} rows")
+        note(f"{script}: done in {seconds:.0f} s, {len(rows)} rows")
     return outcome
 
 
@@ -447,7 +454,13 @@ def main(argv: list[str]) -> int:
         f"{'QUICK run (smaller sizes)' if args.quick else 'full run'}: "
         f"{', '.join(scripts)}; logs in {OUT.relative_to(ROOT)}/"
     )
-    outcomes = [run_one(script, args.quick, i, len(scripts)) for i, script in enumerate(scripts, 1)]
+    outcomes = []
+    # One step a benchmark, on stderr below the children's progress (no bar when
+    # stderr is not a terminal: make bench > log stays a plain log).
+    with tqdm(scripts, desc="benchmarks", unit="benchmark", file=sys.stderr, disable=None) as bar:
+        for script in bar:
+            bar.set_postfix_str(short(script))
+            outcomes.append(run_one(script, args.quick, bar))
     seconds = time.perf_counter() - started
     rows = table_rows(outcomes)
 
