@@ -6,7 +6,7 @@ Run from the repository root:
         [--summary-json PATH]
 
 Each database part starts from nothing (a temporary SQLite file, or a
-throwaway PostgreSQL started through ``tests/postgres.py``), migrates, loads
+throwaway PostgreSQL started through ``devtools/postgres.py``), migrates, loads
 the demo catalogue and shared data, and then measures two workloads run by
 run, interleaved so that machine noise hits both alike:
 

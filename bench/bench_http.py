@@ -5,13 +5,13 @@ Run from the repository root:
     .venv/bin/python bench/bench_http.py [--clients 8] [--requests 25] [--rounds 4]
         [--workers 2] [--threads 4] [--yardstick PATH] [--summary-json PATH]
 
-The script starts a throwaway PostgreSQL through ``tests/postgres.py`` (it
+The script starts a throwaway PostgreSQL through ``devtools/postgres.py`` (it
 calls it itself), migrates, loads the catalogue, the shared data and the
 rejection reasons, and writes through ``approvals.services`` what a working
 day's lists show: per client an investor with three prefilled drafts, ten
 applications waiting at the window and ten in review. Then it serves the
 app with gunicorn (threaded workers, DEBUG off, the production settings; see
-``tests/livehttp.py``) on a free loopback port and measures, in alternating
+``devtools/livehttp.py``) on a free loopback port and measures, in alternating
 phases so that the shared machine's noise hits both alike:
 
 * **mix**: ``--clients`` closed-loop clients (no think time), each sending
@@ -407,7 +407,7 @@ def main(argv: list[str]) -> int:
         ]
         if args.summary_json:
             child.append(f"--summary-json={Path(args.summary_json).resolve()}")
-        say("starting a throwaway PostgreSQL through tests/postgres.py")
+        say("starting a throwaway PostgreSQL through devtools/postgres.py")
         return common.rerun_under_postgres(__file__, child)
     try:
         url = common.throwaway_database_url()

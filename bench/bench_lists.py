@@ -17,7 +17,7 @@ with Django's test client:
 * the public service guide and ``/api/services/``.
 
 Each database part starts from nothing (a temporary SQLite file, or a
-throwaway PostgreSQL started through ``tests/postgres.py``), migrates, and
+throwaway PostgreSQL started through ``devtools/postgres.py``), migrates, and
 loads the catalogue, the shared data and the rejection reasons. Then ten
 applications are made through ``approvals.services`` as people make them,
 one of each kind the lists show (drafts, at the window, returned, in review

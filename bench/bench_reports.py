@@ -5,7 +5,7 @@ Run from the repository root:
     .venv/bin/python bench/bench_reports.py [--applications 1000000] [--runs 1] [--suggested-index]
         [--summary-json PATH]
 
-It starts a throwaway PostgreSQL through ``tests/postgres.py`` (the script
+It starts a throwaway PostgreSQL through ``devtools/postgres.py`` (the script
 calls it itself), migrates, loads the demo catalogue, and generates N
 applications with their ledger straight into the tables, on the server, with
 ``INSERT ... SELECT`` over ``generate_series`` (multi-row inserts, no Python
@@ -665,7 +665,7 @@ def main(argv: list[str]) -> int:
     args = parse_args(argv)
     try:
         if not common.in_throwaway_postgres():
-            say("starting a throwaway PostgreSQL through tests/postgres.py")
+            say("starting a throwaway PostgreSQL through devtools/postgres.py")
             if args.summary_json:
                 # The child runs from the repository root: give it an absolute path.
                 summary = f"--summary-json={Path(args.summary_json).resolve()}"

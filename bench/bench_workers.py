@@ -6,8 +6,8 @@ Run from the repository root:
         [--workers 1 2 4] [--summary-json PATH]
 
 It starts everything it needs and removes it afterwards: a throwaway
-PostgreSQL (through ``tests/postgres.py``, the script re-runs itself under
-it), a throwaway Redis as the broker (``tests/redisserver.py``), and for each
+PostgreSQL (through ``devtools/postgres.py``, the script re-runs itself under
+it), a throwaway Redis as the broker (``devtools/redisserver.py``), and for each
 worker count a real ``celery -A hainan_window worker --concurrency N``.
 
 The whole flow of one application: create (with prefill), hand in, submit,
@@ -129,7 +129,7 @@ def tree_cpu_seconds(pid: int) -> float:
 def postmaster_pid() -> int:
     data = os.environ.get("HW_PG_DATA")
     if not data:
-        raise RuntimeError("HW_PG_DATA is not set: run under tests/postgres.py")
+        raise RuntimeError("HW_PG_DATA is not set: run under devtools/postgres.py")
     return int((Path(data) / "postmaster.pid").read_text().split()[0])
 
 
@@ -394,7 +394,7 @@ def limit_of(row: dict, cores: int) -> str:
 
 
 def inside(database_url: str, args: argparse.Namespace) -> dict:
-    """Everything measured, run under tests/postgres.py; returns a JSON-able dict."""
+    """Everything measured, run under devtools/postgres.py; returns a JSON-able dict."""
     workdir = Path(tempfile.mkdtemp(prefix="hw-bench-workers-"))
     try:
         with RedisServer() as broker:
@@ -427,7 +427,7 @@ def inside(database_url: str, args: argparse.Namespace) -> dict:
 
 
 def in_subprocess(args: argparse.Namespace) -> dict:
-    say("starting a throwaway PostgreSQL through tests/postgres.py")
+    say("starting a throwaway PostgreSQL through devtools/postgres.py")
     results, status = common.postgres_part(
         __file__,
         [

@@ -1,29 +1,22 @@
 """A throwaway Redis server and real Celery workers on it, for tests and benchmarks.
 
-``RedisServer`` starts Debian's ``redis-server`` (``apt-get install
-redis-server``; ``make sysdeps`` installs it) on a free loopback port, in a
-temporary directory, with persistence off (no RDB snapshots, no AOF: what it
-holds is thrown away), waits until it answers PING, and stops it again::
+The server is pytest-redis's: the tests use its ``redis_proc`` fixture (set
+up in tests/conftest.py, as ``redis_server``), the benchmarks, which run
+outside pytest, its executor through ``RedisServer``::
 
     with RedisServer() as redis:
         os.environ["CELERY_BROKER_URL"] = redis.url(0)
 
-Every wait is bounded. The server runs in its own session, so stopping it
-(SIGTERM, then SIGKILL if it lingers) touches nothing else; the directory is
-removed afterwards.
-
-``started_for_tests`` is the same for a pytest fixture: a test without
-redis-server is skipped, except on the PostgreSQL pass of ``make test``.
+Either way it is Debian's ``redis-server`` (``apt-get install redis-server``;
+``make sysdeps`` installs it) on a free loopback port, in a temporary
+directory, with persistence off (no snapshots, no append-only file) and no
+idle-client timeout (a worker's broker connection may sit idle).
 
 ``CeleryWorker`` runs ``celery -A hainan_window worker`` the way a deployment
 does, against whatever broker and database its environment names, and can
 kill it outright (``kill``) the way a lost machine would. ``celery_app_using``
 points this process's Celery app at a broker, for tests that change brokers at
 run time.
-
-Standard library only at import time (pytest, kombu and the Celery app are
-imported where they are used): the benchmarks import this before Django is
-set up.
 """
 
 from __future__ import annotations
@@ -40,155 +33,72 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from kombu import pools
+from pytest_redis.executor import RedisExecutor
+
 INSTALL_HINT = "install it: apt-get install redis-server (make sysdeps does)"
 DEBIAN_BINARY = "/usr/bin/redis-server"
+# What the executor passes on as redis-server's `save`: the empty value, which
+# turns snapshots off (an empty string here would mean "leave the default").
+NO_SNAPSHOTS = '""'
+DATABASES = 4
 
 
-class RedisUnavailable(Exception):
-    """No redis-server to start, or it did not come up; the message says why."""
-
-
-def find_binary() -> str | None:
-    """``$REDIS_SERVER`` if set, else redis-server on PATH, else Debian's path."""
-    override = os.environ.get("REDIS_SERVER")
-    if override:
-        return override if os.access(override, os.X_OK) else None
-    found = shutil.which("redis-server")
-    if found:
-        return found
-    return DEBIAN_BINARY if os.access(DEBIAN_BINARY, os.X_OK) else None
+def find_binary() -> str:
+    """``$REDIS_SERVER`` if set, else redis-server on PATH, else Debian's path (whether
+    or not it is there: the server then fails to start and says so)."""
+    return os.environ.get("REDIS_SERVER") or shutil.which("redis-server") or DEBIAN_BINARY
 
 
 def free_port() -> int:
-    """A port nobody listens on now. Another process could take it before the
-    server binds it; the server then fails to start and says so."""
+    """A port nobody listens on now. Another process could take it before a server
+    binds it; that server then fails to start and says so."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def ping(port: int, *, timeout: float = 1.0) -> bool:
-    """True if a Redis server answers PING on 127.0.0.1:port within `timeout`."""
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(64).startswith(b"+PONG")
-    except OSError:
-        return False
+def url(server: RedisExecutor, db: int = 0) -> str:
+    """The URL of database `db` on a started server."""
+    return f"redis://{server.host}:{server.port}/{db}"
 
 
 class RedisServer:
-    """redis-server on 127.0.0.1:<free port>, for as long as the ``with`` block runs."""
+    """redis-server on 127.0.0.1:<free port>, for as long as the ``with`` block runs
+    (pytest-redis's executor, outside pytest); ``process`` is the server's."""
 
-    def __init__(self, *, start_timeout: float = 15, stop_timeout: float = 10) -> None:
-        self.start_timeout = start_timeout
-        self.stop_timeout = stop_timeout
-        self.port: int | None = None
-        self.dir: Path | None = None
-        self.process: subprocess.Popen | None = None
-        self._log = None
-
-    def url(self, db: int = 0) -> str:
-        return f"redis://127.0.0.1:{self.port}/{db}"
-
-    @property
-    def log_path(self) -> Path:
-        assert self.dir is not None
-        return self.dir / "redis.log"
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-lines:]) or "(log is empty)"
-
-    def start(self) -> RedisServer:
-        binary = find_binary()
-        if binary is None:
-            raise RedisUnavailable(f"no redis-server found; {INSTALL_HINT}")
+    def __init__(self) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="hw-redis-"))
-        self.port = free_port()
-        argv = [
-            binary,
-            "--port", str(self.port),
-            "--bind", "127.0.0.1",
-            "--dir", str(self.dir),
-            # Thrown away afterwards: no snapshots, no append-only file.
-            "--save", "",
-            "--appendonly", "no",
-            "--daemonize", "no",
-            "--databases", "4",
-        ]  # fmt: skip
-        self._log = self.log_path.open("wb")
-        try:
-            self.process = subprocess.Popen(
-                argv,
-                cwd=self.dir,
-                stdin=subprocess.DEVNULL,
-                stdout=self._log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        except OSError as exc:
-            self.stop()
-            raise RedisUnavailable(f"cannot run {binary}: {exc}") from exc
-        deadline = time.monotonic() + self.start_timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                tail = self.log_tail()
-                self.stop()
-                raise RedisUnavailable(
-                    f"redis-server exited with {self.process.returncode} while starting:\n{tail}"
-                )
-            if ping(self.port, timeout=0.5):
-                return self
-            time.sleep(0.05)  # a port that is not open yet: nothing to wait on
-        tail = self.log_tail()
-        self.stop()
-        raise RedisUnavailable(
-            f"redis-server did not answer PING within {self.start_timeout:.0f} s:\n{tail}"
+        self.executor = RedisExecutor(
+            executable=find_binary(),
+            databases=DATABASES,
+            redis_timeout=0,
+            loglevel="notice",
+            host="127.0.0.1",
+            port=free_port(),
+            save=NO_SNAPSHOTS,
+            datadir=self.dir,
         )
 
-    def stop(self) -> None:
-        """SIGTERM (it exits at once: nothing to save), SIGKILL if it lingers. Never raises."""
-        process = self.process
-        if process is not None and process.poll() is None:
-            with contextlib.suppress(OSError):
-                process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=self.stop_timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(OSError):
-                    os.killpg(process.pid, signal.SIGKILL)  # the session we started
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    process.wait(timeout=self.stop_timeout)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-        if self.dir is not None:
-            shutil.rmtree(self.dir, ignore_errors=True)
-            self.dir = None
+    @property
+    def process(self) -> subprocess.Popen:
+        return self.executor.process
+
+    def url(self, db: int = 0) -> str:
+        return url(self.executor, db)
 
     def __enter__(self) -> RedisServer:
-        return self.start()
+        try:
+            self.executor.start()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
 
     def __exit__(self, *exc) -> None:
-        self.stop()
-
-
-def started_for_tests() -> RedisServer:
-    """A started server for a pytest fixture (stop it when done). Without
-    redis-server the test is skipped, except on the PostgreSQL pass of
-    ``make test`` (HW_REQUIRE_POSTGRES=1), which must run it: there it fails."""
-    import pytest
-
-    try:
-        return RedisServer().start()
-    except RedisUnavailable as exc:
-        if os.environ.get("HW_REQUIRE_POSTGRES"):
-            pytest.fail(f"the PostgreSQL pass needs a Redis server: {exc}")
-        pytest.skip(f"needs a Redis server: {exc}")
+        with contextlib.suppress(Exception):
+            self.executor.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 # --- Celery ------------------------------------------------------------------------
@@ -204,8 +114,8 @@ def celery_app_using(broker_url: str) -> Iterator:
     later would still publish to whatever the app first saw. This sets the
     app's own setting and empties its pools, and puts both back afterwards.
     """
-    from kombu import pools
-
+    # Imported here, not above: the benchmarks import this module before their
+    # environment (DJANGO_SETTINGS_MODULE, the database) is set for Django.
     from hainan_window.celery import app
 
     def forget_connections() -> None:

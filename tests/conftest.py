@@ -5,9 +5,13 @@ from dataclasses import dataclass
 
 import pytest
 from django.db import connection
+from mirakuru.exceptions import ExecutorError
+from pytest_redis import factories as redis_factories
+from pytest_redis.exception import RedisMisconfigured, RedisUnsupported
 
 from approvals import models as m
 from approvals.services import CLERK_GROUP, INVESTOR_GROUP, SUPERVISOR_GROUP
+from devtools import redisserver
 from tests import factories as f
 
 # Officials' second factor is on by default (production). The suite runs with it
@@ -25,6 +29,37 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres_only" in item.keywords:
             item.add_marker(skip)
+
+
+# One redis-server for the session (pytest-redis), with snapshots off; its
+# idle-client timeout is 0 by `redis_timeout` in pyproject.toml (an argument of
+# 0 here would read as "not given"). Each test that uses it empties it first.
+redis_proc = redis_factories.redis_proc(
+    executable=redisserver.find_binary(),
+    db_count=redisserver.DATABASES,
+    save=redisserver.NO_SNAPSHOTS,
+)
+
+
+class _RedisURLs:
+    def __init__(self, server) -> None:
+        self.server = server
+
+    def url(self, db: int = 0) -> str:
+        return redisserver.url(self.server, db)
+
+
+@pytest.fixture(scope="session")
+def redis_server(request):
+    """The session's redis-server, by URL (``redis_server.url(db)``). Without one the
+    test is skipped, except on the PostgreSQL pass of ``make test``
+    (HW_REQUIRE_POSTGRES=1), which must run it: there it fails."""
+    try:
+        return _RedisURLs(request.getfixturevalue("redis_proc"))
+    except (RedisMisconfigured, RedisUnsupported, ExecutorError, OSError) as exc:
+        if os.environ.get("HW_REQUIRE_POSTGRES"):
+            pytest.fail(f"the PostgreSQL pass needs a Redis server: {exc}")
+        pytest.skip(f"needs a Redis server ({redisserver.INSTALL_HINT}): {exc}")
 
 
 @pytest.fixture(autouse=True)

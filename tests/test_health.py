@@ -16,16 +16,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from devtools.redisserver import celery_app_using, free_port, started_for_tests
-
-
-@pytest.fixture(scope="module")
-def redis_server():
-    server = started_for_tests()
-    try:
-        yield server
-    finally:
-        server.stop()
+from devtools.redisserver import celery_app_using, free_port
 
 
 @pytest.fixture

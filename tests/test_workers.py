@@ -39,7 +39,7 @@ from approvals import models as m
 from approvals import permits, services
 from approvals.models.permits import RenderStatus
 from approvals.tasks import deliver_notification, render_permit, sweep_timers
-from devtools.redisserver import CeleryWorker, celery_app_using, started_for_tests
+from devtools.redisserver import CeleryWorker, celery_app_using
 from tests import journey
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
@@ -174,15 +174,6 @@ class Background:
     def unacknowledged(self) -> int:
         """Tasks Redis handed to a worker that has not acknowledged them yet."""
         return self.redis.hlen("unacked")
-
-
-@pytest.fixture(scope="module")
-def redis_server():
-    server = started_for_tests()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
