@@ -39,13 +39,14 @@ import pwd
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from pytest_postgresql.executors import PostgreSQLExecutor
+
+from devtools.ports import free_port
 
 # Exit status when no server could be started (distinct from the command's
 # usual 0/1 and from pytest's 2..5).
@@ -118,14 +119,6 @@ def find_bindir() -> Path:
         if _has_tools(bindir):
             return bindir
     raise ServerError(f"no PostgreSQL server binaries (initdb, pg_ctl) found; {INSTALL_HINT}")
-
-
-def free_port() -> int:
-    """A port nobody listens on now. Another process could take it before the server
-    binds it; the start then fails loudly (exit 3) rather than use someone else's."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Cluster:

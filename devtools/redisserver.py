@@ -25,7 +25,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,8 @@ from pathlib import Path
 
 from kombu import pools
 from pytest_redis.executor import RedisExecutor
+
+from devtools.ports import free_port
 
 INSTALL_HINT = "install it: apt-get install redis-server (make sysdeps does)"
 DEBIAN_BINARY = "/usr/bin/redis-server"
@@ -48,14 +49,6 @@ def find_binary() -> str:
     """``$REDIS_SERVER`` if set, else redis-server on PATH, else Debian's path (whether
     or not it is there: the server then fails to start and says so)."""
     return os.environ.get("REDIS_SERVER") or shutil.which("redis-server") or DEBIAN_BINARY
-
-
-def free_port() -> int:
-    """A port nobody listens on now. Another process could take it before a server
-    binds it; that server then fails to start and says so."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def url(server: RedisExecutor, db: int = 0) -> str:
