@@ -61,17 +61,8 @@ class RedisServer:
     (pytest-redis's executor, outside pytest); ``process`` is the server's."""
 
     def __init__(self) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="hw-redis-"))
-        self.executor = RedisExecutor(
-            executable=find_binary(),
-            databases=DATABASES,
-            redis_timeout=0,
-            loglevel="notice",
-            host="127.0.0.1",
-            port=free_port(),
-            save=NO_SNAPSHOTS,
-            datadir=self.dir,
-        )
+        self.dir: Path | None = None
+        self.executor: RedisExecutor | None = None
 
     @property
     def process(self) -> subprocess.Popen:
@@ -81,7 +72,18 @@ class RedisServer:
         return url(self.executor, db)
 
     def __enter__(self) -> RedisServer:
+        self.dir = Path(tempfile.mkdtemp(prefix="hw-redis-"))
         try:
+            self.executor = RedisExecutor(
+                executable=find_binary(),
+                databases=DATABASES,
+                redis_timeout=0,
+                loglevel="notice",
+                host="127.0.0.1",
+                port=free_port(),
+                save=NO_SNAPSHOTS,
+                datadir=self.dir,
+            )
             self.executor.start()
         except BaseException:
             self.__exit__()
@@ -89,9 +91,11 @@ class RedisServer:
         return self
 
     def __exit__(self, *exc) -> None:
-        with contextlib.suppress(Exception):
-            self.executor.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if self.executor is not None:
+            with contextlib.suppress(Exception):
+                self.executor.stop()
+        if self.dir is not None:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 # --- Celery ------------------------------------------------------------------------
