@@ -102,7 +102,9 @@ openapi: venv ## regenerate openapi.yaml from the API (drf-spectacular), validat
 	$(PY) manage.py spectacular --lang en --validate --fail-on-warn --file openapi.yaml
 
 # The SQLite run must not pick up a DATABASE_URL (or the PostgreSQL-only
-# switch) from the caller's environment.
+# switch) from the caller's environment. One process: pytest-xdist's -n 2 was
+# measured slower on these 2 cores (2026-12-01: 980 s against 327-336 s
+# serial), and its contention pushed two wall-clock PDF budgets over.
 test-sqlite: venv ## run the test suite on SQLite
 	env -u DATABASE_URL -u HW_REQUIRE_POSTGRES $(PY) -m pytest $(PYTEST_ARGS)
 
