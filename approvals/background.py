@@ -8,36 +8,16 @@ retry sweep after it already ran, does no harm.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
+from approvals import jobs
 from approvals.models import Notification
 
 logger = logging.getLogger(__name__)
-
-
-def broker_configured() -> bool:
-    return bool(settings.CELERY_BROKER_URL)
-
-
-def enqueue(task, *args, fallback: Callable[[], None] | None = None) -> bool:
-    """Send `task` to the workers; without a broker, or when it is down, run `fallback`.
-
-    Returns whether a worker got it.
-    """
-    if broker_configured():
-        try:
-            task.apply_async(args=args, retry=False)
-            return True
-        except Exception:  # the broker is down: the work must not be lost
-            logger.exception("could not queue %s%r; doing it here", task.name, args)
-    if fallback is not None:
-        fallback()
-    return False
 
 
 # --- notifications -------------------------------------------------------------------
@@ -69,10 +49,8 @@ def notify(
     )
 
     def deliver_later():
-        from approvals.tasks import deliver_notification
-
-        enqueue(
-            deliver_notification,
+        jobs.enqueue(
+            jobs.DELIVER_NOTIFICATION,
             notification.pk,
             fallback=lambda: deliver(notification.pk),
         )

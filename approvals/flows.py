@@ -21,7 +21,7 @@ from viewflow.workflow import flow, lock
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.nodes.split import SplitActivation
 
-from approvals import services
+from approvals import roles, services
 from approvals.models import ApplicationProcess
 from approvals.review.task_views import TaskScreenView
 
@@ -63,13 +63,22 @@ class DepartmentSplit(flow.Split):
     activation_class = DepartmentSplitActivation
 
 
+class WindowTask(flow.View):
+    """A task that only window clerks (approvals.roles) may take."""
+
+    def can_assign(self, user, task):
+        if task.owner_id or user is None or user.is_anonymous:
+            return False
+        return roles.is_clerk(user)
+
+
 class DepartmentTask(flow.View):
     """A task that only the reviewers of the task's department may take."""
 
     def can_assign(self, user, task):
         if task.owner_id or user is None or user.is_anonymous:
             return False
-        return services.is_department_reviewer(user, task.data.get("department"))
+        return roles.is_department_reviewer(user, task.data.get("department"))
 
     def can_execute(self, user, task):
         return task.owner_id is not None and task.owner_id == getattr(user, "pk", None)
@@ -89,7 +98,7 @@ class SingleWindowFlow(flow.Flow):
     start = flow.StartHandle(this.start_process).Next(this.accept)
 
     accept = (
-        flow.View(TaskScreenView.as_view())
+        WindowTask(TaskScreenView.as_view())
         .Annotation(title=_("Window acceptance"))
         .Permission("approvals.accept_application")
         .onCreate(this.step_opened)

@@ -58,7 +58,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from approvals.models import Permit, PermitStatus
+from approvals import jobs, roles
+from approvals.models import Department, Permit, PermitStatus
 from approvals.models.permits import RenderStatus
 
 logger = logging.getLogger(__name__)
@@ -510,14 +511,11 @@ def token_from_pdf(data: bytes) -> str | None:
 def can_download(user, permit: Permit) -> bool:
     """The PDF goes to the applicant, the officials of the permit's departments,
     window clerks and supervisors; to no one else."""
-    from approvals import services
-    from approvals.models import Department
-
     if not (user and user.is_authenticated):
         return False
     if permit.application.applicant_id == user.pk:
         return True
-    if services.is_clerk(user) or services.is_supervisor(user):
+    if roles.is_clerk(user) or roles.is_supervisor(user):
         return True
     return Department.objects.filter(
         service_departments__service_id=permit.application.service_id,
@@ -757,11 +755,9 @@ def render_soon(permit_id: int) -> None:
     if mode == "inline":
         _render_quietly(permit_id)
     elif mode == "celery":
-        from approvals import background, tasks
-
         # Broker down: the permit stays pending for the retry sweep, the
         # decision stands.
-        background.enqueue(tasks.render_permit, permit_id)
+        jobs.enqueue(jobs.RENDER_PERMIT, permit_id)
     elif mode == "background":
         with _worker_lock:
             if _worker is None:

@@ -48,7 +48,8 @@ from approvals.models import (
     ServiceDepartment,
     Step,
 )
-from approvals.services import DEFERRED_DELIVERY_STATUSES, is_clerk, is_supervisor
+from approvals.roles import is_clerk, is_supervisor
+from approvals.services import DEFERRED_DELIVERY_STATUSES
 
 SUBMITTED_WAYS = (SatisfiedBy.UPLOAD, SatisfiedBy.COMMITMENT, SatisfiedBy.DEFERRAL)
 

@@ -8,7 +8,6 @@ the functions at the bottom; views and the API call the ones at the top.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -17,7 +16,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -30,15 +28,16 @@ from viewflow.workflow.status import STATUS
 from approvals import (
     audit,
     background,
-    dberrors,
     establishment,
     mail,
     prefill,
     printable,
     remedies,
     representation,
+    roles,
     timekeeping,
 )
+from approvals.errors import busy_is_retryable, raise_busy_if_contention
 from approvals.identifiers import (
     mask_document_number,
     normalize_resident_id,
@@ -56,7 +55,6 @@ from approvals.models import (
     ClockHolder,
     ClockInterval,
     CorrectionRequest,
-    Department,
     DepartmentReview,
     Enterprise,
     Escalation,
@@ -74,68 +72,6 @@ from approvals.models import (
 )
 from approvals.models.permits import PERMIT_FACTS, registry_facts
 
-INVESTOR_GROUP = "investor"
-CLERK_GROUP = "window_clerk"
-SUPERVISOR_GROUP = "supervisor"
-
-
-class ApplicationBusy(Exception):
-    """Someone else is changing the same application right now: try again in a moment."""
-
-    retry_after_seconds = 2
-
-    def __init__(self):
-        super().__init__(
-            _("This application is being updated by someone else. Please try again in a moment.")
-        )
-
-
-def raise_busy_if_contention(exc: Exception) -> None:
-    """Lock contention becomes ApplicationBusy (try again); anything else is re-raised
-    as it is (a database that is down is a 503, not "someone else is editing")."""
-    if dberrors.is_contention(exc):
-        raise ApplicationBusy() from exc
-    raise exc
-
-
-def busy_is_retryable(service):
-    """A database lock timeout in a plain write becomes ApplicationBusy, not a 500."""
-
-    @functools.wraps(service)
-    def wrapper(*args, **kwargs):
-        try:
-            return service(*args, **kwargs)
-        except OperationalError as exc:
-            raise_busy_if_contention(exc)
-
-    return wrapper
-
-
-# --- roles ----------------------------------------------------------------
-
-
-def is_clerk(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_perm("approvals.accept_application"))
-
-
-def is_supervisor(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_perm("approvals.supervise"))
-
-
-def is_department_reviewer(user, department_code: str | None) -> bool:
-    if not (user and user.is_authenticated and department_code):
-        return False
-    return Department.objects.filter(code=department_code, reviewer_group__user=user).exists()
-
-
-def is_official(user) -> bool:
-    """Clerks, supervisors and department reviewers: they decide, they do not apply."""
-    if not (user and user.is_authenticated):
-        return False
-    return user.groups.filter(
-        Q(name__in=[CLERK_GROUP, SUPERVISOR_GROUP]) | Q(name__startswith=Department.GROUP_PREFIX)
-    ).exists()
-
 
 def _require_owner(actor, application: Application, *, basis_needed: bool = True) -> None:
     """The applicant, still acting for the enterprise: a mandate that ended or was
@@ -147,7 +83,7 @@ def _require_owner(actor, application: Application, *, basis_needed: bool = True
 
 
 def _require_clerk(actor) -> None:
-    if not is_clerk(actor):
+    if not roles.is_clerk(actor):
         raise PermissionDenied(_("Only window clerks may accept or return applications."))
 
 
@@ -245,7 +181,7 @@ def application_open(
     """
     if not (applicant and applicant.is_authenticated):
         raise PermissionDenied(_("Log in to apply."))
-    if is_official(applicant):
+    if roles.is_official(applicant):
         raise PermissionDenied(
             _("Officials cannot apply: use an investor's or an agent's account to apply.")
         )
@@ -1149,7 +1085,7 @@ def review_complete(
     reasons = (reasons or "").strip()
     if not approve and not reasons:
         raise ValidationError({"reasons": _("Give the reasons for rejecting.")})
-    if not is_department_reviewer(actor, review.department.code):
+    if not roles.is_department_reviewer(actor, review.department.code):
         raise PermissionDenied(
             _("Only reviewers of %(dept)s may decide this review.")
             % {"dept": review.department.name}
@@ -1549,14 +1485,7 @@ def _notify_on_commit(application: Application, event: str, reviews=None) -> Non
 
 
 def _notify_supervisors_on_commit(escalation: Escalation) -> None:
-    from django.contrib.auth import get_user_model
-
-    emails = list(
-        get_user_model()
-        .objects.filter(groups__name=SUPERVISOR_GROUP, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
+    emails = list(roles.supervisors().exclude(email="").values_list("email", flat=True))
     if not emails:
         return
     application = escalation.application
@@ -1597,7 +1526,7 @@ def permit_revoke(*, actor, permit: Permit, reason: str) -> Permit:
     """
     from approvals.models import LicenceStatus, PermitStatus
 
-    if not is_supervisor(actor):
+    if not roles.is_supervisor(actor):
         raise PermissionDenied(_("Only supervisors may revoke a permit."))
     reason = (reason or "").strip()
     if not reason:

@@ -94,7 +94,6 @@ from zoneinfo import ZoneInfo
 import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.db.models import F
 from django.test.utils import override_settings
@@ -102,7 +101,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from approvals import demo, services, timekeeping
+from approvals import demo, roles, services, timekeeping
 from approvals.demo import hand_in_missing
 from approvals.models import (
     Application,
@@ -524,12 +523,9 @@ class Simulation:
 
         self.investor = user("sim-investor")
         self.clerk = user("sim-clerk")
-        self.clerk.user_permissions.add(
-            Permission.objects.get(
-                content_type__app_label="approvals", codename="accept_application"
-            )
-        )
-        self.clerk = User.objects.get(pk=self.clerk.pk)  # no stale permission cache
+        # A clerk as any other: through the clerks' group (approvals.roles).
+        self.clerk.groups.add(roles.ensure_role_groups()[roles.CLERK_GROUP])
+        self.clerk = User.objects.get(pk=self.clerk.pk)  # no stale roles cache
         # The simulated investor plays every enterprise's filer: a verified account
         # with the enterprises' mandates, as the services require of anyone.
         demo.verified_for_script(

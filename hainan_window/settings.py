@@ -71,7 +71,7 @@ MIDDLEWARE = [
     "hainan_window.nostore.NoStoreMiddleware",
     # Before the session and auth middleware: a view that hits a database
     # that is down gets a 503 page or JSON, not a 500.
-    "approvals.dberrors.DatabaseUnavailableMiddleware",
+    "approvals.errors.DatabaseUnavailableMiddleware",
     "hainan_window.middleware.NulCharacterGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -105,7 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "approvals.context_processors.roles",
+                "approvals.context_processors.roles_of_visitor",
             ],
         },
     },

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from approvals import models as m
-from approvals.services import CLERK_GROUP, INVESTOR_GROUP, SUPERVISOR_GROUP
+from approvals.roles import CLERK_GROUP, INVESTOR_GROUP, SUPERVISOR_GROUP
 from tests import factories as f
 
 # Officials' second factor is on by default (production). The suite runs with it

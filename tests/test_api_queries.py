@@ -40,11 +40,12 @@ ALL_ON_ONE_PAGE = "page_size=100"
 #                   2. COUNT of the investor's applications
 #                   3. the page: service and enterprise joined; the clock's holder
 #                      and the typed enterprise names as subqueries of the SELECT
-# window (5):       1. the token and its user
-#                   2-3. the clerk's own and group permissions (is_clerk: has_perm,
-#                      cached on the user for the rest of the request)
-#                   4. COUNT of submitted applications
-#                   5. the page: service and enterprise joined; waiting_since,
+# window (4):       1. the token and its user
+#                   2. the clerk's roles (approvals.roles: groups, their permissions
+#                      and departments in one read, cached on the user for the
+#                      rest of the request; two permission reads before, 5 in all)
+#                   3. COUNT of submitted applications
+#                   4. the page: service and enterprise joined; waiting_since,
 #                      corrections_count and typed names as subqueries
 # inbox, queue (4): 1. the token and its user
 #                   2. EXISTS: does the user review for any department
@@ -54,7 +55,7 @@ ALL_ON_ONE_PAGE = "page_size=100"
 #                      review without one costs no query either)
 # applications: 4 since the reader's identity is read to decide which drafts are still
 # theirs (approvals.representation.visible_to_applicant_q); 3 before.
-_COUNTS = {"services": 5, "applications": 4, "window": 5, "inbox": 4, "queue": 4}
+_COUNTS = {"services": 5, "applications": 4, "window": 4, "inbox": 4, "queue": 4}
 EXPECTED = {"sqlite": _COUNTS, "postgresql": _COUNTS}
 
 

@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from approvals import audit, services
+from approvals import audit, roles, services
 from approvals import models as m
 from approvals.reporting.csvfile import safe_cell
 from tests import demo_data
@@ -145,7 +145,7 @@ def test_a_cell_a_spreadsheet_would_evaluate_is_written_as_text(value, written):
 
 def test_the_audit_export_neutralises_a_formula_typed_by_a_user(client, demo):
     boss = f.UserFactory(username="@boss")
-    boss.groups.add(Group.objects.get(name=services.SUPERVISOR_GROUP))
+    boss.groups.add(Group.objects.get(name=roles.SUPERVISOR_GROUP))
     permit = m.Permit.objects.filter(application__is_demo_history=False).get()
     services.permit_revoke(actor=boss, permit=permit, reason='=HYPERLINK("http://evil")')
     client.force_login(boss)

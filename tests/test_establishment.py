@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from approvals import establishment, privacy, services
+from approvals import establishment, privacy, roles, services
 from approvals import models as m
 from approvals.demo import hand_in_missing
 from approvals.identifiers import (
@@ -57,7 +57,7 @@ def catalogue(db, settings, tmp_path):
         "fie": m.Service.objects.get(code="fie-establishment"),
         "tax": m.Service.objects.get(code="tax-registration"),
         "seal": m.Service.objects.get(code="seal-engraving-filing"),
-        "clerk": f.UserFactory(username="clerk", groups=[services.CLERK_GROUP]),
+        "clerk": f.UserFactory(username="clerk", groups=[roles.CLERK_GROUP]),
         "reviewers": reviewers,
         "founder": f.verified(f.UserFactory(username="founder"), **FOUNDER),
         "stranger": f.verified(f.UserFactory(username="stranger"), **STRANGER),

@@ -45,7 +45,7 @@ from approvals import permits, services
 from approvals.flows import SingleWindowFlow
 from approvals.models.permits import RenderStatus
 from approvals.prefill import EnterpriseRegistrySource, Fetched
-from approvals.services import INVESTOR_GROUP
+from approvals.roles import INVESTOR_GROUP
 from tests import factories as f
 from tests import journey
 from tests import livehttp as live
@@ -465,7 +465,7 @@ def test_database_restart_mid_run_loses_nothing_and_the_server_serves_again(
     assert not failed_later, table(failed_later)
 
     # While it is down, a request gets a clear answer: a 503 with Retry-After in the
-    # API's error shape (approvals.dberrors), never a bare 500 and never a 409 "someone
+    # API's error shape (approvals.errors), never a bare 500 and never a 409 "someone
     # else is editing" (the outage is nobody's lock).
     unclean = [s for s in during if s.status >= 500 and (s.status != 503 or s.shape_problem)]
     busy = [s for s in during if s.status == 409]

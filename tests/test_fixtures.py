@@ -37,7 +37,7 @@ from approvals.models import (
     SocialSecurityRegistration,
     TaxRegistration,
 )
-from approvals.services import CLERK_GROUP, INVESTOR_GROUP
+from approvals.roles import CLERK_GROUP, INVESTOR_GROUP
 from tests import factories as f
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"

@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from approvals import models as m
 from approvals import services
+from approvals.errors import ApplicationBusy
 from approvals.prefill import EnterpriseRegistrySource
-from approvals.services import ApplicationBusy
 from tests import factories as f
 from tests import journey
 from tests.factories import pdf_upload

@@ -24,7 +24,7 @@ from rest_framework import exceptions, pagination, serializers, status, throttli
 from rest_framework.response import Response
 
 from approvals.clientaddr import counted_address
-from approvals.services import ApplicationBusy
+from approvals.errors import ApplicationBusy
 
 # --- pagination ------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from approvals import audit, permits, prefill, privacy, representation, selectors, services
+from approvals import audit, permits, prefill, privacy, representation, roles, selectors, services
 from approvals.api import filters
 from approvals.api import serializers as s
 from approvals.api.auth import token_expires_at, token_for
@@ -509,7 +509,7 @@ class WindowQueue(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        _require(services.is_clerk(self.request.user))
+        _require(roles.is_clerk(self.request.user))
         return selectors.window_queue().select_related("enterprise")
 
 
@@ -533,7 +533,7 @@ class WindowAccept(APIView):
         responses=s.ApplicationDetailSerializer,
     )
     def post(self, request, public_id):
-        _require(services.is_clerk(request.user))
+        _require(roles.is_clerk(request.user))
         application = _official_application(request, public_id)
         form = s.AcceptSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -555,7 +555,7 @@ class WindowReturn(APIView):
         responses=s.ApplicationDetailSerializer,
     )
     def post(self, request, public_id):
-        _require(services.is_clerk(request.user))
+        _require(roles.is_clerk(request.user))
         application = _official_application(request, public_id)
         form = s.ReturnSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -765,7 +765,7 @@ class ApprovalReport(APIView):
         responses=s.ReportSerializer,
     )
     def get(self, request):
-        _require(services.is_supervisor(request.user))
+        _require(roles.is_supervisor(request.user))
         # A plain dict, not the QueryDict: DRF reads an empty value in a form's
         # data as "not sent", and the API refuses an empty date instead.
         s.ReportQuerySerializer(data=request.query_params.dict()).is_valid(raise_exception=True)

@@ -19,8 +19,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from approvals import prefill, privacy, representation, selectors, services, timekeeping
+from approvals import prefill, privacy, representation, roles, selectors, services, timekeeping
 from approvals.context_processors import Roles
+from approvals.errors import ApplicationBusy
 from approvals.models import (
     OPEN_STATUSES,
     Application,
@@ -41,7 +42,6 @@ from approvals.portal.forms import (
     ValuesForm,
     value_field_name,
 )
-from approvals.services import ApplicationBusy
 
 
 def home(request):
@@ -85,7 +85,7 @@ def service_detail(request, code):
 @require_http_methods(["GET", "POST"])
 def apply(request, code):
     service = get_object_or_404(Service, code=code, is_active=True)
-    if services.is_official(request.user):
+    if roles.is_official(request.user):
         return render(
             request, "portal/officials_cannot_apply.html", {"service": service}, status=403
         )

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from approvals import reports, services
+from approvals import reports, roles
 from approvals.reporting import csvfile
 from approvals.reporting.charts import median_days_chart
 from approvals.reporting.filters import ReportFilterSet
@@ -33,7 +33,7 @@ PDF_FONT = "Noto Sans CJK SC"
 @login_required
 @require_GET
 def report(request):
-    if not services.is_supervisor(request.user):
+    if not roles.is_supervisor(request.user):
         raise PermissionDenied
     output = request.GET.get("format") or "html"
     if output not in FORMATS:

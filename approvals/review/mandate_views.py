@@ -1,6 +1,6 @@
 """The window's register of mandates: paper mandates registered with their scan, revocation.
 
-Only window clerks (services.is_clerk) see these pages; anyone else gets
+Only window clerks (roles.is_clerk) see these pages; anyone else gets
 403 and nothing is read. The rules are in approvals.mandates.
 """
 
@@ -17,7 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from approvals import mandate_selectors, mandates, services
+from approvals import mandate_selectors, mandates, roles
 from approvals.identifiers import normalize_uscc
 from approvals.models import Mandate
 from approvals.portal.representation_forms import (
@@ -31,7 +31,7 @@ from approvals.review.views import _page
 
 
 def _require_clerk(request) -> None:
-    if not services.is_clerk(request.user):
+    if not roles.is_clerk(request.user):
         raise PermissionDenied
 
 

@@ -14,7 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views import View
 from viewflow.workflow.models import Task
 
-from approvals import selectors, services
+from approvals import roles, selectors
 from approvals.models import Application
 
 
@@ -40,7 +40,7 @@ def task_screen_url(user, task: Task) -> str | None:
         if review is not None:
             return reverse("review:review", kwargs={"review_id": review.pk})
     if selectors.applications_for_official(user).filter(pk=application.pk).exists():
-        if node == "accept" and services.is_clerk(user):
+        if node == "accept" and roles.is_clerk(user):
             return reverse("review:window_application", kwargs={"public_id": application.public_id})
         return reverse("review:application", kwargs={"public_id": application.public_id})
     if application.applicant_id == user.pk:

@@ -34,7 +34,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from viewflow.workflow.status import STATUS
 
-from approvals import audit, selectors, services, timekeeping
+from approvals import audit, errors, roles, selectors, services, timekeeping
 from approvals.models import ApplicationStatus, PermitStatus, ReviewDecision
 from approvals.reporting import csvfile
 from approvals.review.filters import AuditFilter
@@ -65,14 +65,14 @@ def _page(request, queryset, param: str = "page") -> Page:
     return page
 
 
-def _busy(request, exc: services.ApplicationBusy) -> None:
+def _busy(request, exc: errors.ApplicationBusy) -> None:
     messages.error(request, str(exc))
 
 
 def _retry_after(response, busy: bool):
     if busy:
         response.status_code = BUSY_STATUS
-        response["Retry-After"] = str(services.ApplicationBusy.retry_after_seconds)
+        response["Retry-After"] = str(errors.ApplicationBusy.retry_after_seconds)
     return response
 
 
@@ -89,7 +89,7 @@ def _with_days(rows, *, since: str, now) -> list:
 
 @login_required
 def window_queue(request):
-    if not services.is_clerk(request.user):
+    if not roles.is_clerk(request.user):
         raise PermissionDenied
     now = timezone.now()
     page = _page(request, selectors.window_queue())
@@ -124,8 +124,8 @@ def window_application(request, public_id):
         ),
         public_id=public_id,
     )
-    if not services.is_clerk(request.user):
-        if services.is_supervisor(request.user):
+    if not roles.is_clerk(request.user):
+        if roles.is_supervisor(request.user):
             return redirect("review:application", public_id=application.public_id)
         raise PermissionDenied
     at_window = application.status == ApplicationStatus.SUBMITTED
@@ -176,7 +176,7 @@ def window_application(request, public_id):
                     % {"ref": application.reference},
                 )
                 return redirect("review:window")
-        except services.ApplicationBusy as exc:
+        except errors.ApplicationBusy as exc:
             _busy(request, exc)
             busy = True
         except ValidationError as exc:
@@ -238,7 +238,7 @@ def review_take(request, review_id):
         try:
             services.task_assign(actor=request.user, task=review.task)
             messages.success(request, _("The review is in your inbox now."))
-        except services.ApplicationBusy as exc:
+        except errors.ApplicationBusy as exc:
             _busy(request, exc)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -293,7 +293,7 @@ def review_detail(request, review_id):
             )
             messages.success(request, _("%(ref)s: rejected.") % {"ref": application.reference})
             return redirect("review:reviews")
-    except services.ApplicationBusy as exc:
+    except errors.ApplicationBusy as exc:
         _busy(request, exc)
         busy = True
     except ValidationError as exc:
@@ -326,7 +326,7 @@ def review_detail(request, review_id):
 @login_required
 def overdue(request):
     """Overdue reviews across departments, with days over the limit, and escalations."""
-    if not services.is_supervisor(request.user):
+    if not roles.is_supervisor(request.user):
         raise PermissionDenied
     departments = list(selectors.departments_all())
     form = OverdueFilterForm(request.GET or None, departments=departments)
@@ -350,7 +350,7 @@ def overdue(request):
 
 
 def _audit_filter(request) -> AuditFilter:
-    if not services.is_supervisor(request.user):
+    if not roles.is_supervisor(request.user):
         raise PermissionDenied
     return AuditFilter(request.GET or None, queryset=selectors.audit_trail())
 
@@ -442,7 +442,7 @@ def application_detail(request, public_id):
         public_id=public_id,
     )
     screen = selectors.application_screen(application, viewer=request.user)
-    supervisor = services.is_supervisor(request.user)
+    supervisor = roles.is_supervisor(request.user)
     permit = getattr(application, "permit", None)
     revoke_form = None
     if supervisor and permit is not None and permit.status != PermitStatus.REVOKED:
@@ -452,7 +452,7 @@ def application_detail(request, public_id):
                 services.permit_revoke(
                     actor=request.user, permit=permit, reason=revoke_form.cleaned_data["reason"]
                 )
-            except services.ApplicationBusy as exc:
+            except errors.ApplicationBusy as exc:
                 _busy(request, exc)
             except ValidationError as exc:
                 add_service_errors(revoke_form, exc, RevokeForm.field_for)
@@ -471,10 +471,10 @@ def application_detail(request, public_id):
             "revoke_form": revoke_form,
             "screen": screen,
             "application": application,
-            "show_reasons": services.is_supervisor(request.user),
+            "show_reasons": roles.is_supervisor(request.user),
             "trail": (
                 selectors.audit_trail().filter(application=application)[:100]
-                if services.is_supervisor(request.user)
+                if roles.is_supervisor(request.user)
                 else None
             ),
             "now": timezone.now(),

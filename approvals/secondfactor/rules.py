@@ -1,8 +1,7 @@
 """Who needs a second factor, enrolling a TOTP device, and checking its codes.
 
-One definition of "needs a second factor", built on the role functions of
-approvals.services (is_official, is_clerk, is_supervisor) plus the admins
-(staff and superusers): no fourth list of roles.
+One definition of "needs a second factor", built on approvals.roles (the
+officials) plus the admins (staff and superusers): no second list of roles.
 
 Codes are checked by django-otp's TOTPDevice: a code is accepted once (a
 replayed code is refused), one 30-second step either side of now is allowed
@@ -27,7 +26,7 @@ from django.utils.translation import ngettext
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from approvals.services import is_clerk, is_official, is_supervisor
+from approvals.roles import is_official
 
 DEVICE_NAME = "authenticator"
 
@@ -59,7 +58,7 @@ def needs_second_factor(user) -> bool:
         return False
     if user.is_staff or user.is_superuser:
         return True
-    return is_official(user) or is_clerk(user) or is_supervisor(user)
+    return is_official(user)
 
 
 def required_for(user) -> bool:

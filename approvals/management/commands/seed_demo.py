@@ -27,7 +27,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -35,7 +35,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from tqdm import tqdm
 
-from approvals import permits, realname, selectors, simulation
+from approvals import permits, realname, roles, selectors, simulation
 from approvals.demo import demo_applications_create, paper_mandates, script_agency
 from approvals.models import (
     Application,
@@ -49,7 +49,7 @@ from approvals.models import (
     StepKind,
 )
 from approvals.models.permits import RenderStatus
-from approvals.services import CLERK_GROUP, INVESTOR_GROUP, SUPERVISOR_GROUP
+from approvals.roles import CLERK_GROUP, INVESTOR_GROUP, SUPERVISOR_GROUP
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 FIXTURES = ("catalogue", "shared_data", "rejection_reasons")
@@ -59,16 +59,6 @@ DEFAULT_HISTORY = 300
 # The services whose departments get one demo reviewer each.
 REVIEWED_SERVICES = ("fie-establishment", "investment-project-filing")
 
-# Without these an official cannot open viewflow's inbox and task lists. They
-# come from apps the catalogue does not own, so a missing one is skipped
-# rather than treated as an error.
-INBOX_PERMISSIONS = ("viewflow.view_process", "approvals.view_applicationprocess")
-ROLE_PERMISSIONS = {
-    INVESTOR_GROUP: (),
-    CLERK_GROUP: ("approvals.accept_application",),
-    SUPERVISOR_GROUP: ("approvals.supervise",),
-}
-
 
 @dataclass(frozen=True)
 class DemoUser:
@@ -76,11 +66,6 @@ class DemoUser:
     role: str
     groups: tuple[str, ...] = ()
     superuser: bool = False
-
-
-def _permission(dotted: str) -> Permission | None:
-    app_label, codename = dotted.split(".", 1)
-    return Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
 
 
 class Command(BaseCommand):
@@ -228,23 +213,13 @@ class Command(BaseCommand):
             self.stdout.write(f"Loaded fixture {name} ({path.name}).")
 
     def _ensure_groups(self) -> None:
-        inbox = [p for p in map(_permission, INBOX_PERMISSIONS) if p is not None]
-        for name, dotted_names in ROLE_PERMISSIONS.items():
-            group, _created = Group.objects.get_or_create(name=name)
-            perms = []
-            for dotted in dotted_names:
-                perm = _permission(dotted)
-                if perm is None:
-                    raise CommandError(f"Permission {dotted} does not exist: run migrate first.")
-                perms.append(perm)
-            if name != INVESTOR_GROUP:
-                perms.extend(inbox)
-            group.permissions.add(*perms)
         reviewer_groups = [
             d.reviewer_group for d in Department.objects.select_related("reviewer_group")
         ]
-        for group in reviewer_groups:
-            group.permissions.add(*inbox)
+        try:
+            roles.ensure_role_groups(reviewer_groups=reviewer_groups)
+        except LookupError as exc:
+            raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"Ensured role groups {INVESTOR_GROUP}, {CLERK_GROUP}, {SUPERVISOR_GROUP} and "
             f"{len(reviewer_groups)} department reviewer groups with their permissions."

@@ -1,4 +1,5 @@
-"""What a database error means for the person who caused it.
+"""What a database error means for the person who caused it, and
+``ApplicationBusy``, the one way contention reaches pages and the API.
 
 Two kinds matter and must not be confused:
 
@@ -15,10 +16,14 @@ Anything else is a bug and stays a 500.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterator
 
-from django.db import InterfaceError
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 
@@ -79,10 +84,6 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from django.db import DatabaseError
-        from django.http import HttpResponse, JsonResponse
-        from django.template.loader import render_to_string
-
         if not (isinstance(exception, DatabaseError) and is_unavailable(exception)):
             return None
         logger.warning("database unavailable for %s: %s", request.path, exception)
@@ -103,3 +104,35 @@ class DatabaseUnavailableMiddleware:
             response = HttpResponse(render_to_string("unavailable.html"), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+
+class ApplicationBusy(Exception):
+    """Someone else is changing the same application right now: try again in a moment."""
+
+    retry_after_seconds = 2
+
+    def __init__(self):
+        super().__init__(
+            _("This application is being updated by someone else. Please try again in a moment.")
+        )
+
+
+def raise_busy_if_contention(exc: Exception) -> None:
+    """Lock contention becomes ApplicationBusy (try again); anything else is re-raised
+    as it is (a database that is down is a 503, not "someone else is editing")."""
+    if is_contention(exc):
+        raise ApplicationBusy() from exc
+    raise exc
+
+
+def busy_is_retryable(service):
+    """A database lock timeout in a plain write becomes ApplicationBusy, not a 500."""
+
+    @functools.wraps(service)
+    def wrapper(*args, **kwargs):
+        try:
+            return service(*args, **kwargs)
+        except OperationalError as exc:
+            raise_busy_if_contention(exc)
+
+    return wrapper
