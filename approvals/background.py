@@ -12,9 +12,8 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.utils import timezone
 
-from approvals import jobs
+from approvals import clock, jobs
 from approvals.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -77,7 +76,7 @@ def deliver(notification_id: int) -> bool:
             row.last_error = f"{type(exc).__name__}: {exc}"[:300]
             row.save(update_fields=["attempts", "last_error"])
             return False
-        row.sent_at, row.last_error = timezone.now(), ""
+        row.sent_at, row.last_error = clock.now(), ""
         row.save(update_fields=["attempts", "sent_at", "last_error"])
         return True
 

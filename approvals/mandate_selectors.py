@@ -13,10 +13,9 @@ from datetime import datetime, timedelta
 
 from django.db import models
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from approvals import representation
+from approvals import clock, representation
 from approvals.identifiers import normalize_uscc
 from approvals.models import Enterprise, Mandate
 
@@ -29,7 +28,7 @@ class MandateState(models.TextChoices):
 
 
 def mandate_state(mandate: Mandate, at: datetime | None = None) -> MandateState:
-    at = at or timezone.now()
+    at = at or clock.now()
     if mandate.revoked_at is not None:
         return MandateState.REVOKED
     if mandate.valid_from > at:

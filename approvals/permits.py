@@ -58,7 +58,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from approvals import jobs, roles
+from approvals import clock, jobs, roles
 from approvals.models import Department, Permit, PermitStatus
 from approvals.models.permits import RenderStatus
 
@@ -721,7 +721,7 @@ def _store_pdf(permit: Permit, data: bytes, *, force: bool) -> Permit:
     locked.pdf_sha256 = hashlib.sha256(data).hexdigest()
     locked.render_status = RenderStatus.RENDERED
     locked.render_error = ""
-    locked.rendered_at = timezone.now()
+    locked.rendered_at = clock.now()
     locked.save(update_fields=["pdf", "pdf_sha256", "render_status", "render_error", "rendered_at"])
     return locked
 

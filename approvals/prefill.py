@@ -30,6 +30,8 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from approvals import clock
+
 logger = logging.getLogger(__name__)
 
 
@@ -581,5 +583,5 @@ def read_all(subject: Subject | str, names=()) -> list[SourceOutcome]:
                 SourceOutcome(src, None, None, error=str(exc)[:300] or type(exc).__name__)
             )
             continue
-        outcomes.append(SourceOutcome(src, fetched, timezone.now()))
+        outcomes.append(SourceOutcome(src, fetched, clock.now()))
     return outcomes

@@ -101,7 +101,7 @@ from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from approvals import timekeeping
+from approvals import clock, timekeeping
 from approvals.models import (
     INVESTOR_STEPS,
     Application,
@@ -814,7 +814,7 @@ def approval_report(population: Population | None = None) -> Report:
         departments=department_rows,
         steps=step_rows,
         slowest_step=_slowest(step_rows, department_rows),
-        generated_at=timezone.now(),
+        generated_at=clock.now(),
         filters=population.described(),
         demo_history=sum(row["demo_history"] for row in counted.values()),
     )

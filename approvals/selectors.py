@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
-from approvals import prefill, representation, timekeeping
+from approvals import clock, prefill, representation, timekeeping
 from approvals.models import (
     INVESTOR_STEPS,
     Application,
@@ -130,7 +130,7 @@ def application_clock(application: Application, *, now: datetime | None = None) 
     (time the case waits on the investor is not the government's); the
     end-to-end time investors feel runs from submission and includes it.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     held = {ClockHolder.GOVERNMENT: [0.0, 0.0], ClockHolder.INVESTOR: [0.0, 0.0]}
     statutory = 0.0
     holder_now = None

@@ -28,6 +28,7 @@ from viewflow.workflow.status import STATUS
 from approvals import (
     audit,
     background,
+    clock,
     establishment,
     mail,
     prefill,
@@ -302,7 +303,7 @@ def _require_within_draft_limit(applicant) -> None:
     limit = settings.DRAFTS_PER_HOUR
     if not limit:
         return
-    since = timezone.now() - timedelta(hours=1)
+    since = clock.now() - timedelta(hours=1)
     opened = Application.objects.filter(applicant=applicant, created_at__gte=since).count()
     if opened >= limit:
         raise ValidationError(
@@ -500,7 +501,7 @@ def application_values_update(*, actor, application: Application, values: dict[s
             errors.setdefault(key, []).append(printable.unprintable_message(missing))
     if errors:
         raise ValidationError(errors)
-    now = timezone.now()
+    now = clock.now()
     changed = []
     for key, value in cleaned.items():
         row = rows[key]
@@ -633,7 +634,7 @@ def material_upload(
         row.satisfied_by = SatisfiedBy.UPLOAD
         row.commitment_text, row.reuse_reference = "", ""
         if delivering_deferred:
-            row.received_at = timezone.now()
+            row.received_at = clock.now()
         row.save()
         audit.record(
             actor=actor,
@@ -753,7 +754,7 @@ def application_submit(*, actor, application: Application) -> Application:
             errors = application_completeness_errors(application)
             if errors:
                 raise ValidationError(errors)
-            now = timezone.now()
+            now = clock.now()
             application.status = ApplicationStatus.SUBMITTED
             application.submitted_at = now
             application.language = mail.mail_language(translation.get_language())
@@ -814,7 +815,7 @@ def _take_and_start(activation, actor) -> None:
         if not task.flow_task.can_assign(actor, task):
             raise PermissionDenied(_("You may not take this task."))
         activation.assign(actor)
-        Step.objects.filter(task=task).update(assigned_at=timezone.now(), actor=actor)
+        Step.objects.filter(task=task).update(assigned_at=clock.now(), actor=actor)
     if not task.flow_task.can_execute(actor, task):
         raise PermissionDenied(_("This task is assigned to someone else."))
     activation.start(None)
@@ -832,7 +833,7 @@ def task_assign(*, actor, task: Task) -> None:
             if not task.flow_task.can_assign(actor, activation.task):
                 raise PermissionDenied(_("You may not take this task."))
             activation.assign(actor)
-            Step.objects.filter(task=task).update(assigned_at=timezone.now(), actor=actor)
+            Step.objects.filter(task=task).update(assigned_at=clock.now(), actor=actor)
             _audit_task(actor, task, AuditAction.TASK_ASSIGNED)
     except (FlowLockFailed, OperationalError) as exc:
         raise_busy_if_contention(exc)
@@ -934,7 +935,7 @@ def application_accept(
                 errors.setdefault(f"material:{code}", []).append(
                     _("The due date must be in the future.")
                 )
-        now = timezone.now()
+        now = clock.now()
         for row in rows:
             if row.material.code in requested and row.satisfied_by in (
                 SatisfiedBy.MISSING,
@@ -1015,7 +1016,7 @@ def application_return(
 
     def write(activation):
         app = _locked(application)
-        now = timezone.now()
+        now = clock.now()
         result["request"] = CorrectionRequest.objects.create(
             application=app, items=items[:50], note=(note or "")[:4000], requested_by=actor
         )
@@ -1054,7 +1055,7 @@ def application_resubmit(*, actor, application: Application, answer: str = "") -
 
     def write(activation):
         app = _locked(application)
-        now = timezone.now()
+        now = clock.now()
         CorrectionRequest.objects.filter(application=app, answered_at__isnull=True).update(
             answered_at=now, answer=(answer or "")[:4000]
         )
@@ -1094,7 +1095,7 @@ def review_complete(
         raise ValidationError(_("This review has no open task."))
 
     def write(activation):
-        now = timezone.now()
+        now = clock.now()
         locked = DepartmentReview.objects.select_for_update().get(pk=review.pk)
         if locked.decision != ReviewDecision.PENDING:
             raise ValidationError(_("This review has already been decided."))
@@ -1155,7 +1156,7 @@ def application_withdraw(*, actor, application: Application) -> Application:
             app = _locked(application)
             if app.status not in OPEN_STATUSES:
                 raise ValidationError(_("A decided application cannot be withdrawn."))
-            now = timezone.now()
+            now = clock.now()
             SingleWindowFlow.instance.cancel(app.process)
             Step.objects.filter(application=app, finished_at__isnull=True).update(finished_at=now)
             app.status, app.decided_at = ApplicationStatus.WITHDRAWN, now
@@ -1261,7 +1262,7 @@ def escalation_record(*, host_task: Task) -> Escalation | None:
 
 def application_decide(*, application: Application) -> Application:
     """One decision from all the departments: approved only if every one approved."""
-    now = timezone.now()
+    now = clock.now()
     reviews = list(application.reviews.select_related("department"))
     rejected = [r for r in reviews if r.decision == ReviewDecision.REJECTED]
     application.status = ApplicationStatus.REJECTED if rejected else ApplicationStatus.APPROVED
@@ -1331,7 +1332,7 @@ def permit_issue(*, application: Application) -> Permit:
         return existing
     service = application.service
     holder = _enterprise_for_permit(application)
-    now = timezone.now()
+    now = clock.now()
     today = timezone.localdate(now)
     valid_until = None
     if service.permit_valid_years:
@@ -1540,7 +1541,7 @@ def permit_revoke(*, actor, permit: Permit, reason: str) -> Permit:
                     % {"date": timezone.localdate(locked.revoked_at).isoformat()}
                 )
             locked.status = PermitStatus.REVOKED
-            locked.revoked_at = timezone.now()
+            locked.revoked_at = clock.now()
             locked.revoked_by = actor
             locked.revocation_reason = reason[:4000]
             locked.save(update_fields=["status", "revoked_at", "revoked_by", "revocation_reason"])

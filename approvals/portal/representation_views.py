@@ -17,12 +17,11 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from approvals import mandate_selectors, mandates, realname, representation
+from approvals import clock, mandate_selectors, mandates, realname, representation
 from approvals.models import Identity
 from approvals.portal.representation_forms import (
     NATIONALITIES,
@@ -134,7 +133,7 @@ def enterprises(request):
     page = Paginator(
         mandate_selectors.enterprises_with_mandates(request.user), settings.PAGE_SIZE
     ).get_page(request.GET.get("page"))
-    now = timezone.now()
+    now = clock.now()
     for enterprise in page:
         enterprise.granted = list(enterprise.mandates.all())
         for mandate in enterprise.granted:
@@ -234,7 +233,7 @@ def mandates_held(request):
     page = Paginator(mandate_selectors.mandates_held(request.user), settings.PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    now = timezone.now()
+    now = clock.now()
     for mandate in page:
         mandate_selectors.for_display(mandate, now)
         mandate.service_list = list(mandate.services.all())

@@ -19,7 +19,16 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from approvals import prefill, privacy, representation, roles, selectors, services, timekeeping
+from approvals import (
+    clock,
+    prefill,
+    privacy,
+    representation,
+    roles,
+    selectors,
+    services,
+    timekeeping,
+)
 from approvals.context_processors import Roles
 from approvals.errors import ApplicationBusy
 from approvals.models import (
@@ -169,7 +178,7 @@ def application_list(request):
     page = Paginator(
         selectors.applications_for_list(request.user, status=status), settings.PAGE_SIZE
     ).get_page(request.GET.get("page"))
-    now = timezone.now()
+    now = clock.now()
     for application in page:
         application.display_name = _enterprise_name(
             application.enterprise, application.typed_name_zh, application.typed_name_en

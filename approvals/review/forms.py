@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from approvals import services, timekeeping
+from approvals import clock, services, timekeeping
 from approvals.models import ApplicationMaterial, RejectionReason, SatisfiedBy
 from approvals.services import Deferral
 
@@ -82,7 +82,7 @@ class AcceptForm(forms.Form):
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        now = now or timezone.now()
+        now = now or clock.now()
         self.today: date = timezone.localdate(now)
         self.outstanding = [
             row

@@ -12,12 +12,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from approvals import mandate_selectors, mandates, roles
+from approvals import clock, mandate_selectors, mandates, roles
 from approvals.identifiers import normalize_uscc
 from approvals.models import Mandate
 from approvals.portal.representation_forms import (
@@ -46,7 +45,7 @@ def mandate_list(request):
     search = MandateSearchForm(request.GET)
     uscc = normalize_uscc(search.cleaned_data["uscc"]) if search.is_valid() else ""
     page = _page(request, mandate_selectors.mandates_for_clerk(uscc=uscc))
-    now = timezone.now()
+    now = clock.now()
     rows = list(page.object_list)
     for mandate in rows:
         mandate_selectors.for_display(mandate, now)

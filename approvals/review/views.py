@@ -34,7 +34,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from viewflow.workflow.status import STATUS
 
-from approvals import audit, errors, roles, selectors, services, timekeeping
+from approvals import audit, clock, errors, roles, selectors, services, timekeeping
 from approvals.models import ApplicationStatus, PermitStatus, ReviewDecision
 from approvals.reporting import csvfile
 from approvals.review.filters import AuditFilter
@@ -91,7 +91,7 @@ def _with_days(rows, *, since: str, now) -> list:
 def window_queue(request):
     if not roles.is_clerk(request.user):
         raise PermissionDenied
-    now = timezone.now()
+    now = clock.now()
     page = _page(request, selectors.window_queue())
     page.object_list = _with_days(page.object_list, since="waiting_since", now=now)
     # Accepted with a material still to come, and it did not come in time:
@@ -205,7 +205,7 @@ def review_queue(request):
     departments = list(selectors.departments_reviewed_by(request.user))
     if not departments:
         raise PermissionDenied
-    now = timezone.now()
+    now = clock.now()
     inbox = _page(request, selectors.review_inbox(request.user), "inbox")
     queue = _page(request, selectors.review_queue(request.user), "page")
     return render(
@@ -314,7 +314,7 @@ def review_detail(request, review_id):
             "can_decide": mine_or_free,
             "approve_form": approve_form,
             "reject_form": reject_form,
-            "now": timezone.now(),
+            "now": clock.now(),
         },
     )
     return _retry_after(response, busy)
@@ -331,7 +331,7 @@ def overdue(request):
     departments = list(selectors.departments_all())
     form = OverdueFilterForm(request.GET or None, departments=departments)
     code = form.cleaned_data["department"] if form.is_valid() else ""
-    now = timezone.now()
+    now = clock.now()
     reviews = _page(request, selectors.overdue_reviews(now=now, department_code=code))
     reviews.object_list = _with_days(reviews.object_list, since="due_at", now=now)
     raised = _page(request, selectors.escalations(department_code=code), "escalations")
@@ -477,7 +477,7 @@ def application_detail(request, public_id):
                 if roles.is_supervisor(request.user)
                 else None
             ),
-            "now": timezone.now(),
+            "now": clock.now(),
         },
     )
 

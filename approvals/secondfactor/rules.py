@@ -20,12 +20,12 @@ import segno
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from approvals import clock
 from approvals.roles import is_official
 
 DEVICE_NAME = "authenticator"
@@ -139,7 +139,7 @@ def _attempt(devices, raw_code: str, *, confirm: bool = False):
         )
     allowed, why = device.verify_is_allowed()
     if not allowed:
-        wait = max(1, math.ceil((why["locked_until"] - timezone.now()).total_seconds()))
+        wait = max(1, math.ceil((why["locked_until"] - clock.now()).total_seconds()))
         return None, SecondFactorRefused(_wait_message(wait), code="throttled", wait=wait)
     # int() would read "１２３４５６" or " 12": only ASCII digits reach the device, and
     # anything else is counted as a wrong code, as the device counts a wrong number.

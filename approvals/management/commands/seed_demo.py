@@ -32,10 +32,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
-from django.utils import timezone
 from tqdm import tqdm
 
-from approvals import permits, realname, roles, selectors, simulation
+from approvals import clock, permits, realname, roles, selectors, simulation
 from approvals.demo import demo_applications_create, paper_mandates, script_agency
 from approvals.models import (
     Application,
@@ -126,7 +125,7 @@ class Command(BaseCommand):
         if simulation.demo_history_exists():
             self.stdout.write("Demo history: already there, left as it is.")
             return
-        until = timezone.now()
+        until = clock.now()
         days = simulation.DEMO_HISTORY_DAYS
         bar = tqdm(
             total=days,
