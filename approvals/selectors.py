@@ -28,6 +28,7 @@ from viewflow.workflow.status import STATUS
 
 from approvals import clock, prefill, representation, timekeeping
 from approvals.models import (
+    DEFERRED_DELIVERY_STATUSES,
     INVESTOR_STEPS,
     Application,
     ApplicationMaterial,
@@ -49,7 +50,6 @@ from approvals.models import (
     Step,
 )
 from approvals.roles import is_clerk, is_supervisor
-from approvals.services import DEFERRED_DELIVERY_STATUSES
 
 SUBMITTED_WAYS = (SatisfiedBy.UPLOAD, SatisfiedBy.COMMITMENT, SatisfiedBy.DEFERRAL)
 
@@ -456,7 +456,7 @@ def overdue_deferred_materials(
     """Deferred materials not handed in by their due date, the longest overdue first.
 
     Only of applications that still expect them (accepted, in review or
-    approved: services.DEFERRED_DELIVERY_STATUSES). A department filter keeps
+    approved: approvals.models.DEFERRED_DELIVERY_STATUSES). A department filter keeps
     the materials that department asks for.
     """
     rows = ApplicationMaterial.objects.filter(
