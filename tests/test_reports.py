@@ -40,7 +40,7 @@ from viewflow.workflow.timers import fire_due_timers
 from approvals import models as m
 from approvals import reports, services
 from approvals.reporting import views as report_views
-from approvals.reporting.filters import ReportFilterSet
+from approvals.reports.filters import ReportFilterSet
 from tests import factories as f
 from tests import journey
 

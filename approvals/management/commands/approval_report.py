@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from approvals import reports
 from approvals.models import Department, Service
 from approvals.reporting import csvfile
-from approvals.reporting.filters import ReportFilterSet
+from approvals.reports.filters import ReportFilterSet
 
 FORMATS = ("table", "json", "csv")
 
