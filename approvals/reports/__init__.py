@@ -13,7 +13,14 @@ Callers use ``from approvals import reports`` and the names below; inside the
 package, modules import each other directly.
 """
 
-from approvals.reports.columns import COLUMNS, STEPS_DEFINITION, STEPS_SHORT_DEFINITION
+from approvals.reports.columns import (
+    COLUMNS,
+    COUNT,
+    STEPS_DEFINITION,
+    STEPS_SHORT_DEFINITION,
+    TEXT,
+    Column,
+)
 from approvals.reports.export import csv_header, csv_rows
 from approvals.reports.figures import approval_report
 from approvals.reports.population import DECIDED_STATUSES, Population
@@ -21,10 +28,13 @@ from approvals.reports.rows import TABLES, Report, Row
 
 __all__ = [
     "COLUMNS",
+    "COUNT",
     "DECIDED_STATUSES",
     "STEPS_DEFINITION",
     "STEPS_SHORT_DEFINITION",
     "TABLES",
+    "TEXT",
+    "Column",
     "Population",
     "Report",
     "Row",
