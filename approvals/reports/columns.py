@@ -22,12 +22,8 @@ Two audiences, one rule each:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
-
-if TYPE_CHECKING:  # annotations only: rows.py renders its JSON from this registry
-    from approvals.reports.rows import Report, Row
 
 # Kinds: how a figure reads. TEXT names the group; COUNT is a whole number;
 # DAYS a duration in days (or a difference of days); SHARE a fraction of 1;
@@ -55,6 +51,9 @@ STEPS_SHORT_DEFINITION = _(
 
 @dataclass(frozen=True)
 class Column:
+    """One figure of ``approvals.reports.rows.Row``, read by attribute (rows.py
+    imports this registry to write its JSON; this module imports no row)."""
+
     key: str
     label: object  # a lazy translation
     kind: str
@@ -62,19 +61,19 @@ class Column:
     # Only the group's count of applications is always there, for every group.
     nullable: bool = True
 
-    def value(self, row: Row):
+    def value(self, row):
         return getattr(row, self.key)
 
-    def machine(self, row: Row):
+    def machine(self, row):
         """The figure for JSON and the API: the number itself, or None."""
         return self.value(row)
 
-    def cell(self, row: Row) -> str:
+    def cell(self, row) -> str:
         """The figure as a CSV cell (and the page's ``data-value``): empty for None."""
         value = self.value(row)
         return "" if value is None else str(value)
 
-    def human(self, row: Row) -> str:
+    def human(self, row) -> str:
         return human(self.value(row), self.kind)
 
 
@@ -164,7 +163,7 @@ class Section:
     columns: str  # TIME, EFFORT, STEP or REVIEW
     total: bool = False
 
-    def body(self, report: Report) -> list[Row]:
+    def body(self, report) -> list:
         rows = list(getattr(report, self.rows))
         if self.total and rows:
             rows.append(report.overall)
