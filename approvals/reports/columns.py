@@ -94,7 +94,8 @@ def _c(key, label, kind, *shown_in, nullable=True) -> Column:
     return Column(key, label, kind, frozenset(shown_in), nullable)
 
 
-APPLICATION_TIME = (TIME, STEP, REVIEW)
+# Durations: end to end for groups of applications, each step's own for steps.
+DURATIONS = (TIME, STEP, REVIEW)
 
 COLUMNS: tuple[Column, ...] = (
     # The group: which table of the report, its key and its name.
@@ -104,14 +105,14 @@ COLUMNS: tuple[Column, ...] = (
     _c("applications", _("Applications"), COUNT, TIME, EFFORT, STEP, REVIEW, nullable=False),
     _c("steps", _("Steps"), COUNT, STEP, REVIEW),
     # End to end for groups of applications; each step's own duration for steps.
-    _c("median_days", _("Median days"), DAYS, *APPLICATION_TIME),
-    _c("p90_days", _("90th percentile days"), DAYS, *APPLICATION_TIME),
-    _c("mean_days", _("Mean days"), DAYS, *APPLICATION_TIME),
-    _c("median_working_days", _("Median working days"), DAYS, *APPLICATION_TIME),
-    _c("p90_working_days", _("90th percentile working days"), DAYS, *APPLICATION_TIME),
+    _c("median_days", _("Median days"), DAYS, *DURATIONS),
+    _c("p90_days", _("90th percentile days"), DAYS, *DURATIONS),
+    _c("mean_days", _("Mean days"), DAYS, *DURATIONS),
+    _c("median_working_days", _("Median working days"), DAYS, *DURATIONS),
+    _c("p90_working_days", _("90th percentile working days"), DAYS, *DURATIONS),
     _c("mean_working_days", _("mean working days"), DAYS),
-    _c("within_target", _("Within the target"), SHARE, *APPLICATION_TIME),
-    _c("within_baseline", _("Within the baseline"), SHARE, *APPLICATION_TIME),
+    _c("within_target", _("Within the target"), SHARE, *DURATIONS),
+    _c("within_baseline", _("Within the baseline"), SHARE, *DURATIONS),
     _c("median_vs_baseline", _("median below the baseline (share)"), SHARE),
     _c("median_vs_target", _("median minus the target (days)"), DAYS),
     # Who held the clock, per application.
