@@ -66,6 +66,7 @@ output writes them: ``approvals.reports.columns``.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.lookups import LessThanOrEqual
@@ -132,8 +133,7 @@ def approval_report(population: Population | None = None) -> Report:
     pct_month = grouped_with_percentiles(applications, {"month": by_app["month"]}, {}, measures)
     kinds, departments, department_escalations = _step_figures(population, yardstick)
 
-    counted = additive[0]
-    service_ids = {key[0] for key in counted}
+    service_ids = {key[0] for key in additive.counted}
     # Each service with the number of departments it involves: the baseline's trips.
     catalogue = (
         Service.objects.annotate(department_count=Count("service_departments")).in_bulk(service_ids)
@@ -150,11 +150,11 @@ def approval_report(population: Population | None = None) -> Report:
         "overall",
         "all",
         str(_("All applications")),
-        _rolled_up(additive, catalogue, None).get((), {}),
+        additive.rolled_up(catalogue, None).get((), {}),
         pct_overall.get((), {}),
     )
-    services = service_rows(yardstick, _rolled_up(additive, catalogue, 0), pct_service, catalogue)
-    months = month_rows(yardstick, _rolled_up(additive, catalogue, 1), pct_month)
+    services = service_rows(yardstick, additive.rolled_up(catalogue, 0), pct_service, catalogue)
+    months = month_rows(yardstick, additive.rolled_up(catalogue, 1), pct_month)
     departments = department_rows(yardstick, departments, department_escalations, department_names)
     steps = step_rows(yardstick, kinds)
     return Report(
@@ -169,7 +169,7 @@ def approval_report(population: Population | None = None) -> Report:
         slowest_step=slowest(steps, departments),
         generated_at=clock.now(),
         filters=population.described(),
-        demo_history=sum(row["demo_history"] for row in counted.values()),
+        demo_history=sum(row["demo_history"] for row in additive.counted.values()),
     )
 
 
@@ -177,14 +177,40 @@ def _by_application() -> dict:
     return {"service": F("service_id"), "month": decision_month()}
 
 
+@dataclass(frozen=True)
+class _PerServiceMonth:
+    """The additive figures per (service, month): the applications' own
+    ("counted"), and those of their clock intervals, steps, materials and
+    escalations."""
+
+    counted: dict[Key, dict]
+    children: tuple[dict[Key, dict], ...]
+
+    def rolled_up(self, catalogue: dict, level: int | None) -> dict[Key, dict]:
+        """Summed up to one level (0 service, 1 month, None all)."""
+        totals: dict[Key, dict] = defaultdict(lambda: defaultdict(float))
+
+        def bucket(key: Key) -> dict:
+            return totals[() if level is None else (key[level],)]
+
+        for source in (self.counted, *self.children):
+            for key, row in source.items():
+                for name, value in row.items():
+                    bucket(key)[name] += value or 0
+        # The baseline's trips: one submission per department, per application.
+        for key, row in self.counted.items():
+            trips = catalogue[key[0]].department_count * row["applications"]
+            bucket(key)["baseline_trips"] += trips
+        return totals
+
+
 def _additive_figures(
     population: Population, applications: QuerySet, yardstick: Yardstick
-) -> tuple[dict[Key, dict], ...]:
+) -> _PerServiceMonth:
     """Figures that add up, per (service, month): the other levels are their sums.
 
     Child rows are filtered through their own join to the application (which
     also gives the group keys), not through "application_id IN (...)".
-    The first of the tables returned is the applications' own ("counted").
     """
     of_population = population.q("application__")
     by_child = {"service": F("application__service_id"), "month": decision_month("application__")}
@@ -239,7 +265,7 @@ def _additive_figures(
     escalated = grouped(
         Escalation.objects.filter(of_population), by_child, {"escalations": Count("pk")}
     )
-    return counted, held, stepped, materials, escalated
+    return _PerServiceMonth(counted, (held, stepped, materials, escalated))
 
 
 def _step_figures(population: Population, yardstick: Yardstick) -> tuple[dict[Key, dict], ...]:
@@ -272,24 +298,6 @@ def _step_figures(population: Population, yardstick: Yardstick) -> tuple[dict[Ke
         {"n": Count("pk")},
     )
     return kinds, departments, department_escalations
-
-
-def _rolled_up(additive, catalogue: dict, level: int | None) -> dict[Key, dict]:
-    """Sum the (service, month) figures up to one level (0 service, 1 month, None all)."""
-    totals: dict[Key, dict] = defaultdict(lambda: defaultdict(float))
-
-    def bucket(key: Key) -> dict:
-        return totals[() if level is None else (key[level],)]
-
-    for source in additive:
-        for key, row in source.items():
-            for name, value in row.items():
-                bucket(key)[name] += value or 0
-    # The baseline's trips: one submission per department, per application.
-    counted = additive[0]
-    for key, row in counted.items():
-        bucket(key)["baseline_trips"] += catalogue[key[0]].department_count * row["applications"]
-    return totals
 
 
 def _deferred_counts() -> dict[str, Count]:
