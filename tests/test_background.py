@@ -123,7 +123,7 @@ class BrokenMailBackend:
 def test_long_reports_and_simulations_run_as_tasks(world, settings):
     """What a worker runs for them is the command's work, not a copy of it."""
     from approvals import tasks
-    from approvals.reporting.filters import ReportFilterSet
+    from approvals.reports.filters import ReportFilterSet
 
     result = tasks.simulate.apply(args=[6, "parallel", 3]).get()
     assert (result["applications"], result["decided"], result["routing"]) == (6, 6, "parallel")

@@ -7,8 +7,6 @@ the services', so the API and the pages cannot disagree.
 
 from __future__ import annotations
 
-import dataclasses
-
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -580,12 +578,11 @@ class TaskDetailSerializer(serializers.Serializer):
     rejection_reasons = RejectionReasonSerializer(many=True)
 
 
-def _report_row_field(annotation) -> serializers.Field:
-    text = str(annotation)
-    if text.startswith("str"):
+def _report_row_field(column: reports.Column) -> serializers.Field:
+    if column.kind == reports.TEXT:
         return serializers.CharField()
-    if text.startswith("int"):
-        return serializers.IntegerField(allow_null="None" in text)
+    if column.kind == reports.COUNT:
+        return serializers.IntegerField(allow_null=column.nullable)
     return serializers.FloatField(allow_null=True)
 
 
@@ -599,11 +596,11 @@ class ReportQuerySerializer(serializers.Serializer):
     include_simulated = serializers.ChoiceField(choices=["true", "false"], required=False)
 
 
-# One field per figure of reports.Row, so the schema lists every figure.
+# One field per column of the report's registry, so the schema lists every figure.
 ReportRowSerializer = type(
     "ReportRowSerializer",
     (serializers.Serializer,),
-    {f.name: _report_row_field(f.type) for f in dataclasses.fields(reports.Row)},
+    {c.key: _report_row_field(c) for c in reports.COLUMNS},
 )
 
 
