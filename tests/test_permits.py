@@ -28,6 +28,7 @@ from django.urls import reverse
 from approvals import models as m
 from approvals import permits, services
 from approvals.models.permits import RenderStatus
+from approvals.permits import rendering
 from tests import factories as f
 from tests import journey
 
@@ -154,7 +155,7 @@ def test_a_hyphen_where_the_printed_token_wraps_survives_copying_from_the_pdf(
     # in about one run in twelve; this token puts one at every line end.
     real = permits.permit_token(rendered)
     crafted = "".join(ch if (i + 1) % 36 else "-" for i, ch in enumerate(real))
-    monkeypatch.setattr(permits, "permit_token", lambda permit: crafted)
+    monkeypatch.setattr(rendering, "permit_token", lambda permit: crafted)
     assert crafted in pdf_text(permits.render_pdf(rendered))
 
 
@@ -467,7 +468,7 @@ def test_renderer_failure_keeps_the_approval_and_the_retry_produces_the_pdf(
     def broken(permit):
         raise RuntimeError("font cache is corrupt")
 
-    monkeypatch.setattr(permits, "render_pdf", broken)
+    monkeypatch.setattr(rendering, "render_pdf", broken)
     app = approve(world, capture=django_capture_on_commit_callbacks)
 
     app.refresh_from_db()
@@ -507,7 +508,7 @@ def test_rendering_twice_yields_one_pdf(rendered, monkeypatch, capsys):
     assert permits.is_issued_file(rendered, pdf_bytes(rendered))
 
     # Not forced: a rendered permit is not rendered again at all.
-    monkeypatch.setattr(permits, "render_pdf", lambda permit: pytest.fail("rendered again"))
+    monkeypatch.setattr(rendering, "render_pdf", lambda permit: pytest.fail("rendered again"))
     permits.render_permit(rendered)
     capsys.readouterr()
     call_command("render_permits")
