@@ -25,6 +25,8 @@ from django.urls import reverse
 from approvals import clock
 from approvals.models import Permit
 from approvals.models.permits import RenderStatus
+from approvals.pdf import SERIF_CJK, html_to_pdf
+from approvals.pdf import url_fetcher as _url_fetcher  # render_minimal_pdf's name for it
 from approvals.permits.keys import key_fingerprint
 from approvals.permits.tokens import permit_token, verification_url
 
@@ -32,15 +34,18 @@ logger = logging.getLogger(__name__)
 
 
 def _date_zh(d: date) -> str:
+    """A date as a Chinese document writes it: 2026年1月2日."""
     return f"{d.year}年{d.month}月{d.day}日"
 
 
 def _date_en(d: date) -> str:
+    """A date as the English line writes it: 2 January 2026."""
     return f"{d.day} {d:%B} {d.year}"
 
 
 def qr_png_data_uri(text: str) -> str:
-    import segno
+    """The QR code of `text` as a PNG data: URI (weasyprint fetches nothing else)."""
+    import segno  # ~0.1 s to import; only rendering draws a QR code
 
     # Error level M at least (segno raises it further when the size allows):
     # a printed permit gets folded and stamped on. A PNG drawn without
@@ -67,7 +72,7 @@ def seal_svg_data_uri(ring: str = SEAL_RING_TEXT, bottom: str = SEAL_BOTTOM_TEXT
         '<g fill="none" stroke="#c8102e" stroke-opacity="0.85">'
         '<circle cx="50" cy="50" r="47" stroke-width="3"/>'
         '<circle cx="50" cy="50" r="43" stroke-width="0.6"/></g>'
-        '<g fill="#c8102e" fill-opacity="0.85" font-family="Noto Serif CJK SC" font-weight="bold">'
+        f'<g fill="#c8102e" fill-opacity="0.85" font-family="{SERIF_CJK}" font-weight="bold">'
         f"{letters}"
         '<polygon points="50,33 54.1,45.3 67.1,45.4 56.6,53.1 60.6,65.4 50,57.9 39.4,65.4 '
         '43.4,53.1 32.9,45.4 45.9,45.3"/>'
@@ -113,6 +118,9 @@ def token_lines(token: str, width: int = 36) -> list[str]:
 
 
 def permit_context(permit: Permit) -> dict:
+    """What templates/permits/permit.html shows: the stated facts, dates in both
+    languages, the signed token (printed and as a QR code), the seal, the key's
+    fingerprint."""
     service = permit.application.service
     departments = [
         (sd.department.name_zh, sd.department.name_en)
@@ -147,21 +155,10 @@ def permit_context(permit: Permit) -> dict:
     }
 
 
-def _url_fetcher():
-    from weasyprint.urls import URLFetcher
-
-    # Nothing is fetched while rendering: the QR code is a data: URI and the
-    # fonts come from the system (fontconfig). Anything else is an error, not
-    # a silent network call.
-    return URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
-
-
 def render_pdf(permit: Permit) -> bytes:
-    """The permit as PDF bytes. Pure: writes nothing."""
-    import weasyprint  # slow to import (~0.8 s); only rendering needs it
-
+    """The permit as PDF bytes, its token in the metadata. Pure: writes nothing."""
     html = render_to_string("permits/permit.html", permit_context(permit))
-    return weasyprint.HTML(string=html, url_fetcher=_url_fetcher()).write_pdf(custom_metadata=True)
+    return html_to_pdf(html, custom_metadata=True)
 
 
 def render_minimal_pdf() -> bytes:
@@ -198,6 +195,7 @@ def render_permit(permit: Permit, *, force: bool = False) -> Permit:
 
 @transaction.atomic
 def _store_pdf(permit: Permit, data: bytes, *, force: bool) -> Permit:
+    """Store `data` as the permit's one file, under the row's lock (see render_permit)."""
     locked = Permit.objects.select_for_update().get(pk=permit.pk)
     if not force and locked.render_status == RenderStatus.RENDERED and locked.pdf:
         return locked  # a concurrent rendering stored it first; keep that file
