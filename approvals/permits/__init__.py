@@ -9,14 +9,18 @@ this package owns what makes a permit checkable by anyone, one module each:
 * ``pdfread``: the token read back out of an uploaded PDF, at a bounded cost;
 * ``rendering``: the PDF (what it shows, weasyprint, the one stored file);
 * ``dispatch``: when the PDF is made (on commit, in PERMIT_RENDER_MODE), and the retries;
-* ``access``: who may download the PDF.
+* ``access``: who may download the PDF, and the one answer to a download.
 
 Callers outside use the names re-exported here (``from approvals import
 permits``; ``permits.verify_token``); the modules import each other directly.
 """
 
 from approvals.permits.access import (
+    RETRY_AFTER_SECONDS,
     can_download,
+    downloadable_permit,
+    open_pdf,
+    pdf_response,
 )
 from approvals.permits.dispatch import (
     RENDER_MODES,
@@ -89,6 +93,7 @@ __all__ = [
     "PDF_TOKEN_METADATA",
     "PdfTooCostly",
     "RENDER_MODES",
+    "RETRY_AFTER_SECONDS",
     "SEAL_BOTTOM_TEXT",
     "SEAL_RING_TEXT",
     "SigningKeyMissing",
@@ -106,10 +111,13 @@ __all__ = [
     "claims_of",
     "configured_key_source",
     "decode_token",
+    "downloadable_permit",
     "forget_key",
     "generate_private_key_pem",
     "is_issued_file",
     "key_fingerprint",
+    "open_pdf",
+    "pdf_response",
     "permit_context",
     "permit_token",
     "permits_awaiting_render",
