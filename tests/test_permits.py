@@ -19,11 +19,13 @@ import time_machine
 import zxingcpp
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from approvals import models as m
 from approvals import permits, services
@@ -567,6 +569,48 @@ def test_download_of_a_pdf_not_rendered_yet_says_to_come_back(client, world, iss
     client.force_login(world.investor)
     response = client.get(reverse("verification:download", kwargs={"number": issued.number}))
     assert response.status_code == 503 and response["Retry-After"]
+
+
+@pytest.mark.django_db
+def test_the_page_and_the_api_answer_a_download_alike(
+    client, world, rendered, django_assert_num_queries
+):
+    """One policy (permits.access): the same people, the same refusals, the same headers;
+    the API's answer costs the queries its roles need and no more."""
+    waiting = approve(world).permit  # its PDF not made yet
+    cases = {  # who: (status for a PDF that is there, queries of the API's answer)
+        "applicant": (world.investor, 200, 1),
+        "clerk": (world.clerk, 200, 2),
+        "supervisor": (world.supervisor, 200, 2),
+        "reviewer of the service": (world.reviewers["market"], 200, 3),
+        "another investor": (world.other_investor, 404, 2),
+        "reviewer of another service": (world.reviewers["customs"], 404, 3),
+    }
+    for who, (user, status, queries) in cases.items():
+        for permit in (rendered, waiting):
+            expected = 503 if status == 200 and permit is waiting else status
+            client.force_login(user)
+            page = client.get(reverse("verification:download", kwargs={"number": permit.number}))
+            api = APIClient()
+            api.force_authenticate(get_user_model().objects.get(pk=user.pk))  # roles not cached
+            with django_assert_num_queries(queries):
+                answer = api.get(f"/api/permits/{permit.number}/pdf/")
+            assert page.status_code == answer.status_code == expected, (who, permit.number)
+            if expected == 200:
+                inline = f'inline; filename="{permit.number}.pdf"'
+                for response in (page, answer):
+                    assert response["Content-Type"] == "application/pdf"
+                    assert response["Content-Disposition"] == inline
+                    assert "no-store" in response["Cache-Control"]
+                    assert b"".join(response.streaming_content) == pdf_bytes(permit)
+            if expected == 503:
+                assert page["Retry-After"] == answer["Retry-After"] == "60"
+                assert answer.json()["retry_after"] == 60
+    client.force_login(world.supervisor)
+    api = APIClient()
+    api.force_authenticate(world.supervisor)
+    assert client.get("/verify/download/HNSW-2000-001-00000001/").status_code == 404
+    assert api.get("/api/permits/HNSW-2000-001-00000001/pdf/").status_code == 404
 
 
 # --- revocation ----------------------------------------------------------------------
