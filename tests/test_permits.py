@@ -532,6 +532,7 @@ def test_weasyprint_is_imported_only_to_render():
     code = (
         "import sys, django; django.setup();"
         "import approvals.permits, approvals.services, approvals.verification.views;"
+        "import approvals.pdf, approvals.decisions, approvals.reporting.views;"
         "print('weasyprint' in sys.modules)"
     )
     result = subprocess.run(

@@ -34,6 +34,7 @@ def permits_awaiting_render() -> QuerySet[Permit]:
 
 
 def _render_quietly(permit_id: int) -> None:
+    """Render one permit; whatever goes wrong is logged, never raised to the caller."""
     try:
         permit = Permit.objects.select_related("holder", "application__service").get(pk=permit_id)
         render_permit(permit)
@@ -46,6 +47,7 @@ _worker_lock = threading.Lock()
 
 
 def _render_in_worker(permit_id: int) -> None:
+    """The background thread's job: render, then close the thread's connections."""
     try:
         _render_quietly(permit_id)
     finally:

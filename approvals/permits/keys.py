@@ -11,6 +11,8 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
@@ -21,13 +23,8 @@ class SigningKeyMissing(ImproperlyConfigured):
     """No usable permit signing key is configured."""
 
 
-# --- the key ----------------------------------------------------------------
-
-
 def generate_private_key_pem() -> str:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
+    """A new Ed25519 private key as unencrypted PKCS#8 PEM (``permit_keys --generate``)."""
     return (
         Ed25519PrivateKey.generate()
         .private_bytes(
@@ -49,10 +46,8 @@ def configured_key_source() -> tuple[str, str]:
 
 
 @cache
-def _load_private_key(source: str, value: str):
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
+def _load_private_key(source: str, value: str) -> Ed25519PrivateKey:
+    """The key from its source, read once per process (until ``forget_key``)."""
     if source == "file":
         path = Path(value)
         if not path.is_file():
@@ -81,21 +76,23 @@ def forget_key() -> None:
 
 @receiver(setting_changed)
 def _forget_key(*, setting, **kwargs):
+    # A test (or override_settings) that changes the key must not sign with the old one.
     if setting in ("PERMIT_SIGNING_KEY", "PERMIT_SIGNING_KEY_FILE"):
         forget_key()
 
 
-def private_key():
+def private_key() -> Ed25519PrivateKey:
+    """The configured signing key; raises SigningKeyMissing when there is none usable."""
     return _load_private_key(*configured_key_source())
 
 
-def public_key():
+def public_key() -> Ed25519PublicKey:
+    """The half that verifies: all a verifier needs."""
     return private_key().public_key()
 
 
 def public_key_pem() -> str:
-    from cryptography.hazmat.primitives import serialization
-
+    """The public key as SubjectPublicKeyInfo PEM (served at /verify/public-key.pem)."""
     return (
         public_key()
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -105,7 +102,5 @@ def public_key_pem() -> str:
 
 def key_fingerprint() -> str:
     """SHA-256 of the raw public key, shortened: says which key signed, nothing more."""
-    from cryptography.hazmat.primitives import serialization
-
     raw = public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()[:16]

@@ -16,6 +16,8 @@ import json
 import re
 from dataclasses import dataclass
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 from django.urls import reverse
 
@@ -28,15 +30,13 @@ TOKEN_VERSION = 1
 TOKEN_MAX_LENGTH = 512
 _SIGNATURE_CHARS = 86  # 64 bytes of Ed25519 signature in unpadded base64url
 _B64URL = re.compile(r"[A-Za-z0-9_-]+")
-_TOKEN = re.compile(rf"[A-Za-z0-9_-]{{8,420}}\.[A-Za-z0-9_-]{{{_SIGNATURE_CHARS}}}")
+# The form we sign: a payload segment, a dot, a signature segment.
+TOKEN_FORM = re.compile(rf"[A-Za-z0-9_-]{{8,420}}\.[A-Za-z0-9_-]{{{_SIGNATURE_CHARS}}}")
 # Token-shaped: what a genuine token becomes after any change of a character or
 # two, its dot included (URL-safe characters and dots, about a token's length).
 # Such a string that does not decode and verify is reported as altered; only
 # what is not token-shaped at all is "unknown".
 _TOKEN_SHAPED = re.compile(rf"[A-Za-z0-9_.-]{{64,{TOKEN_MAX_LENGTH}}}")
-# In text read back from a PDF, a token stands between characters that
-# cannot belong to it.
-_TOKEN_IN_TEXT = re.compile(rf"(?<![A-Za-z0-9_-]){_TOKEN.pattern}(?![A-Za-z0-9_-])")
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class TokenClaims:
     valid_until: str | None  # ISO date, None: no expiry
 
     def payload(self) -> bytes:
+        """The bytes that are signed: compact JSON, keys sorted, so one claim has one form."""
         data = {
             "v": TOKEN_VERSION,
             "n": self.number,
@@ -60,6 +61,7 @@ class TokenClaims:
 
     @classmethod
     def from_payload(cls, payload: bytes) -> TokenClaims:
+        """The claims of a payload we wrote; ValueError for anything else."""
         data = json.loads(payload.decode("utf-8"))
         if not isinstance(data, dict) or data.get("v") != TOKEN_VERSION:
             raise ValueError("not a version-1 permit token")
@@ -72,6 +74,7 @@ class TokenClaims:
 
 
 def claims_of(permit: Permit) -> TokenClaims:
+    """What the permit record says, in the token's terms."""
     return TokenClaims(
         number=permit.number,
         uscc=permit.holder.uscc,
@@ -81,6 +84,7 @@ def claims_of(permit: Permit) -> TokenClaims:
 
 
 def _b64encode(data: bytes) -> str:
+    """Unpadded base64url."""
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
@@ -100,11 +104,13 @@ def _b64decode(text: str) -> bytes:
 
 
 def sign(claims: TokenClaims) -> str:
+    """The token asserting `claims`, signed with the configured key."""
     payload = claims.payload()
     return f"{_b64encode(payload)}.{_b64encode(private_key().sign(payload))}"
 
 
 def permit_token(permit: Permit) -> str:
+    """The permit's token (the same every time: Ed25519 signatures are deterministic)."""
     return sign(claims_of(permit))
 
 
@@ -117,7 +123,7 @@ class TokenForged(ValueError):
     signature does not match its content (altered or forged)."""
 
 
-def decode_token(token: str, *, key=None) -> TokenClaims:
+def decode_token(token: str, *, key: Ed25519PublicKey | None = None) -> TokenClaims:
     """The claims of a genuine token; needs only the public key.
 
     Raises TokenUndecodable for anything not even shaped like a token, and
@@ -125,12 +131,10 @@ def decode_token(token: str, *, key=None) -> TokenClaims:
     does not decode (strictly), or whose signature does not match. A genuine
     code with any character changed is token-shaped, so it reads as altered.
     """
-    from cryptography.exceptions import InvalidSignature
-
     token = (token or "").strip()
     if len(token) > TOKEN_MAX_LENGTH or not _TOKEN_SHAPED.fullmatch(token):
         raise TokenUndecodable("not a permit token")
-    if not _TOKEN.fullmatch(token):
+    if not TOKEN_FORM.fullmatch(token):
         raise TokenForged("shaped like a token, but not one in the form we sign")
     payload_part, signature_part = token.split(".")
     try:
@@ -151,10 +155,12 @@ def decode_token(token: str, *, key=None) -> TokenClaims:
 
 
 def verification_path(token: str) -> str:
+    """Where the token is checked on this site: /verify/<token>/."""
     return reverse("verification:check", kwargs={"token": token})
 
 
 def verification_url(token: str) -> str:
+    """The full link the QR code carries, on PERMIT_PUBLIC_BASE_URL."""
     return f"{settings.PERMIT_PUBLIC_BASE_URL.rstrip('/')}{verification_path(token)}"
 
 

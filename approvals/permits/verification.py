@@ -22,6 +22,8 @@ from approvals.permits.tokens import TokenForged, TokenUndecodable, claims_of, d
 
 
 class Outcome(models.TextChoices):
+    """The one answer a verifier gets about a token."""
+
     VALID = "valid", _("valid")
     ALTERED = "altered", _("altered")
     REVOKED = "revoked", _("revoked")
@@ -68,6 +70,8 @@ OUTCOME_TEXT = {
 
 @dataclass(frozen=True)
 class Verification:
+    """An outcome and, when the token is genuine and matches it, the permit."""
+
     status: str
     permit: Permit | None = None
 
