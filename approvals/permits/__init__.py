@@ -18,8 +18,6 @@ permits``; ``permits.verify_token``); the modules import each other directly.
 from approvals.permits.access import (
     RETRY_AFTER_SECONDS,
     can_download,
-    downloadable_permit,
-    open_pdf,
     pdf_response,
 )
 from approvals.permits.dispatch import (
@@ -111,12 +109,10 @@ __all__ = [
     "claims_of",
     "configured_key_source",
     "decode_token",
-    "downloadable_permit",
     "forget_key",
     "generate_private_key_pem",
     "is_issued_file",
     "key_fingerprint",
-    "open_pdf",
     "pdf_response",
     "permit_context",
     "permit_token",
