@@ -8,9 +8,9 @@ all render here, so they share the same guarantees:
   report's inline charts); any other URL, on the network or a ``file:``, is an
   error, never a silent request (``url_fetcher``).
 * **Fonts come from the system**, found by fontconfig: Noto CJK for Chinese
-  and Latin, DejaVu for the fallback and the codes. Nothing is embedded by
-  the templates, so a machine without the CJK fonts prints boxes, and
-  ``approvals.printable`` says which characters those are.
+  and Latin, DejaVu for the fallback and the codes; no template loads one.
+  What those fonts cannot draw is refused where it is typed
+  (``approvals.printable``).
 * **weasyprint is imported on first use**, not with this module: it takes
   about 0.8 s (Pango, fontconfig), and a web process that never renders a PDF
   should not pay for it (``tests/test_permits.py`` checks that importing the
