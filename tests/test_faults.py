@@ -188,7 +188,7 @@ def test_a_failing_renderer_keeps_the_decision_and_the_api_says_when_the_pdf_is_
     def broken(permit):
         raise RuntimeError("font cache is corrupt")
 
-    monkeypatch.setattr(permits, "render_pdf", broken)
+    monkeypatch.setattr("approvals.permits.rendering.render_pdf", broken)
     app = journey.submitted(world)
     services.application_accept(actor=world.clerk, application=app)
     for code in ("commerce", "tax"):

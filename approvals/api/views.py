@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import re
 
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,8 +33,7 @@ from approvals.api import serializers as s
 from approvals.api.auth import token_expires_at, token_for
 from approvals.api.common import ErrorSerializer, TokenThrottle
 from approvals.identifiers import normalize_uscc, validate_uscc
-from approvals.models import Application, AuditAction, DepartmentReview, Permit, ReviewDecision
-from approvals.models.permits import RenderStatus
+from approvals.models import Application, AuditAction, DepartmentReview, ReviewDecision
 from approvals.reports.filters import ReportFilterSet
 from approvals.secondfactor import rules as second_factor
 from approvals.verification.views import verification_body
@@ -694,32 +692,19 @@ class PermitPdf(APIView):
         },
     )
     def get(self, request, number: str):
-        if "\x00" in number:  # in no permit's number, and PostgreSQL will not compare it
-            raise exceptions.NotFound()
-        permit = get_object_or_404(
-            Permit.objects.select_related("application", "holder"), number=number
+        return permits.pdf_response(request.user, number, not_ready=self.not_ready)
+
+    @staticmethod
+    def not_ready(permit, retry_after: int) -> Response:
+        # In the API's error shape; the status and Retry-After are permits.access's.
+        return Response(
+            {
+                "status": 503,
+                "code": "not_ready",
+                "message": _("The PDF of this permit is being made. Try again in a minute."),
+                "retry_after": retry_after,
+            }
         )
-        if not permits.can_download(request.user, permit):
-            raise exceptions.NotFound()
-        handle = None
-        if permit.render_status == RenderStatus.RENDERED and permit.pdf:
-            try:
-                handle = permit.pdf.open("rb")
-            except FileNotFoundError:
-                logger.error("the PDF of permit %s is missing from storage", permit.number)
-        if handle is None:
-            wait = 60
-            return Response(
-                {
-                    "status": 503,
-                    "code": "not_ready",
-                    "message": _("The PDF of this permit is being made. Try again in a minute."),
-                    "retry_after": wait,
-                },
-                status=503,
-                headers={"Retry-After": str(wait)},
-            )
-        return FileResponse(handle, filename=f"{permit.number}.pdf", content_type="application/pdf")
 
 
 class Unavailable(exceptions.APIException):
