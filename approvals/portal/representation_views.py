@@ -29,7 +29,7 @@ from approvals.portal.representation_forms import (
     MandateForm,
     RevokeMandateForm,
 )
-from approvals.portal.views import _add_service_errors
+from approvals.portal.views.page import add_service_errors as _add_service_errors
 
 
 def summary_errors(form) -> list[tuple[str | None, str]]:

@@ -26,7 +26,7 @@ from approvals.portal.representation_forms import (
 )
 from approvals.portal.representation_views import summary_errors
 from approvals.review.forms import add_service_errors
-from approvals.review.views import _page
+from approvals.review.views.common import page_of as _page
 
 
 def _require_clerk(request) -> None:

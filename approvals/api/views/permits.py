@@ -1,0 +1,88 @@
+"""Permits: the PDF for those who may download it, and verifying a permit's token."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from approvals import permits
+from approvals.api import serializers as s
+from approvals.api.common import ErrorSerializer
+from approvals.models import Permit
+from approvals.models.permits import RenderStatus
+from approvals.verification.views import verification_body
+
+logger = logging.getLogger(__name__)
+
+
+class PermitPdf(APIView):
+    @extend_schema(
+        tags=["permits"],
+        summary="The permit PDF: for its applicant, the officials involved, clerks, supervisors",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
+            503: OpenApiResponse(ErrorSerializer, description="The PDF is not made yet."),
+        },
+    )
+    def get(self, request, number: str):
+        if "\x00" in number:  # in no permit's number, and PostgreSQL will not compare it
+            raise exceptions.NotFound()
+        permit = get_object_or_404(
+            Permit.objects.select_related("application", "holder"), number=number
+        )
+        if not permits.can_download(request.user, permit):
+            raise exceptions.NotFound()
+        handle = None
+        if permit.render_status == RenderStatus.RENDERED and permit.pdf:
+            try:
+                handle = permit.pdf.open("rb")
+            except FileNotFoundError:
+                logger.error("the PDF of permit %s is missing from storage", permit.number)
+        if handle is None:
+            wait = 60
+            return Response(
+                {
+                    "status": 503,
+                    "code": "not_ready",
+                    "message": _("The PDF of this permit is being made. Try again in a minute."),
+                    "retry_after": wait,
+                },
+                status=503,
+                headers={"Retry-After": str(wait)},
+            )
+        return FileResponse(handle, filename=f"{permit.number}.pdf", content_type="application/pdf")
+
+
+class Unavailable(exceptions.APIException):
+    status_code = 503
+    default_code = "unavailable"
+    default_detail = "Verification is unavailable: the signing key is not configured."
+
+
+class PermitVerify(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["permits"],
+        summary="Verify a permit's token: valid, altered, revoked, expired or unknown",
+        responses={
+            200: s.VerificationSerializer,
+            503: OpenApiResponse(ErrorSerializer, description="No signing key configured."),
+        },
+    )
+    def get(self, request, token: str):
+        try:
+            verification = permits.verify_token(token)
+        except permits.SigningKeyMissing as exc:
+            logger.exception("permit verification is not configured")
+            raise Unavailable() from exc
+        return Response(verification_body(verification))

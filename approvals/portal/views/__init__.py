@@ -1,0 +1,30 @@
+"""Public and investor pages, one module per area. Reads come from selectors,
+writes from services."""
+
+from approvals.portal.views.applications import (
+    application_detail,
+    application_list,
+    application_resubmit,
+    application_submit,
+    application_withdraw,
+)
+from approvals.portal.views.drafts import apply, prefill_retry, values_update
+from approvals.portal.views.home import home, service_detail, service_list
+from approvals.portal.views.materials import material_commit, material_defer, material_upload
+
+__all__ = [
+    "application_detail",
+    "application_list",
+    "application_resubmit",
+    "application_submit",
+    "application_withdraw",
+    "apply",
+    "home",
+    "material_commit",
+    "material_defer",
+    "material_upload",
+    "prefill_retry",
+    "service_detail",
+    "service_list",
+    "values_update",
+]
