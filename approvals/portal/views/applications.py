@@ -8,23 +8,20 @@ service refuses: then the page is rendered again with the errors and what
 was typed (status 400), so nothing is lost.
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from approvals import clock, selectors, services, timekeeping
+from approvals import clock, pages, selectors, services, timekeeping
 from approvals.models import OPEN_STATUSES, ApplicationStatus
 from approvals.portal.forms import AnswerForm, StatusFilterForm
 from approvals.portal.views.page import (
     enterprise_name,
-    error_items,
     own_application,
     owner_action,
     page_url,
@@ -39,9 +36,7 @@ def application_list(request):
     status = form.cleaned_data["status"] if form.is_valid() else ""
     if not form.is_valid():
         form = StatusFilterForm()
-    page = Paginator(
-        selectors.applications_for_list(request.user, status=status), settings.PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    page = pages.page_of(request, selectors.applications_for_list(request.user, status=status))
     now = clock.now()
     for application in page:
         application.display_name = enterprise_name(
@@ -156,7 +151,7 @@ def application_withdraw(request, application):
     try:
         services.application_withdraw(actor=request.user, application=application)
     except ValidationError as exc:
-        for _key, message in error_items(exc):
+        for _key, message in pages.error_items(exc):
             messages.error(request, message)
         return redirect(page_url(application))
     messages.success(

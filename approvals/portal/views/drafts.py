@@ -16,16 +16,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from approvals import representation, roles, selectors, services
+from approvals import pages, representation, roles, selectors, services
 from approvals.models import ApplicationStatus, Service
 from approvals.portal.forms import ApplyForm
-from approvals.portal.views.page import (
-    add_service_errors,
-    error_items,
-    owner_action,
-    page_url,
-    render_application,
-)
+from approvals.portal.views.page import owner_action, page_url, render_application
 from approvals.portal.views.values import save_values, typed_values
 
 
@@ -63,7 +57,7 @@ def apply(request, code):
                 idempotency_key=f"{key}:{service.pk}:{subject}",
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            pages.add_service_errors(form, exc)
         except PermissionDenied as exc:
             # No ground to act for this enterprise: the page again, with what was
             # typed and how to obtain one (approvals.representation), not a bare 403.
@@ -129,7 +123,7 @@ def prefill_retry(request, application):
     try:
         outcomes = services.application_prefill(application=application)
     except ValidationError as exc:
-        for _key, message in error_items(exc):
+        for _key, message in pages.error_items(exc):
             messages.error(request, message)
         return redirect(page_url(application))
     down = [str(o.source.label) for o in outcomes if o.error]

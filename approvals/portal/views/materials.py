@@ -6,15 +6,9 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from approvals import services
+from approvals import pages, services
 from approvals.portal.forms import CommitmentForm, UploadForm
-from approvals.portal.views.page import (
-    error_items,
-    material_prefix,
-    owner_action,
-    page_url,
-    render_application,
-)
+from approvals.portal.views.page import material_prefix, owner_action, page_url, render_application
 from approvals.portal.views.values import typed_values
 
 
@@ -34,7 +28,7 @@ def _material_action(
         try:
             call()
         except ValidationError as exc:
-            material_errors = [m for _key, m in error_items(exc)]
+            material_errors = [m for _key, m in pages.error_items(exc)]
         else:
             messages.success(request, done)
     if values_saved:

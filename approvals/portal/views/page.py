@@ -7,7 +7,7 @@ from itertools import groupby
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from approvals import prefill, privacy, selectors, services
+from approvals import pages, prefill, privacy, selectors, services
 from approvals.errors import ApplicationBusy
 from approvals.models import (
     OPEN_STATUSES,
@@ -76,14 +76,13 @@ def owner_action(methods=("POST",)):
             try:
                 return view(request, application, **kwargs)
             except ApplicationBusy as exc:
-                response = render(
-                    request,
-                    "portal/busy.html",
-                    {"application": application, "message": str(exc)},
-                    status=409,
+                return pages.busy(
+                    render(
+                        request,
+                        "portal/busy.html",
+                        {"application": application, "message": str(exc)},
+                    )
                 )
-                response["Retry-After"] = str(exc.retry_after_seconds)
-                return response
 
         return wrapper
 
@@ -92,22 +91,6 @@ def owner_action(methods=("POST",)):
 
 def material_prefix(code: str) -> str:
     return f"material-{code}"
-
-
-def error_items(exc: ValidationError) -> list[tuple[str | None, str]]:
-    """A service's ValidationError as (field key or None, message) pairs."""
-    if hasattr(exc, "error_dict"):
-        return [
-            (None if key == NON_FIELD_ERRORS else key, message)
-            for key, messages_ in exc.message_dict.items()
-            for message in messages_
-        ]
-    return [(None, message) for message in exc.messages]
-
-
-def add_service_errors(form, exc: ValidationError) -> None:
-    for key, message in error_items(exc):
-        form.add_error(key if key in form.fields else None, message)
 
 
 @dataclass
@@ -248,7 +231,7 @@ def render_application(
     summary_errors: list[tuple[str | None, str]] = list(top_errors or [])
     value_errors: dict[str, list[str]] = {}
     material_errors = dict(material_errors or {})
-    for key, message in error_items(submit_errors) if submit_errors else []:
+    for key, message in pages.error_items(submit_errors) if submit_errors else []:
         if key and key.startswith("material:"):
             code = key.split(":", 1)[1]
             material_errors.setdefault(code, []).append(message)

@@ -3,9 +3,9 @@ page's buttons posted it, so nothing typed is lost."""
 
 from django.core.exceptions import ValidationError
 
-from approvals import privacy, selectors, services
+from approvals import pages, privacy, selectors, services
 from approvals.portal.forms import ValuesForm, value_field_name
-from approvals.portal.views.page import error_items, render_application
+from approvals.portal.views.page import render_application
 
 
 def save_values(request, application, **render_kwargs):
@@ -25,7 +25,7 @@ def save_values(request, application, **render_kwargs):
             )
         except ValidationError as exc:
             top = []
-            for key, message in error_items(exc):
+            for key, message in pages.error_items(exc):
                 name = value_field_name(key) if key else None
                 if name in form.fields:
                     form.add_error(name, message)
@@ -68,8 +68,6 @@ def typed_values(request, application) -> tuple[ValuesForm | None, bool]:
             actor=request.user, application=application, values=changed
         )
     except ValidationError as exc:
-        for key, message in error_items(exc):
-            name = value_field_name(key) if key else None
-            form.add_error(name if name in form.fields else None, message)
+        pages.add_service_errors(form, exc, value_field_name)
         return form, False
     return None, True

@@ -11,10 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
-from approvals import audit, roles, selectors
+from approvals import audit, pages, roles, selectors
 from approvals.reporting import csvfile
 from approvals.review.filters import AuditFilter
-from approvals.review.views.common import page_of
 
 
 def _audit_filter(request) -> AuditFilter:
@@ -24,7 +23,7 @@ def _audit_filter(request) -> AuditFilter:
 
 
 def _audit_page(request, trail: AuditFilter, status: int = 200):
-    entries = page_of(request, trail.qs if trail.is_bound else selectors.audit_trail())
+    entries = pages.page_of(request, trail.qs if trail.is_bound else selectors.audit_trail())
     export = request.GET.copy()
     export.pop("page", None)
     return render(

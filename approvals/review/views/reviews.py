@@ -10,10 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from viewflow.workflow.status import STATUS
 
-from approvals import clock, errors, selectors, services
+from approvals import clock, errors, pages, selectors, services
 from approvals.models import ReviewDecision
-from approvals.review.forms import ApproveForm, RejectForm, add_service_errors
-from approvals.review.views.common import busy_message, page_of, retry_after
+from approvals.review.forms import ApproveForm, RejectForm
 
 
 @login_required
@@ -23,8 +22,8 @@ def review_queue(request):
     if not departments:
         raise PermissionDenied
     now = clock.now()
-    inbox = page_of(request, selectors.review_inbox(request.user), "inbox")
-    queue = page_of(request, selectors.review_queue(request.user), "page")
+    inbox = pages.page_of(request, selectors.review_inbox(request.user), "inbox")
+    queue = pages.page_of(request, selectors.review_queue(request.user), "page")
     return render(
         request,
         "review/review_queue.html",
@@ -56,7 +55,7 @@ def review_take(request, review_id):
             services.task_assign(actor=request.user, task=review.task)
             messages.success(request, _("The review is in your inbox now."))
         except errors.ApplicationBusy as exc:
-            busy_message(request, exc)
+            messages.error(request, str(exc))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
     return redirect("review:review", review_id=review.pk)
@@ -111,11 +110,11 @@ def review_detail(request, review_id):
             messages.success(request, _("%(ref)s: rejected.") % {"ref": application.reference})
             return redirect("review:reviews")
     except errors.ApplicationBusy as exc:
-        busy_message(request, exc)
+        messages.error(request, str(exc))
         busy = True
     except ValidationError as exc:
         form = approve_form if action == "approve" else reject_form
-        add_service_errors(form, exc, form.field_for)
+        pages.add_service_errors(form, exc, form.field_for)
 
     screen = selectors.application_screen(application, viewer=request.user)
     response = render(
@@ -134,4 +133,4 @@ def review_detail(request, review_id):
             "now": clock.now(),
         },
     )
-    return retry_after(response, busy)
+    return pages.busy(response) if busy else response

@@ -10,10 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from approvals import clock, errors, roles, selectors, services
+from approvals import clock, errors, pages, roles, selectors, services
 from approvals.models import PermitStatus
-from approvals.review.forms import OverdueFilterForm, RevokeForm, add_service_errors
-from approvals.review.views.common import busy_message, overdue_materials, page_of, with_days
+from approvals.review.forms import OverdueFilterForm, RevokeForm
+from approvals.review.views.lists import overdue_materials, with_days
 
 
 @login_required
@@ -25,9 +25,9 @@ def overdue(request):
     form = OverdueFilterForm(request.GET or None, departments=departments)
     code = form.cleaned_data["department"] if form.is_valid() else ""
     now = clock.now()
-    reviews = page_of(request, selectors.overdue_reviews(now=now, department_code=code))
+    reviews = pages.page_of(request, selectors.overdue_reviews(now=now, department_code=code))
     reviews.object_list = with_days(reviews.object_list, since="due_at", now=now)
-    raised = page_of(request, selectors.escalations(department_code=code), "escalations")
+    raised = pages.page_of(request, selectors.escalations(department_code=code), "escalations")
     materials = overdue_materials(request, now=now, department_code=code)
     return render(
         request,
@@ -56,6 +56,7 @@ def application_detail(request, public_id):
     supervisor = roles.is_supervisor(request.user)
     permit = getattr(application, "permit", None)
     revoke_form = None
+    busy = False
     if supervisor and permit is not None and permit.status != PermitStatus.REVOKED:
         revoke_form = RevokeForm(request.POST if request.method == "POST" else None)
         if revoke_form.is_bound and revoke_form.is_valid():
@@ -64,9 +65,10 @@ def application_detail(request, public_id):
                     actor=request.user, permit=permit, reason=revoke_form.cleaned_data["reason"]
                 )
             except errors.ApplicationBusy as exc:
-                busy_message(request, exc)
+                messages.error(request, str(exc))
+                busy = True
             except ValidationError as exc:
-                add_service_errors(revoke_form, exc, RevokeForm.field_for)
+                pages.add_service_errors(revoke_form, exc, RevokeForm.field_for)
             else:
                 messages.success(
                     request, _("Permit %(number)s is revoked.") % {"number": permit.number}
@@ -74,7 +76,7 @@ def application_detail(request, public_id):
                 return redirect("review:application", public_id=application.public_id)
     elif request.method == "POST":
         raise PermissionDenied
-    return render(
+    response = render(
         request,
         "review/application_detail.html",
         {
@@ -91,3 +93,4 @@ def application_detail(request, public_id):
             "now": clock.now(),
         },
     )
+    return pages.busy(response) if busy else response

@@ -10,16 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from approvals import clock, errors, roles, selectors, services
+from approvals import clock, errors, pages, roles, selectors, services
 from approvals.models import ApplicationStatus
-from approvals.review.forms import AcceptForm, ReturnForm, add_service_errors
-from approvals.review.views.common import (
-    busy_message,
-    overdue_materials,
-    page_of,
-    retry_after,
-    with_days,
-)
+from approvals.review.forms import AcceptForm, ReturnForm
+from approvals.review.views.lists import overdue_materials, with_days
 
 
 @login_required
@@ -27,7 +21,7 @@ def window_queue(request):
     if not roles.is_clerk(request.user):
         raise PermissionDenied
     now = clock.now()
-    page = page_of(request, selectors.window_queue())
+    page = pages.page_of(request, selectors.window_queue())
     page.object_list = with_days(page.object_list, since="waiting_since", now=now)
     # Accepted with a material still to come, and it did not come in time:
     # the window chases it.
@@ -98,11 +92,11 @@ def window_application(request, public_id):
                 )
                 return redirect("review:window")
         except errors.ApplicationBusy as exc:
-            busy_message(request, exc)
+            messages.error(request, str(exc))
             busy = True
         except ValidationError as exc:
             form = accept_form if action == "accept" else return_form
-            add_service_errors(form, exc, form.field_for)
+            pages.add_service_errors(form, exc, form.field_for)
     response = render(
         request,
         "review/window_application.html",
@@ -114,4 +108,4 @@ def window_application(request, public_id):
             "return_form": return_form,
         },
     )
-    return retry_after(response, busy)
+    return pages.busy(response) if busy else response
