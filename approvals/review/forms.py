@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from approvals import clock, services, timekeeping
+from approvals import reasons as rejection_reasons
 from approvals.models import ApplicationMaterial, RejectionReason, SatisfiedBy
 from approvals.services import Deferral
 
@@ -237,9 +238,11 @@ class RejectForm(forms.Form):
         help_text=gettext_lazy("The investor reads these reasons with the decision."),
     )
 
-    def __init__(self, *args, reasons, **kwargs):
+    def __init__(self, *args, department, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reasons"].queryset = reasons
+        # Only what the department may give can be picked (approvals.reasons):
+        # anything else posted is refused by the field itself.
+        self.fields["reasons"].queryset = rejection_reasons.offered_by(department)
 
     def clean(self):
         cleaned = super().clean()

@@ -10,6 +10,7 @@ from rest_framework import exceptions, generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from approvals import reasons as rejection_reasons
 from approvals import selectors, services
 from approvals.api import filters
 from approvals.api import serializers as s
@@ -60,7 +61,7 @@ class TaskDetail(APIView):
                 "task": s.TaskSerializer(review).data,
                 "application": detail_response(application, request.user).data,
                 "rejection_reasons": s.RejectionReasonSerializer(
-                    selectors.rejection_reasons_for(review.department).select_related("department"),
+                    rejection_reasons.offered_by(review.department).select_related("department"),
                     many=True,
                 ).data,
             }
@@ -98,30 +99,14 @@ class TaskComplete(APIView):
         form = s.TaskDecisionSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         approve = form.validated_data["decision"] == "approve"
-        codes = form.validated_data["reasons"]
-        catalogue = {
-            r.code: r
-            for r in selectors.rejection_reasons_for(review.department).filter(code__in=codes)
-        }
-        unknown = [c for c in codes if c not in catalogue]
-        if unknown:
-            raise exceptions.ValidationError(
-                {
-                    "reasons": [
-                        _("%(dept)s gives no reason with the code %(code)s.")
-                        % {"dept": review.department.name, "code": code}
-                        for code in unknown
-                    ]
-                }
-            )
+        # Refused in the API's error shape, on "reasons", by the catalogue's own rule.
+        given = rejection_reasons.chosen(review.department, form.validated_data["reasons"])
         # No check for an open task here: the service tells a retry of this
         # reviewer's own decision (answered as before) from a second decision.
         services.review_complete(
             actor=request.user,
             review=review,
             approve=approve,
-            reasons=services.compose_reasons(
-                [catalogue[c] for c in codes], form.validated_data["note"]
-            ),
+            reasons=services.compose_reasons(given, form.validated_data["note"]),
         )
         return Response(s.TaskSerializer(_task(request, review_id)).data)

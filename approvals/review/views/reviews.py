@@ -86,7 +86,7 @@ def review_detail(request, review_id):
     approve_form = ApproveForm(request.POST if action == "approve" else None, prefix="approve")
     reject_form = RejectForm(
         request.POST if action == "reject" else None,
-        reasons=selectors.rejection_reasons_for(review.department),
+        department=review.department,
         prefix="reject",
     )
     busy = False
