@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from approvals import reasons as rejection_reasons
-from approvals import selectors, services
+from approvals import roles, selectors, services
 from approvals.api import filters
 from approvals.api import serializers as s
 from approvals.api.views.scope import detail_response, official_application, require
@@ -27,7 +27,7 @@ class _TaskList(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        require(selectors.departments_reviewed_by(self.request.user).exists())
+        require(roles.is_reviewer(self.request.user))
         return type(self).selector(self.request.user).select_related("task__owner")
 
 

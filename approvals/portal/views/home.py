@@ -2,21 +2,20 @@
 
 from django.shortcuts import get_object_or_404, redirect, render
 
-from approvals import selectors
-from approvals.context_processors import Roles
+from approvals import roles, selectors
 
 
 def home(request):
     """Send each visitor to the face of the window they use."""
     if request.user.is_authenticated:
-        roles = Roles(request.user)
-        if roles.clerk:
+        who = roles.of(request.user)
+        if who.clerk:
             return redirect("review:window")
-        if roles.reviewer:
+        if who.reviewer:
             return redirect("review:reviews")
-        if roles.supervisor:
+        if who.supervisor:
             return redirect("review:overdue")
-        if roles.investor:
+        if who.investor:
             return redirect("portal:applications")
     return render(request, "portal/home.html", {"services": selectors.service_guide()})
 
