@@ -11,6 +11,14 @@ from approvals.portal.views.applications import (
 from approvals.portal.views.drafts import apply, prefill_retry, values_update
 from approvals.portal.views.home import home, service_detail, service_list
 from approvals.portal.views.materials import material_commit, material_defer, material_upload
+from approvals.portal.views.notices import refusal_notice
+from approvals.portal.views.representation import (
+    enterprises,
+    identity,
+    mandate_grant,
+    mandate_revoke,
+    mandates_held,
+)
 
 __all__ = [
     "application_detail",
@@ -19,11 +27,17 @@ __all__ = [
     "application_submit",
     "application_withdraw",
     "apply",
+    "enterprises",
     "home",
+    "identity",
+    "mandate_grant",
+    "mandate_revoke",
+    "mandates_held",
     "material_commit",
     "material_defer",
     "material_upload",
     "prefill_retry",
+    "refusal_notice",
     "service_detail",
     "service_list",
     "values_update",

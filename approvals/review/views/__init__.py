@@ -17,6 +17,7 @@ a guessed or copied URL does not even confirm that it exists. Role checks
 
 from approvals.review.views.audit import audit_export, audit_trail
 from approvals.review.views.files import download_name, material_file
+from approvals.review.views.mandates import mandate_list, mandate_new, mandate_revoke, mandate_scan
 from approvals.review.views.reviews import review_detail, review_queue, review_take
 from approvals.review.views.supervision import application_detail, overdue
 from approvals.review.views.window import window_application, window_queue
@@ -26,6 +27,10 @@ __all__ = [
     "audit_export",
     "audit_trail",
     "download_name",
+    "mandate_list",
+    "mandate_new",
+    "mandate_revoke",
+    "mandate_scan",
     "material_file",
     "overdue",
     "review_detail",
