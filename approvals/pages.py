@@ -1,8 +1,8 @@
 """What every HTML page of the single window answers the same way, the
 investor's portal and the office's screens alike: a service's refusal put
 beside the input it concerns, contention answered as 409 with Retry-After,
-and a long list shown a page at a time. (The API has its own answers to the
-first two, in approvals.api.common.)
+a long list shown a page at a time, the file types an upload input offers.
+(The API has its own answers to the first two, in approvals.api.common.)
 """
 
 from __future__ import annotations
@@ -16,6 +16,11 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpResponse
 
 from approvals.errors import ApplicationBusy
+from approvals.models.applications import UPLOAD_EXTENSIONS
+
+# What every file input offers in the browser's picker: the types the services
+# accept (they check the content, not this).
+ACCEPTED_UPLOAD_TYPES = ",".join(UPLOAD_EXTENSIONS)
 
 # --- a service's refusal, onto the form it came from ---------------------------
 

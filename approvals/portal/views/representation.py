@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from approvals import clock, mandate_selectors, mandates, pages, realname, representation
 from approvals.models import Identity
-from approvals.portal.representation_forms import (
+from approvals.representation_forms import (
     NATIONALITIES,
     IdentityForm,
     MandateForm,

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from approvals import clock, mandate_selectors, mandates, pages, roles
 from approvals.identifiers import normalize_uscc
 from approvals.models import Mandate
-from approvals.portal.representation_forms import (
+from approvals.representation_forms import (
     MandateSearchForm,
     PaperMandateForm,
     RevokeMandateForm,
