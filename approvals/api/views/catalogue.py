@@ -11,6 +11,7 @@ from approvals.api import filters
 from approvals.api import serializers as s
 
 
+@extend_schema(tags=["catalogue"], summary="Open services, their departments and materials")
 class ServiceList(generics.ListAPIView):
     permission_classes = [AllowAny]
     serializer_class = s.ServiceSerializer

@@ -14,6 +14,7 @@ from approvals.api.views.scope import detail_response, official_application, req
 from approvals.models import Application
 
 
+@extend_schema(tags=["window"], summary="Submitted applications waiting at the window")
 class WindowQueue(generics.ListAPIView):
     queryset = Application.objects.none()
     serializer_class = s.WindowRowSerializer
