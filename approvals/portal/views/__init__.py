@@ -1,5 +1,12 @@
 """Public and investor pages, one module per area. Reads come from selectors,
-writes from services."""
+writes from services.
+
+``home`` (the front door and the service guide), ``drafts`` (apply, values,
+prefill again), ``materials``, ``applications`` (the list, the page, submit,
+resubmit, withdraw), ``representation`` (identity, my enterprises, mandates),
+``notices``; ``page`` renders an application's one page and ``values`` saves
+what was typed in it; ``approvals.pages`` holds what every page answers alike.
+"""
 
 from approvals.portal.views.applications import (
     application_detail,

@@ -27,7 +27,6 @@ from approvals.models import (
     ValueState,
 )
 from approvals.portal.forms import (
-    ACCEPTED_UPLOAD_TYPES,
     AnswerForm,
     CommitmentForm,
     UploadForm,
@@ -283,6 +282,6 @@ def render_application(
         "summary_errors": summary_errors,
         "withdrawable": application.status in (ApplicationStatus.DRAFT, *OPEN_STATUSES),
         "upload_limit_mb": settings.UPLOAD_MAX_BYTES / 1e6,
-        "accepted_types": ACCEPTED_UPLOAD_TYPES,
+        "accepted_types": pages.ACCEPTED_UPLOAD_TYPES,
     }
     return render(request, "portal/application.html", context, status=status)

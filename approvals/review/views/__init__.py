@@ -13,6 +13,11 @@ Scoping rule: an official looks an object up *in* the queryset a selector
 gives for them; an application or review outside it is a 404 (not a 403), so
 a guessed or copied URL does not even confirm that it exists. Role checks
 (clerk, supervisor) come after scoping and answer 403.
+
+One module per face of the office: ``window``, ``reviews``, ``supervision``,
+``audit``, ``mandates`` (the window's register), ``files`` (uploaded
+materials); ``lists`` holds what their lists share, and ``approvals.pages``
+what every page answers alike (a refused form, contention, pagination).
 """
 
 from approvals.review.views.audit import audit_export, audit_trail
