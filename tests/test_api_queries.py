@@ -49,7 +49,8 @@ ALL_ON_ONE_PAGE = "page_size=100"
 #                   4. the page: service and enterprise joined; waiting_since,
 #                      corrections_count and typed names as subqueries
 # inbox, queue (4): 1. the token and its user
-#                   2. EXISTS: does the user review for any department
+#                   2. the reviewer's roles (approvals.roles: one read, as for the
+#                      window; an EXISTS on the departments before, 4 in all)
 #                   3. COUNT of the matching reviews
 #                   4. the page: application, its service, department, task, its
 #                      owner and the escalation joined (a reverse one-to-one, so a

@@ -603,3 +603,27 @@ def test_a_supervisor_revokes_a_permit_with_a_reason_on_its_page(client, world, 
     assert "the commitment was false" in done.content.decode()
     assert "revoke-form" not in done.content.decode()
     assert m.AuditEntry.objects.filter(application=app, action="permit_revoked").count() == 1
+
+
+def test_a_busy_permit_revocation_asks_to_retry_like_every_other_page(
+    client, world, settings, monkeypatch
+):
+    settings.PERMIT_SIGNING_KEY = permits.generate_private_key_pem()
+    app = journey.submitted(world)
+    services.application_accept(actor=world.clerk, application=app)
+    journey.approve_all(world, app)
+
+    def busy(**kwargs):
+        raise errors.ApplicationBusy()
+
+    monkeypatch.setattr(services, "permit_revoke", busy)
+    client.force_login(world.supervisor)
+    response = client.post(
+        reverse("review:application", args=[app.public_id]), {"reason": "承诺不实"}
+    )
+    assert response.status_code == 409
+    assert response["Retry-After"] == "2"
+    assert "try again" in response.content.decode()
+    # The reason typed is kept in the form to send again.
+    assert "承诺不实" in response.content.decode()
+    assert m.Permit.objects.get(application=app).status == m.PermitStatus.ISSUED

@@ -4,14 +4,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 
-from approvals import decisions, selectors
+from approvals import decisions
+from approvals.portal.views.page import own_application
 
 
 @login_required
 def refusal_notice(request, public_id):
-    application = selectors.application_of(request.user, public_id)
-    if application is None:
-        raise Http404(_("No such application."))
+    application = own_application(request, public_id)
     try:
         data = decisions.render_refusal_notice(application)
     except decisions.NotRefused:

@@ -16,17 +16,14 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from approvals import clock, mandate_selectors, mandates, roles
+from approvals import clock, mandate_selectors, mandates, pages, roles
 from approvals.identifiers import normalize_uscc
 from approvals.models import Mandate
-from approvals.portal.representation_forms import (
+from approvals.representation_forms import (
     MandateSearchForm,
     PaperMandateForm,
     RevokeMandateForm,
 )
-from approvals.portal.representation_views import summary_errors
-from approvals.review.forms import add_service_errors
-from approvals.review.views import _page
 
 
 def _require_clerk(request) -> None:
@@ -44,7 +41,7 @@ def mandate_list(request):
     _require_clerk(request)
     search = MandateSearchForm(request.GET)
     uscc = normalize_uscc(search.cleaned_data["uscc"]) if search.is_valid() else ""
-    page = _page(request, mandate_selectors.mandates_for_clerk(uscc=uscc))
+    page = pages.page_of(request, mandate_selectors.mandates_for_clerk(uscc=uscc))
     now = clock.now()
     rows = list(page.object_list)
     for mandate in rows:
@@ -79,7 +76,7 @@ def mandate_new(request):
                 document=form.cleaned_data["document"],
             )
         except ValidationError as exc:
-            add_service_errors(form, exc, lambda key: key)
+            pages.add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -90,7 +87,7 @@ def mandate_new(request):
     return render(
         request,
         "review/mandate_new.html",
-        {"form": form, "errors": summary_errors(form)},
+        {"form": form, "errors": pages.summary_errors(form)},
         status=400 if form.errors else 200,
     )
 

@@ -9,11 +9,9 @@ A refused form is shown again with what was typed and the errors beside it.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,24 +19,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from approvals import clock, mandate_selectors, mandates, realname, representation
+from approvals import clock, mandate_selectors, mandates, pages, realname, representation
 from approvals.models import Identity
-from approvals.portal.representation_forms import (
+from approvals.representation_forms import (
     NATIONALITIES,
     IdentityForm,
     MandateForm,
     RevokeMandateForm,
 )
-from approvals.portal.views import _add_service_errors
-
-
-def summary_errors(form) -> list[tuple[str | None, str]]:
-    """(anchor, message) for the error summary at the top of a form's page."""
-    rows = []
-    for name, errors in form.errors.items():
-        anchor = None if name == "__all__" else form[name].auto_id
-        rows.extend((anchor, message) for message in errors)
-    return rows
 
 
 def _next_url(request) -> str:
@@ -77,7 +65,7 @@ def identity(request):
         try:
             realname.identity_verify(user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            pages.add_service_errors(form, exc)
             status = 400
         except realname.IdentitySourceUnavailable:
             form.add_error(
@@ -105,7 +93,7 @@ def identity(request):
         {
             "identity": current,
             "form": form,
-            "errors": summary_errors(form),
+            "errors": pages.summary_errors(form),
             "attempts_left": max(0, attempts_left),
             "next": _next_url(request),
         },
@@ -130,9 +118,7 @@ def _unverified(request, title: str):
 def enterprises(request):
     if not representation.is_verified(request.user):
         return _unverified(request, _("My enterprises"))
-    page = Paginator(
-        mandate_selectors.enterprises_with_mandates(request.user), settings.PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    page = pages.page_of(request, mandate_selectors.enterprises_with_mandates(request.user))
     now = clock.now()
     for enterprise in page:
         enterprise.granted = list(enterprise.mandates.all())
@@ -162,7 +148,7 @@ def mandate_grant(request, uscc):
                 valid_until=valid_until,
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            pages.add_service_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -174,7 +160,7 @@ def mandate_grant(request, uscc):
     return render(
         request,
         "portal/mandate_grant.html",
-        {"enterprise": enterprise, "form": form, "errors": summary_errors(form)},
+        {"enterprise": enterprise, "form": form, "errors": pages.summary_errors(form)},
         status=400 if form.errors else 200,
     )
 
@@ -218,7 +204,7 @@ def mandate_revoke(request, public_id):
     return render(
         request,
         "portal/mandate_revoke.html",
-        {"mandate": mandate, "form": form, "back": back, "errors": summary_errors(form)},
+        {"mandate": mandate, "form": form, "back": back, "errors": pages.summary_errors(form)},
         status=400 if form.errors else 200,
     )
 
@@ -230,9 +216,7 @@ def mandate_revoke(request, public_id):
 def mandates_held(request):
     if not representation.is_verified(request.user):
         return _unverified(request, _("Mandates I hold"))
-    page = Paginator(mandate_selectors.mandates_held(request.user), settings.PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = pages.page_of(request, mandate_selectors.mandates_held(request.user))
     now = clock.now()
     for mandate in page:
         mandate_selectors.for_display(mandate, now)

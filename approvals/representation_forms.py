@@ -1,4 +1,6 @@
 """Forms for real-name verification and mandates: they shape input, the services decide.
+The portal (identity, grant, revoke) and the window (paper mandates, search,
+revoke) both use them, so they belong to neither.
 
 The identity form feeds approvals.realname.identity_verify; the mandate forms
 feed approvals.mandates (granted in the portal, or registered on paper by a
@@ -20,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from approvals.identifiers import DocumentType
 from approvals.mandates import Grantee
 from approvals.models import Service
-from approvals.portal.forms import ACCEPTED_UPLOAD_TYPES
+from approvals.pages import ACCEPTED_UPLOAD_TYPES
 
 # ISO 3166-1 alpha-3 codes of the nationalities the single window sees most,
 # mainland China first, then Hong Kong, Macao and Taiwan (their permits), then
