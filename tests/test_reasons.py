@@ -4,9 +4,10 @@ review screen, the API and the services share."""
 import pytest
 from django.core.exceptions import ValidationError
 
-from approvals import reasons
-from approvals.models import RejectionReason
+from approvals import reasons, services
+from approvals.models import AuditEntry, RejectionReason, ReviewDecision
 from tests import factories as f
+from tests import journey
 
 
 @pytest.fixture
@@ -40,3 +41,36 @@ def test_every_code_the_department_may_not_give_is_named_on_reasons(catalogue):
     for code in ("negative-list", "retired", "nonsense"):
         assert any(code in message for message in messages), code
     assert not any("name-taken" in message for message in messages)
+
+
+def test_the_service_refuses_another_departments_reason_and_writes_nothing(world):
+    """services.review_complete is the authority: a script or a front end that
+    skips the form still cannot reject with a reason the department may not give."""
+    commerce = next(d for d in world.departments if d.code == "commerce")
+    foreign = RejectionReason.objects.create(
+        code="neg-list", text_zh="负面清单", text_en="Negative list", department=commerce
+    )
+    own = RejectionReason.objects.create(code="addr", text_zh="住所不符", text_en="Address")
+    app = journey.submitted(world)
+    services.application_accept(actor=world.clerk, application=app)
+    review = journey.review_of(app, "market")
+    audit_before = AuditEntry.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        services.review_complete(
+            actor=world.reviewers["market"],
+            review=review,
+            approve=False,
+            reason_codes=[foreign.code],
+        )
+    assert "neg-list" in refused.value.message_dict["reasons"][0]
+    review.refresh_from_db()
+    assert review.decision == ReviewDecision.PENDING and AuditEntry.objects.count() == audit_before
+    services.review_complete(
+        actor=world.reviewers["market"],
+        review=review,
+        approve=False,
+        reasons="See the lease.",
+        reason_codes=[own.code],
+    )
+    review.refresh_from_db()
+    assert review.reasons == "- 住所不符 / Address\nSee the lease."

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from approvals import clock, services, timekeeping
+from approvals import clock, timekeeping
 from approvals import reasons as rejection_reasons
 from approvals.models import ApplicationMaterial, RejectionReason, SatisfiedBy
 from approvals.services import Deferral
@@ -252,12 +252,6 @@ class RejectForm(forms.Form):
                 "reasons", _("Pick at least one reason from the list, or write one below.")
             )
         return cleaned
-
-    def composed_reasons(self) -> str:
-        """The reasons as stored and sent: catalogue reasons in both languages, then the text."""
-        return services.compose_reasons(
-            self.cleaned_data["reasons"], self.cleaned_data.get("further", "")
-        )
 
     @staticmethod
     def field_for(key: str) -> str | None:

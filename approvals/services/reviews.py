@@ -4,6 +4,8 @@ reasons.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
@@ -12,6 +14,7 @@ from approvals import (
     clock,
     roles,
 )
+from approvals import reasons as rejection_reasons
 from approvals.engine.ledger import step_finish_for_task
 from approvals.models import (
     AuditAction,
@@ -31,9 +34,22 @@ def compose_reasons(reasons, further: str = "") -> str:
 
 
 def review_complete(
-    *, actor, review: DepartmentReview, approve: bool, reasons: str = ""
+    *,
+    actor,
+    review: DepartmentReview,
+    approve: bool,
+    reasons: str = "",
+    reason_codes: Sequence[str] = (),
 ) -> DepartmentReview:
-    """A department's decision on its part of the case."""
+    """A department's decision on its part of the case.
+
+    `reason_codes` name catalogue reasons, which the department must be allowed
+    to give (approvals.reasons); they are stored in both languages before the
+    free text of `reasons`.
+    """
+    if reason_codes:
+        given = rejection_reasons.chosen(review.department, list(reason_codes))
+        reasons = compose_reasons(given, reasons)
     reasons = (reasons or "").strip()
     if not approve and not reasons:
         raise ValidationError({"reasons": _("Give the reasons for rejecting.")})

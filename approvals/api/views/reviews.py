@@ -99,14 +99,14 @@ class TaskComplete(APIView):
         form = s.TaskDecisionSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         approve = form.validated_data["decision"] == "approve"
-        # Refused in the API's error shape, on "reasons", by the catalogue's own rule.
-        given = rejection_reasons.chosen(review.department, form.validated_data["reasons"])
         # No check for an open task here: the service tells a retry of this
-        # reviewer's own decision (answered as before) from a second decision.
+        # reviewer's own decision (answered as before) from a second decision;
+        # it refuses a reason the department may not give, on "reasons".
         services.review_complete(
             actor=request.user,
             review=review,
             approve=approve,
-            reasons=services.compose_reasons(given, form.validated_data["note"]),
+            reasons=form.validated_data["note"],
+            reason_codes=form.validated_data["reasons"],
         )
         return Response(s.TaskSerializer(_task(request, review_id)).data)

@@ -105,7 +105,8 @@ def review_detail(request, review_id):
                 actor=request.user,
                 review=review,
                 approve=False,
-                reasons=reject_form.composed_reasons(),
+                reasons=reject_form.cleaned_data.get("further", ""),
+                reason_codes=[r.code for r in reject_form.cleaned_data["reasons"]],
             )
             messages.success(request, _("%(ref)s: rejected.") % {"ref": application.reference})
             return redirect("review:reviews")
