@@ -1,101 +1,19 @@
-"""The what-if simulator: many applications through the real engine, on a simulated clock.
-
-``manage.py simulate`` creates N applications and drives each one through
-``approvals.services`` and the viewflow flow exactly as people would (draft
-and prefill, hand-in, submission, the clerk's acceptance or return, the
-investor's correction, every department's review, the decision and the
-permit), with ``time_machine`` moving the clock to the moment of each event.
-The records are ordinary ones; only ``Application.is_simulated`` is set
-(right after ``application_create``), and everything else hangs off the
-application. The report counts them only when asked (``include_simulated``),
-and its figures come from these records, never from the distributions
-below: the engine stamps the times, the ledger adds up the days.
-
-Model
------
-
-A discrete-event simulation: one queue of (time, event) over all
-applications, so the simulated clock only moves forward. Applications
-arrive as a Poisson process (exponential gaps, ``arrival_hours`` on
-average). Each draws, from its own random stream (seeded by the run's seed
-and its number, so the interleaving never changes what it draws):
-
-* the investor's time to complete the draft (calendar hours: investors
-  work any time);
-* the window clerk's time to accept (working hours: ``office_hours`` on the
-  official PRC calendar's working days, see ``approvals.timekeeping``); with
-  ``correction_probability`` the clerk returns the case instead (at most
-  ``max_corrections`` times), and the investor corrects it after
-  ``correction_hours`` (calendar);
-* per department: the time before a reviewer takes the task
-  (``queue_hours``) and the review itself (``review_hours``), both in
-  working hours, and a small ``reject_probability``.
-
-All durations are lognormal, given by their median and the sigma of their
-logarithm. Defaults are in :data:`DEFAULT_PROFILE`; a JSON file passed as
-``--profile`` overrides any part of it (see :func:`load_profile`).
-
-Routing. *Parallel* is the single window: after acceptance every
-department reviews at once, and the decision waits for the last one.
-*Sequential* is the old way, one department after another with a separate
-submission to each, modelled inside the same engine by timing alone:
-department k's reviewer takes the case only after department k-1 decided
-and the investor has carried the case to department k, which takes
-``resubmission_hours`` (calendar hours: collecting the previous decision,
-filing anew, visiting the next office). Each of those extra submissions is
-recorded as a ``Step(kind=submission, holder=investor)`` for department k,
-from department k-1's decision to the new submission, so the investor's
-steps count one submission per department. The order is the catalogue's
-(``ServiceDepartment`` order: registration before the commerce report,
-seal, tax and social security). A rejection ends the sequence: the
-departments not reached reject with that reason at the same moment, as the
-engine's join needs every review decided.
-
-What the sequential model does not change, because the engine is the real
-one: every review task (and its SLA timer) is created at acceptance, so a
-later department's review step also counts the time it waited for the
-earlier ones, its timer may escalate while it waits, and the clock between
-departments stays government-held (the engine has no state for "the
-investor is walking to the next office"). The end-to-end days, the
-investor's steps and the per-step figures of the parallel run are exactly
-what the engine records.
-
-Side effects kept out of real life. Mail goes to memory (escalations would
-otherwise reach real supervisors), permit PDFs are not rendered
-(``PERMIT_RENDER_MODE=off``), only the simulated applications' own timers
-are fired, and the licences the simulated permits put into the licence
-library are revoked when the run ends, so no real application ever reuses
-one (simulated applications of the same run may, as they would in life).
-Users ``sim-investor``, ``sim-clerk`` and ``sim-rev-<department>`` are
-created once, with unusable passwords. A run is one transaction: it writes
-everything or, on any error, nothing.
-
-The demo's history. ``seed_demo`` uses this same engine to give the demo a
-past (:func:`demo_history_create`, at the end of this module): ``until``
-stops the clock at the real present, so the last arrivals are still open
-(their timers due later are fired by the sweep as the demo runs), and
-``demo_history=True`` marks the records ``is_demo_history`` instead of
-``is_simulated``, so the demo's reports, guide and overdue page count them.
-"""
+"""The run: the event queue over all applications, the simulated people, and what they do."""
 
 from __future__ import annotations
 
 import heapq
 import itertools
-import json
-import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
 from django.test.utils import override_settings
 from django.utils import timezone
 from viewflow.workflow.models import Task
@@ -112,236 +30,20 @@ from approvals.models import (
     Enterprise,
     Licence,
     LicenceStatus,
-    Notification,
     PropertyRecord,
     Service,
     ServiceDepartment,
     Step,
     StepKind,
 )
+from approvals.simulation.clock import _after, add_office_hours
+from approvals.simulation.profile import Profile, build_profile
 
 ROUTINGS = ("parallel", "sequential")
 # Fixed, so that the same seed gives the same figures whatever day it is run
 # (the working-day calendar differs from week to week); a Monday the
 # official calendar covers.
 DEFAULT_START = date(2025, 3, 3)
-DEFAULT_PROFILE: dict = {
-    # Mean calendar hours between two new applications (exponential gaps).
-    "arrival_hours": 3.0,
-    # Officials work these local hours on the official calendar's working days.
-    "office_hours": [9, 17],
-    # Investor completing the prefilled draft (calendar hours).
-    "draft_hours": {"median": 1.0, "sigma": 0.8},
-    # Window clerk's acceptance (working hours).
-    "clerk_hours": {"median": 1.5, "sigma": 0.6},
-    "correction_probability": 0.2,
-    "max_corrections": 2,
-    # Investor correcting a returned case (calendar hours).
-    "correction_hours": {"median": 20.0, "sigma": 0.7},
-    # Sequential routing only: from one department's decision to the
-    # submission at the next (calendar hours).
-    "resubmission_hours": {"median": 24.0, "sigma": 0.6},
-    "departments": {
-        # Any department not named below (working hours).
-        "default": {
-            "queue_hours": {"median": 2.0, "sigma": 0.8},
-            "review_hours": {"median": 3.0, "sigma": 0.6},
-            "reject_probability": 0.02,
-            # With this probability the reviewer takes the task and then leaves it
-            # lying: the review takes late_hours (working hours) instead, so its
-            # SLA timer escalates and, at the end of a run with ``until``, the
-            # review may still be open and overdue.
-            "late_probability": 0.0,
-            "late_hours": {"median": 60.0, "sigma": 0.4},
-        },
-        "market-regulation": {"review_hours": {"median": 4.0, "sigma": 0.6}},
-        "commerce": {"review_hours": {"median": 2.0, "sigma": 0.5}},
-        "public-security": {"review_hours": {"median": 1.5, "sigma": 0.5}},
-        "tax": {"review_hours": {"median": 2.0, "sigma": 0.5}},
-        "human-resources": {"review_hours": {"median": 2.0, "sigma": 0.5}},
-        "development-reform": {"review_hours": {"median": 5.0, "sigma": 0.7}},
-        "natural-resources": {"review_hours": {"median": 6.0, "sigma": 0.7}},
-        "ecology-environment": {"review_hours": {"median": 4.0, "sigma": 0.7}},
-    },
-}
-
-
-class ProfileError(ValueError):
-    """The profile cannot be used; the message says which entry and why."""
-
-
-# --- the profile --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Lognormal:
-    """A duration in hours whose logarithm is normal: median exp(mu), spread sigma."""
-
-    median: float
-    sigma: float
-
-    def sample(self, rng: random.Random) -> float:
-        return rng.lognormvariate(math.log(self.median), self.sigma)
-
-
-@dataclass(frozen=True)
-class DepartmentProfile:
-    queue_hours: Lognormal
-    review_hours: Lognormal
-    reject_probability: float
-    late_probability: float = 0.0
-    late_hours: Lognormal = Lognormal(60.0, 0.4)
-
-
-@dataclass(frozen=True)
-class Profile:
-    arrival_hours: float
-    office_hours: tuple[int, int]
-    draft_hours: Lognormal
-    clerk_hours: Lognormal
-    correction_probability: float
-    max_corrections: int
-    correction_hours: Lognormal
-    resubmission_hours: Lognormal
-    departments: dict[str, DepartmentProfile] = field(default_factory=dict)
-
-    def department(self, code: str) -> DepartmentProfile:
-        return self.departments.get(code) or self.departments["default"]
-
-
-def _merge(base: dict, override: dict, where: str) -> dict:
-    merged = dict(base)
-    for key, value in override.items():
-        if key not in base and where != "departments":
-            raise ProfileError(f"{where or 'profile'}: unknown entry {key!r}")
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            merged[key] = _merge(base[key], value, key if not where else f"{where}.{key}")
-        else:
-            merged[key] = value
-    return merged
-
-
-def _lognormal(data, where: str) -> Lognormal:
-    if not isinstance(data, dict) or set(data) != {"median", "sigma"}:
-        raise ProfileError(f"{where}: give {{'median': hours, 'sigma': spread}}")
-    median, sigma = data["median"], data["sigma"]
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (median, sigma)):
-        raise ProfileError(f"{where}: median and sigma must be numbers")
-    if median <= 0 or sigma < 0 or sigma > 3:
-        raise ProfileError(f"{where}: the median must be above 0 and sigma between 0 and 3")
-    return Lognormal(float(median), float(sigma))
-
-
-def _probability(value, where: str) -> float:
-    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
-        raise ProfileError(f"{where}: a probability between 0 and 1")
-    return float(value)
-
-
-def build_profile(overrides: dict | None = None) -> Profile:
-    """The default profile with `overrides` (the parsed JSON of --profile) applied."""
-    if overrides is not None and not isinstance(overrides, dict):
-        raise ProfileError("profile: the file must hold a JSON object")
-    data = _merge(DEFAULT_PROFILE, overrides or {}, "")
-    arrival = data["arrival_hours"]
-    if not isinstance(arrival, int | float) or isinstance(arrival, bool) or arrival <= 0:
-        raise ProfileError("arrival_hours: a number of hours above 0")
-    office = data["office_hours"]
-    if (
-        not isinstance(office, list | tuple)
-        or len(office) != 2
-        or not all(isinstance(h, int) and not isinstance(h, bool) for h in office)
-        or not 0 <= office[0] < office[1] <= 24
-    ):
-        raise ProfileError("office_hours: [opening hour, closing hour], e.g. [9, 17]")
-    corrections = data["max_corrections"]
-    if not isinstance(corrections, int) or isinstance(corrections, bool) or corrections < 0:
-        raise ProfileError("max_corrections: a whole number, 0 or more")
-    default = data["departments"]["default"]
-    departments = {}
-    for code, entry in data["departments"].items():
-        where = f"departments.{code}"
-        if not isinstance(entry, dict):
-            raise ProfileError(f"{where}: an object")
-        unknown = set(entry) - {
-            "queue_hours",
-            "review_hours",
-            "reject_probability",
-            "late_probability",
-            "late_hours",
-        }
-        if unknown:
-            raise ProfileError(f"{where}: unknown entry {sorted(unknown)[0]!r}")
-        entry = {**default, **entry}
-        departments[code] = DepartmentProfile(
-            queue_hours=_lognormal(entry["queue_hours"], f"{where}.queue_hours"),
-            review_hours=_lognormal(entry["review_hours"], f"{where}.review_hours"),
-            reject_probability=_probability(
-                entry["reject_probability"], f"{where}.reject_probability"
-            ),
-            late_probability=_probability(entry["late_probability"], f"{where}.late_probability"),
-            late_hours=_lognormal(entry["late_hours"], f"{where}.late_hours"),
-        )
-    return Profile(
-        arrival_hours=float(arrival),
-        office_hours=(office[0], office[1]),
-        draft_hours=_lognormal(data["draft_hours"], "draft_hours"),
-        clerk_hours=_lognormal(data["clerk_hours"], "clerk_hours"),
-        correction_probability=_probability(
-            data["correction_probability"], "correction_probability"
-        ),
-        max_corrections=corrections,
-        correction_hours=_lognormal(data["correction_hours"], "correction_hours"),
-        resubmission_hours=_lognormal(data["resubmission_hours"], "resubmission_hours"),
-        departments=departments,
-    )
-
-
-def load_profile(path: str | Path | None) -> Profile:
-    """The profile of a JSON file (only the entries to change), or the defaults."""
-    if path is None:
-        return build_profile()
-    try:
-        overrides = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ProfileError(f"cannot read the profile {path}: {exc.strerror or exc}") from exc
-    except json.JSONDecodeError as exc:
-        raise ProfileError(f"the profile {path} is not valid JSON: {exc}") from exc
-    return build_profile(overrides)
-
-
-# --- time -------------------------------------------------------------------------
-
-
-def add_office_hours(start: datetime, hours: float, office: tuple[int, int]) -> datetime:
-    """The instant `hours` of office time after `start`, on official working days."""
-    zone = ZoneInfo(settings.TIME_ZONE)
-    cursor = timezone.localtime(start, zone)
-    remaining = timedelta(hours=hours)
-    while True:
-        day = cursor.date()
-        if timekeeping.is_working_day(day):
-            opens = datetime.combine(day, time(office[0]), zone)
-            closes = (
-                datetime.combine(day + timedelta(days=1), time.min, zone)
-                if office[1] == 24
-                else datetime.combine(day, time(office[1]), zone)
-            )
-            begin = max(cursor, opens)
-            if begin < closes:
-                if remaining <= closes - begin:
-                    return _to_second(begin + remaining)
-                remaining -= closes - begin
-        cursor = datetime.combine(day + timedelta(days=1), time.min, zone)
-
-
-def _to_second(moment: datetime) -> datetime:
-    # Whole seconds keep the records readable and the figures free of float dust.
-    return (moment + timedelta(microseconds=500_000)).replace(microsecond=0)
-
-
-def _after(moment: datetime, hours: float) -> datetime:
-    return _to_second(moment + timedelta(hours=hours))
 
 
 # --- the run ------------------------------------------------------------------------
@@ -798,69 +500,3 @@ def simulate(
         transaction.atomic(),
     ):
         return simulation.run()
-
-
-# --- the demo's history ---------------------------------------------------------------
-
-DEMO_HISTORY_SEED = 2026
-DEMO_HISTORY_DAYS = 182
-# The demo's past has late reviews (the default profile has none): some
-# reviewers leave a task lying for about two weeks, so that escalations exist
-# and some reviews are still open and overdue today.
-DEMO_HISTORY_LATE = {"late_probability": 0.06, "late_hours": {"median": 90.0, "sigma": 0.4}}
-
-
-def demo_history_exists() -> bool:
-    return Application.objects.filter(is_demo_history=True).exists()
-
-
-def demo_history_create(
-    *,
-    applications: int,
-    until: datetime | None = None,
-    days: int = DEMO_HISTORY_DAYS,
-    seed: int = DEMO_HISTORY_SEED,
-    on_clock: Callable[[datetime], None] | None = None,
-) -> SimulationResult | None:
-    """The demo's past: `applications` arrivals over the `days` before `until` (now).
-
-    Driven through the real engine by :func:`simulate` (parallel routing,
-    every active service), stopped at `until`, so the latest applications are
-    still open. Made once: returns None when demo history exists already.
-    The history's mail is marked sent when it was written (it went to memory,
-    see :func:`simulate`), so nothing of it is mailed again by the sweep.
-    """
-    if demo_history_exists():
-        return None
-    until = until or timezone.now()
-    zone = ZoneInfo(settings.TIME_ZONE)
-    start = timezone.localtime(until, zone).date() - timedelta(days=days)
-    opens = datetime.combine(start, time(DEFAULT_PROFILE["office_hours"][0]), zone)
-    # Exactly `applications` arrivals, the last one half a day before `until`,
-    # so the latest are still in flight. The run's gaps are its arrival
-    # stream's expovariate(1 / mean) = mean x (the same draws at mean 1), so
-    # the mean that makes them fit is known before the run: same stream name
-    # as Simulation.run, same draws.
-    span_hours = max((until - opens).total_seconds() / 3600 - 12, 1.0)
-    draws = random.Random(f"{seed}:arrivals")
-    unit_total = sum(draws.expovariate(1.0) for _ in range(applications))
-    profile = build_profile(
-        {
-            "arrival_hours": span_hours / unit_total,
-            "departments": {"default": DEMO_HISTORY_LATE},
-        }
-    )
-    result = simulate(
-        applications=applications,
-        routing="parallel",
-        seed=seed,
-        start=start,
-        profile=profile,
-        until=until,
-        demo_history=True,
-        on_clock=on_clock,
-    )
-    Notification.objects.filter(application__in=result.batch(), sent_at__isnull=True).update(
-        sent_at=F("created_at")
-    )
-    return result
