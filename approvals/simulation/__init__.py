@@ -82,10 +82,12 @@ from __future__ import annotations
 
 from approvals.simulation.clock import add_office_hours
 from approvals.simulation.engine import (
+    BATCH_EVENTS,
     DEFAULT_START,
     ROUTINGS,
     Simulation,
     SimulationResult,
+    SimulationStopped,
     simulate,
 )
 from approvals.simulation.history import (
@@ -117,6 +119,8 @@ __all__ = [
     "load_profile",
     "add_office_hours",
     "SimulationResult",
+    "SimulationStopped",
+    "BATCH_EVENTS",
     "Simulation",
     "simulate",
     "DEMO_HISTORY_SEED",

@@ -8,10 +8,10 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import F
 from django.utils import timezone
 
-from approvals.models import Application, Notification
+from approvals import clock
+from approvals.models import Application
 from approvals.simulation.engine import SimulationResult, simulate
 from approvals.simulation.profile import DEFAULT_PROFILE, build_profile
 
@@ -40,12 +40,12 @@ def demo_history_create(
     Driven through the real engine by :func:`simulate` (parallel routing,
     every active service), stopped at `until`, so the latest applications are
     still open. Made once: returns None when demo history exists already.
-    The history's mail is marked sent when it was written (it went to memory,
-    see :func:`simulate`), so nothing of it is mailed again by the sweep.
+    The history's mail is marked sent when it was written and never sent
+    (``approvals.jobs.hold``), so no sweep mails it.
     """
     if demo_history_exists():
         return None
-    until = until or timezone.now()
+    until = until or clock.now()
     zone = ZoneInfo(settings.TIME_ZONE)
     start = timezone.localtime(until, zone).date() - timedelta(days=days)
     opens = datetime.combine(start, time(DEFAULT_PROFILE["office_hours"][0]), zone)
@@ -72,8 +72,5 @@ def demo_history_create(
         until=until,
         demo_history=True,
         on_clock=on_clock,
-    )
-    Notification.objects.filter(application__in=result.batch(), sent_at__isnull=True).update(
-        sent_at=F("created_at")
     )
     return result
