@@ -4,7 +4,8 @@
 ``approvals.services`` and the viewflow flow exactly as people would (draft
 and prefill, hand-in, submission, the clerk's acceptance or return, the
 investor's correction, every department's review, the decision and the
-permit), with ``time_machine`` moving the clock to the moment of each event.
+permit), on a simulated clock passed to the engine for the moment of each
+event (``approvals.clock``; nothing in the process is patched).
 The records are ordinary ones; only ``Application.is_simulated`` is set
 (right after ``application_create``), and everything else hangs off the
 application. The report counts them only when asked (``include_simulated``),
@@ -60,15 +61,23 @@ investor is walking to the next office"). The end-to-end days, the
 investor's steps and the per-step figures of the parallel run are exactly
 what the engine records.
 
-Side effects kept out of real life. Mail goes to memory (escalations would
-otherwise reach real supervisors), permit PDFs are not rendered
-(``PERMIT_RENDER_MODE=off``), only the simulated applications' own timers
+Side effects kept out of real life, by the run's own context
+(``approvals.jobs.hold``), not by settings. Mail is recorded and marked sent,
+never sent (escalations would otherwise reach real supervisors), permit PDFs
+are left pending for the renderer's sweep, only the simulated applications' own timers
 are fired, and the licences the simulated permits put into the licence
 library are revoked when the run ends, so no real application ever reuses
 one (simulated applications of the same run may, as they would in life).
 Users ``sim-investor``, ``sim-clerk`` and ``sim-rev-<department>`` are
-created once, with unusable passwords. A run is one transaction: it writes
-everything or, on any error, nothing.
+created once, with unusable passwords. A run writes one simulated day per
+transaction (at most ``BATCH_EVENTS`` events): an error or a stop part way
+leaves the whole days before it (:class:`SimulationStopped` says how many
+applications), never half a day.
+
+The modules: ``profile`` (the durations and probabilities), ``clock`` (the
+simulated present, office hours), ``people`` (what each simulated person does
+at an event), ``engine`` (the queue, the batches, :func:`simulate`) and
+``history`` (the demo's past).
 
 The demo's history. ``seed_demo`` uses this same engine to give the demo a
 past (:func:`demo_history_create`, at the end of this module): ``until``
