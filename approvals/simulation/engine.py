@@ -39,6 +39,7 @@ from approvals.models import (
     Service,
     ServiceDepartment,
 )
+from approvals.reports import Population
 from approvals.simulation.clock import SimulatedClock, after
 from approvals.simulation.people import Case, People
 from approvals.simulation.profile import Profile, build_profile
@@ -93,8 +94,6 @@ class SimulationResult:
 
     def population(self):
         """This run's decided applications, for ``reports.approval_report``."""
-        from approvals.reports import Population
-
         ids = (self.first_pk or 0, self.last_pk or 0)
         if self.demo_history:
             return Population(ids=ids)  # demo history counts like real applications
