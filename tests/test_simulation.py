@@ -190,6 +190,9 @@ def test_the_command_runs_and_reports_from_the_records(catalogue, tmp_path):
     )
     assert "Simulated 3 applications (parallel routing, seed 3)" in out.getvalue()
     assert "3 decided" in out.getvalue()
+    # The progress bar (tqdm) on stderr, the summary alone on stdout.
+    assert "simulate parallel" in err.getvalue() and "3/3" in err.getvalue()
+    assert "simulate parallel" not in out.getvalue()
     batch = m.Application.objects.filter(is_simulated=True)
     assert batch.count() == 3
     assert min(a.submitted_at for a in batch).date() >= date(2025, 6, 2)
@@ -425,3 +428,36 @@ def test_simulations_have_their_own_queue():
     default = celery_app.conf.task_default_queue
     for name in ("approvals.tasks.render_permit", "approvals.tasks.deliver_notification"):
         assert router.route({}, name)["queue"].name == default != "simulation"
+
+
+@pytest.mark.django_db
+def test_the_command_says_what_a_stopped_run_wrote(catalogue, monkeypatch):
+    reviews = []
+    review = People._on_review
+
+    def fail_on_the_fortieth(self, case, now, *payload):
+        reviews.append(now)
+        if len(reviews) == 40:
+            raise ValueError("the reviewer's screen went dark")
+        review(self, case, now, *payload)
+
+    monkeypatch.setattr(People, "_on_review", fail_on_the_fortieth)
+    with pytest.raises(CommandError) as stopped:
+        call_command(
+            "simulate",
+            "--applications=12",
+            "--routing=parallel",
+            "--seed=7",
+            f"--service={SERVICE}",
+            "--no-progress",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+    written = m.Application.objects.filter(is_simulated=True)
+    decided = written.filter(status__in=reports.DECIDED_STATUSES)
+    assert "the reviewer's screen went dark" in str(stopped.value)
+    assert (
+        f"what it simulated before is written, whole days ({written.count()} applications, "
+        f"{decided.count()} decided, marked simulated)" in str(stopped.value)
+    )
+    assert decided.exists()
