@@ -169,7 +169,7 @@ class Simulation(People):
                         more = self._batch(sim_clock)
                     committed = self._result()
         except Exception as exc:
-            self._keep_licences_out_of_the_library(committed)
+            self._keep_licences_out_of_the_library()
             detail = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
             raise SimulationStopped(
                 f"stopped at {sim_clock.moment:%Y-%m-%d %H:%M}: {detail}",
@@ -177,9 +177,9 @@ class Simulation(People):
                 sim_clock.moment,
             ) from exc
         except BaseException:  # interrupted: still keep the written licences out
-            self._keep_licences_out_of_the_library(committed)
+            self._keep_licences_out_of_the_library()
             raise
-        self._keep_licences_out_of_the_library(committed)
+        self._keep_licences_out_of_the_library()
         return committed
 
     def _batch(self, sim_clock: SimulatedClock) -> bool:
@@ -251,13 +251,6 @@ class Simulation(People):
         self.premises = list(PropertyRecord.objects.order_by("pk"))
         if not self.enterprises:
             raise ValueError("the shared data holds no enterprise: load fixtures/shared_data.json")
-        # A run killed outright (its process gone) could not revoke its licences:
-        # they are revoked here, before any real application could reuse them.
-        Licence.objects.filter(
-            Q(permit__application__is_simulated=True)
-            | Q(permit__application__is_demo_history=True),
-            status=LicenceStatus.VALID,
-        ).update(status=LicenceStatus.REVOKED)
         self.departments_of: dict[int, list[str]] = {s.pk: [] for s in self.services}
         parts = (
             ServiceDepartment.objects.filter(service__in=self.services)
@@ -308,13 +301,16 @@ class Simulation(People):
             self.reviewers[department.code] = reviewer
             self.department_of[department.code] = department
 
-    def _keep_licences_out_of_the_library(self, written: SimulationResult) -> None:
-        """Revoke the licences this run's permits put into the library (at its end, so
-        that its own later applications may reuse them, as they would in life)."""
-        if written.first_pk is not None:
-            Licence.objects.filter(
-                permit__application__in=written.batch(), status=LicenceStatus.VALID
-            ).update(status=LicenceStatus.REVOKED)
+    def _keep_licences_out_of_the_library(self) -> None:
+        """Revoke the licences simulated permits put into the library: at the run's end
+        (stopped or not), so that its own later applications may reuse them, as they
+        would in life. Every simulated run's and the demo history's, so those of a run
+        killed outright (its process gone, nothing could revoke them) go with the next."""
+        Licence.objects.filter(
+            Q(permit__application__is_simulated=True)
+            | Q(permit__application__is_demo_history=True),
+            status=LicenceStatus.VALID,
+        ).update(status=LicenceStatus.REVOKED)
 
 
 def simulate(
