@@ -6,10 +6,12 @@ same functions in the process when it is not.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from celery import shared_task
 from django.db import OperationalError
 
-from approvals import background, estimates, permits
+from approvals import background, estimates, permits, simulation
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, acks_late=True)
@@ -68,9 +70,6 @@ def approval_report(filters: dict) -> dict:
 
 @shared_task(acks_late=False)
 def simulate(applications: int, routing: str, seed: int) -> dict:
-    """A what-if simulation (writes simulated records; not retried if its worker dies)."""
-    from dataclasses import asdict
-
-    from approvals.simulation import simulate as run
-
-    return asdict(run(applications=applications, routing=routing, seed=seed))
+    """A what-if simulation, on the ``simulation`` queue (CELERY_TASK_ROUTES); it writes
+    a simulated day per transaction and is not retried if its worker dies."""
+    return asdict(simulation.simulate(applications=applications, routing=routing, seed=seed))

@@ -415,6 +415,11 @@ CELERY_TASK_ACKS_LATE = True  # a task whose worker dies is delivered again...
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # ...and a worker holds one task at a time
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "900"))
+# Simulations run for minutes to hours: on their own queue, so they never hold
+# the workers that render permits and send mail. Its worker is started apart
+# (`celery -A hainan_window worker -Q simulation`, see Procfile); the others
+# consume the default queue only.
+CELERY_TASK_ROUTES = {"approvals.tasks.simulate": {"queue": "simulation"}}
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # How long an unacknowledged task (its worker died) waits before another
     # worker gets it. Longer than the longest task.

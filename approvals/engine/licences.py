@@ -11,6 +11,7 @@ from approvals import (
     audit,
     clock,
     establishment,
+    jobs,
     permits,
 )
 from approvals.engine.ledger import step_finish
@@ -115,5 +116,6 @@ def permit_issue(*, application: Application) -> Permit:
     # The PDF is made after the decision has committed and outside its
     # transaction: a renderer failure marks the permit for a retry
     # (manage.py render_permits) and never undoes the approval.
-    transaction.on_commit(lambda: permits.render_soon(permit.pk))
+    if not jobs.held():  # a simulation's permits wait for the renderer's sweep
+        transaction.on_commit(lambda: permits.render_soon(permit.pk))
     return permit

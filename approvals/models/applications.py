@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
+from approvals import clock
 from approvals.identifiers import validate_uscc
 
 from .catalog import Department, Material, Service
@@ -142,7 +143,7 @@ class Application(models.Model):
         db_default=False,
         help_text=_("Demo history made by seed_demo; a real deployment never has any."),
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), default=clock.now, editable=False)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
@@ -298,7 +299,7 @@ class CorrectionRequest(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    requested_at = models.DateTimeField(auto_now_add=True)
+    requested_at = models.DateTimeField(default=clock.now, editable=False)
     answered_at = models.DateTimeField(null=True, blank=True)
     answer = models.TextField(_("answer"), blank=True)
 
@@ -368,7 +369,7 @@ class Escalation(models.Model):
     )
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
     due_at = models.DateTimeField(_("was due"))
-    fired_at = models.DateTimeField(_("escalated"), auto_now_add=True)
+    fired_at = models.DateTimeField(_("escalated"), default=clock.now, editable=False)
 
     class Meta:
         ordering = ["-fired_at"]

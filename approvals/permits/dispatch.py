@@ -60,6 +60,8 @@ RENDER_MODES = ("background", "celery", "inline", "off")
 def render_soon(permit_id: int) -> None:
     """Called once the permit's transaction has committed (see PERMIT_RENDER_MODE)."""
     global _worker
+    if jobs.held():
+        return  # a simulation's permit (jobs.hold): pending, for the renderer's sweep
     mode = settings.PERMIT_RENDER_MODE
     if mode == "inline":
         _render_quietly(permit_id)

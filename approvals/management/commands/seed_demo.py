@@ -10,8 +10,8 @@ The demo's history (``--history N``, default 300; 0 for none) is made once,
 when there is none: N applications over the past six months, driven through
 the real engine on a simulated clock by ``approvals.simulation`` and marked
 ``is_demo_history``, so the reports, the guide's medians and the overdue page
-have real figures. Each part is its own transaction, so the history's mail
-goes to memory when it commits (see ``simulation.simulate``). The demo
+have real figures. The history is written a simulated day per transaction,
+and its mail is recorded, never sent (see ``simulation.simulate``). The demo
 applications, one in each state, are made once, by ``approvals.demo``, when
 there are none besides the history; their permits' PDFs are made before this
 command ends. The users' table is the last thing printed.
@@ -135,10 +135,6 @@ class Command(BaseCommand):
             disable=not progress,
             bar_format="{desc}: {bar} {n_fmt}/{total_fmt} days [{elapsed}]",
         )
-        # The simulated clock moves time.time(), which tqdm reads: give it the
-        # monotonic clock, which time_machine leaves alone, or it never redraws.
-        bar._time = time.monotonic
-        bar.start_t = bar.last_print_t = time.monotonic()
         first = [None]
 
         def on_clock(now: datetime) -> None:
