@@ -1,136 +1,25 @@
-"""Shared-data sources and the prefill engine.
+"""The default sources: adapters over this project's own copy of the shared data.
 
-A source is an adapter that reads what government already holds about a
-:class:`Subject`: an existing enterprise (its credit code), or an enterprise
-being established (its name reservation and the applicant establishing it).
-The default sources read this project's own tables; a real deployment points
-an adapter at the data-exchange service and lists it in
-``settings.PREFILL_SOURCES``. A service names the sources it reads
-(``Service.prefill_sources``); the engine asks those that can answer for the
-subject, keeps the provenance of every value, and never lets a failing source
-lose an application: the fields it would have filled are left for the
-applicant.
+A real deployment points an adapter at the data-exchange service and lists it
+in ``settings.PREFILL_SOURCES`` instead.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
-import logging
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
-from functools import cache
-
-from django.conf import settings
-from django.core.signals import setting_changed
 from django.db import models
-from django.dispatch import receiver
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from approvals import clock
-
-logger = logging.getLogger(__name__)
-
-
-class SourceUnavailable(Exception):
-    """A source could not answer; the applicant fills its fields by hand."""
-
-
-class FieldKind:
-    """What a field holds, so that every value of a kind is checked the same way
-    (approvals.services._validate_field_value) and gets the same input."""
-
-    TEXT = "text"
-    AMOUNT = "amount"  # 10,000 CNY, up to 4 decimal places
-    INTEGER = "integer"  # a count: a whole number, zero or more
-    DATE = "date"  # YYYY-MM-DD
-    RESIDENT_ID = "resident_id"  # GB 11643
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    key: str
-    label: str
-    required: bool = True
-    # Personal data (a resident identity number): masked for roles that do
-    # not need it, and every unmasked view by an official is audited.
-    sensitive: bool = False
-    kind: str = FieldKind.TEXT
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """What one source holds about one enterprise."""
-
-    record_ref: str = ""
-    values: dict[str, str] = field(default_factory=dict)
-    # reuse key (as on Material.reuse_key) -> reference of the record reused
-    documents: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def found(self) -> bool:
-        return bool(self.record_ref)
-
-
-class SubjectKind:
-    ENTERPRISE = "enterprise"  # an enterprise the registry holds: its credit code
-    ESTABLISHMENT = "establishment"  # one being established: its name reservation
-
-
-@dataclass(frozen=True)
-class Subject:
-    """Whom a prefill is about.
-
-    An existing enterprise is named by its credit code. An enterprise being
-    established has none yet: it is named by its name reservation number,
-    and the applicant (whose verified identity names the legal
-    representative) comes with it.
-    """
-
-    uscc: str = ""
-    reservation_number: str = ""
-    applicant: object = None
-
-    @property
-    def kind(self) -> str:
-        return SubjectKind.ESTABLISHMENT if self.reservation_number else SubjectKind.ENTERPRISE
-
-    def __str__(self) -> str:
-        return self.uscc or f"reservation {self.reservation_number}"
-
-
-class Source:
-    """The interface every shared-data adapter implements."""
-
-    name: str = ""
-    label = ""
-    fields: tuple[FieldSpec, ...] = ()
-    # Sources that talk to another system run in a worker thread so the
-    # engine can stop waiting for them; sources that read our own database
-    # run inline (a thread would have its own connection and transaction).
-    remote: bool = False
-    # What the source can answer about (SubjectKind): most read by credit code.
-    subjects: tuple[str, ...] = (SubjectKind.ENTERPRISE,)
-
-    def fetch(self, uscc: str) -> Fetched:  # pragma: no cover - interface
-        raise NotImplementedError
-
-    def read(self, subject: Subject) -> Fetched:
-        """What the engine calls; a source by credit code implements fetch() only."""
-        return self.fetch(subject.uscc)
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return str(value)
+from approvals.prefill.base import (
+    Fetched,
+    FieldKind,
+    FieldSpec,
+    Source,
+    Subject,
+    SubjectKind,
+    _text,
+)
 
 
 class EnterpriseRegistrySource(Source):
@@ -500,88 +389,3 @@ class InvestorRecordsSource(Source):
             values={"investor.earlier_enterprises": "; ".join(lines)},
             documents={"investor_records": ",".join(e.uscc for e in enterprises)},
         )
-
-
-@cache
-def _configured_sources() -> tuple[Source, ...]:
-    return tuple(import_string(path)() for path in settings.PREFILL_SOURCES)
-
-
-@receiver(setting_changed)
-def _forget_sources(*, setting, **kwargs):
-    if setting in ("PREFILL_SOURCES", "PREFILL_SOURCE_TIMEOUT_SECONDS"):
-        _configured_sources.cache_clear()
-
-
-def sources() -> tuple[Source, ...]:
-    """The registry: every configured source, in order."""
-    return _configured_sources()
-
-
-def source_names() -> set[str]:
-    return {src.name for src in sources()}
-
-
-def field_specs() -> dict[str, tuple[FieldSpec, Source]]:
-    """Every application field any source can fill, with the first source that fills it.
-
-    Sources for different subjects may fill the same field (the enterprise's
-    name comes from the registry, or for an establishment from the name
-    reservation); the field means the same either way, so one spec serves.
-    """
-    specs: dict[str, tuple[FieldSpec, Source]] = {}
-    for src in sources():
-        for spec in src.fields:
-            specs.setdefault(spec.key, (spec, src))
-    return specs
-
-
-def sources_for(subject: Subject, names=()) -> list[Source]:
-    """The configured sources that answer about this kind of subject, limited to
-    ``names`` (a service's ``prefill_sources``) unless that is empty."""
-    wanted = set(names or ())
-    return [
-        src
-        for src in sources()
-        if subject.kind in src.subjects and (not wanted or src.name in wanted)
-    ]
-
-
-@dataclass
-class SourceOutcome:
-    source: Source
-    fetched: Fetched | None
-    read_at: datetime | None
-    error: str = ""
-
-
-def _fetch_remote(src: Source, subject: Subject, timeout: float) -> Fetched:
-    # A fresh single-use executor: a hung source must not block the next
-    # application's prefill by occupying a shared worker.
-    executor = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    try:
-        return executor.submit(src.read, subject).result(timeout=timeout)
-    except concurrent.futures.TimeoutError as exc:
-        raise SourceUnavailable(_("did not answer within %(s)s seconds") % {"s": timeout}) from exc
-    finally:
-        executor.shutdown(wait=False, cancel_futures=True)
-
-
-def read_all(subject: Subject | str, names=()) -> list[SourceOutcome]:
-    """Ask the sources about a subject (a credit code is an enterprise's subject);
-    ``names`` limits them to a service's. A failing source is reported, never raised."""
-    if isinstance(subject, str):
-        subject = Subject(uscc=subject)
-    timeout = settings.PREFILL_SOURCE_TIMEOUT_SECONDS
-    outcomes = []
-    for src in sources_for(subject, names):
-        try:
-            fetched = _fetch_remote(src, subject, timeout) if src.remote else src.read(subject)
-        except Exception as exc:  # any adapter failure leaves the fields to the applicant
-            logger.warning("prefill source %s failed for %s: %s", src.name, subject, exc)
-            outcomes.append(
-                SourceOutcome(src, None, None, error=str(exc)[:300] or type(exc).__name__)
-            )
-            continue
-        outcomes.append(SourceOutcome(src, fetched, clock.now()))
-    return outcomes
