@@ -14,19 +14,12 @@ applicant.
 - ``base``: the interface (Source, Subject, Fetched, FieldSpec, FieldKind);
 - ``registry``: the configured sources and the fields they fill;
 - ``engine``: reading a subject's sources (read_all).
+
+The package imports no model (the catalogue's models check source names
+against the registry); the default adapters, which read the models, live in
+approvals.shared_data.
 """
 
-from approvals.prefill.adapters import (
-    EnterpriseRegistrySource,
-    InvestmentProjectSource,
-    InvestorRecordsSource,
-    LegalRepresentativeSource,
-    LicenceLibrarySource,
-    NameReservationSource,
-    PropertyRegistrySource,
-    SocialSecuritySource,
-    TaxRegistrationSource,
-)
 from approvals.prefill.base import (
     Fetched,
     FieldKind,
@@ -40,23 +33,14 @@ from approvals.prefill.engine import SourceOutcome, read_all
 from approvals.prefill.registry import field_specs, source_names, sources, sources_for
 
 __all__ = [
-    "EnterpriseRegistrySource",
     "Fetched",
     "FieldKind",
     "FieldSpec",
-    "InvestmentProjectSource",
-    "InvestorRecordsSource",
-    "LegalRepresentativeSource",
-    "LicenceLibrarySource",
-    "NameReservationSource",
-    "PropertyRegistrySource",
-    "SocialSecuritySource",
     "Source",
     "SourceOutcome",
     "SourceUnavailable",
     "Subject",
     "SubjectKind",
-    "TaxRegistrationSource",
     "field_specs",
     "read_all",
     "source_names",

@@ -101,7 +101,8 @@ class Source:
         return self.fetch(subject.uscc)
 
 
-def _text(value: object) -> str:
+def as_text(value: object) -> str:
+    """A value as every source writes it: decimals without trailing zeros, dates in ISO 8601."""
     if value is None:
         return ""
     if isinstance(value, Decimal):
