@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from approvals.identifiers.folding import _clean
+from approvals.identifiers.folding import fold
 from approvals.identifiers.resident_id import (
     mask_resident_id,
     resident_id_check_character,
@@ -61,7 +61,7 @@ _DOCUMENT_SHAPES = {
 
 def normalize_document_number(value: object) -> str:
     """The number as stored: half-width, no whitespace, capitals."""
-    return _clean(value)
+    return fold(value)
 
 
 def validate_document_number(document_type: str, value: object) -> None:

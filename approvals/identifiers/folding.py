@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 
-def _clean(value: object) -> str:
+def fold(value: object) -> str:
     """Fold what people actually type into the standard's form.
 
     Chinese input methods often produce full-width digits and letters
@@ -19,5 +19,6 @@ def _clean(value: object) -> str:
     return "".join(text.split()).upper()
 
 
-def _positions(indexes: list[int]) -> str:
+def positions(indexes: list[int]) -> str:
+    """Positions as a person counts them (from 1), for a message naming the bad characters."""
     return ", ".join(str(i + 1) for i in indexes)

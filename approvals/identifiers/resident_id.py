@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from approvals.identifiers.folding import _clean, _positions
+from approvals.identifiers.folding import fold, positions
 
 RESIDENT_ID_LENGTH = 18
 
@@ -25,7 +25,7 @@ _RESIDENT_ID_EARLIEST_BIRTH_YEAR = 1900
 
 def normalize_resident_id(value: object) -> str:
     """Return the number as stored: no whitespace, half-width, a capital X."""
-    return _clean(value)
+    return fold(value)
 
 
 def resident_id_check_character(first17: str) -> str:
@@ -77,7 +77,7 @@ def validate_resident_id(value: object) -> None:
             code="resident_id_charset",
             params={
                 "characters": ", ".join(f"“{number[i]}”" for i in bad),
-                "positions": _positions(bad),
+                "positions": positions(bad),
             },
         )
     born = _resident_id_birth_date(number)

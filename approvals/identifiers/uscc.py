@@ -18,7 +18,7 @@ import secrets
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from approvals.identifiers.folding import _clean, _positions
+from approvals.identifiers.folding import fold, positions
 
 # I, O, Z, S and V are left out of the standard's alphabet because they are
 # easily confused with 1, 0, 2, 5 and U; a character's value is its index.
@@ -35,7 +35,7 @@ _DASHES = str.maketrans("", "", "-\u2010\u2011\u2012\u2013\u2014\u2212")
 
 def normalize_uscc(value: object) -> str:
     """Return the code as stored: no whitespace or dashes, upper case, half-width."""
-    return _clean(value).translate(_DASHES)
+    return fold(value).translate(_DASHES)
 
 
 def uscc_check_character(first17: str) -> str:
@@ -79,7 +79,7 @@ def validate_uscc(value: object) -> None:
             code="uscc_charset",
             params={
                 "characters": ", ".join(f"“{code[i]}”" for i in bad),
-                "positions": _positions(bad),
+                "positions": positions(bad),
             },
         )
     expected = uscc_check_character(code[:-1])

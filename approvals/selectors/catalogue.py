@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import (
-    DurationField,
-    ExpressionWrapper,
-    F,
-    Prefetch,
-    Q,
-    QuerySet,
-)
+from django.db.models import DurationField, ExpressionWrapper, F, Prefetch, Q, QuerySet
 
 from approvals.models import (
     Application,

@@ -10,19 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import (
-    Count,
-    Q,
-)
+from django.db.models import Count, Q
 
 from approvals import clock, timekeeping
-from approvals.models import (
-    INVESTOR_STEPS,
-    Application,
-    ClockHolder,
-    SatisfiedBy,
-    Service,
-)
+from approvals.models import INVESTOR_STEPS, Application, ClockHolder, SatisfiedBy, Service
 
 SUBMITTED_WAYS = (SatisfiedBy.UPLOAD, SatisfiedBy.COMMITMENT, SatisfiedBy.DEFERRAL)
 

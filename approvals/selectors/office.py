@@ -9,15 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db.models import (
-    Count,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-)
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from viewflow.workflow.status import STATUS
 
@@ -37,7 +29,7 @@ from approvals.models import (
 )
 from approvals.roles import is_clerk, is_supervisor
 from approvals.selectors.portal import applications_of
-from approvals.selectors.values import _typed_value, _typed_value_of_application
+from approvals.selectors.values import typed_value, typed_value_of_application
 from approvals.services import DEFERRED_DELIVERY_STATUSES
 
 _OPEN_TASK = ~Q(task__status__in=[STATUS.DONE, STATUS.CANCELED])
@@ -91,8 +83,8 @@ def window_queue() -> QuerySet[Application]:
         .annotate(
             waiting_since=Coalesce(Subquery(waiting_since), F("submitted_at")),
             corrections_count=Coalesce(Subquery(corrections, output_field=IntegerField()), 0),
-            typed_name_zh=_typed_value("enterprise.name_zh"),
-            typed_name_en=_typed_value("enterprise.name_en"),
+            typed_name_zh=typed_value("enterprise.name_zh"),
+            typed_name_en=typed_value("enterprise.name_en"),
         )
         .order_by("submitted_at", "pk")
     )
@@ -125,8 +117,8 @@ def reviews_for_reviewer(user) -> QuerySet[DepartmentReview]:
 
 def _review_rows(reviews: QuerySet[DepartmentReview]) -> QuerySet[DepartmentReview]:
     return reviews.select_related("application__service", "department", "escalation").annotate(
-        typed_name_zh=_typed_value_of_application("enterprise.name_zh"),
-        typed_name_en=_typed_value_of_application("enterprise.name_en"),
+        typed_name_zh=typed_value_of_application("enterprise.name_zh"),
+        typed_name_en=typed_value_of_application("enterprise.name_en"),
     )
 
 

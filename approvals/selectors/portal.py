@@ -6,11 +6,7 @@ tells nobody that it exists.
 
 from __future__ import annotations
 
-from django.db.models import (
-    OuterRef,
-    QuerySet,
-    Subquery,
-)
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from approvals import representation
 from approvals.models import (
@@ -21,7 +17,7 @@ from approvals.models import (
     DepartmentReview,
     Step,
 )
-from approvals.selectors.values import _typed_value
+from approvals.selectors.values import typed_value
 
 
 def applications_of(user) -> QuerySet[Application]:
@@ -66,8 +62,8 @@ def applications_for_list(user, *, status: str = "") -> QuerySet[Application]:
 
     applications = applications_of(user).annotate(
         clock_holder=Subquery(open_interval),
-        typed_name_zh=_typed_value("enterprise.name_zh"),
-        typed_name_en=_typed_value("enterprise.name_en"),
+        typed_name_zh=typed_value("enterprise.name_zh"),
+        typed_name_en=typed_value("enterprise.name_en"),
     )
     if status:
         applications = applications.filter(status=status)

@@ -3,16 +3,10 @@ subquery, so a list shows the name an applicant typed in the same SELECT."""
 
 from __future__ import annotations
 
-from django.db.models import (
-    OuterRef,
-    Subquery,
-)
+from django.db.models import OuterRef, Subquery
 
 from approvals import prefill
-from approvals.models import (
-    Application,
-    PrefilledValue,
-)
+from approvals.models import Application, PrefilledValue
 
 
 def application_values(application: Application) -> list[PrefilledValue]:
@@ -21,7 +15,8 @@ def application_values(application: Application) -> list[PrefilledValue]:
     return sorted(application.values.all(), key=lambda v: (order.get(v.field, len(order)), v.pk))
 
 
-def _typed_value(field: str) -> Subquery:
+def typed_value(field: str) -> Subquery:
+    """`field`'s value of the application in the outer query (a list of applications)."""
     return Subquery(
         PrefilledValue.objects.filter(application=OuterRef("pk"), field=field)
         .order_by()
@@ -29,7 +24,8 @@ def _typed_value(field: str) -> Subquery:
     )
 
 
-def _typed_value_of_application(field: str) -> Subquery:
+def typed_value_of_application(field: str) -> Subquery:
+    """`field`'s value of the outer row's application (a list of reviews)."""
     return Subquery(
         PrefilledValue.objects.filter(application=OuterRef("application_id"), field=field)
         .order_by()

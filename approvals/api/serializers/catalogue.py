@@ -5,13 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from approvals import selectors
-from approvals.models import (
-    Department,
-    Material,
-    RejectionReason,
-    Service,
-    ServiceDepartment,
-)
+from approvals.models import Department, Material, RejectionReason, Service, ServiceDepartment
 
 
 class DepartmentSerializer(serializers.ModelSerializer):

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from approvals.models import (
-    Service,
-)
+from approvals.models import Service
 
 
 class PreviewValueSerializer(serializers.Serializer):

@@ -9,9 +9,7 @@ from approvals.api.serializers.applications import (
     ApplicationListSerializer,
 )
 from approvals.api.serializers.catalogue import RejectionReasonSerializer
-from approvals.models import (
-    DepartmentReview,
-)
+from approvals.models import DepartmentReview
 
 
 class WindowRowSerializer(ApplicationListSerializer):

@@ -7,9 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from approvals import permits
-from approvals.models import (
-    Permit,
-)
+from approvals.models import Permit
 
 
 class PermitFactsSerializer(serializers.Serializer):
