@@ -85,9 +85,10 @@ messages: venv ## compile the translations (zh-hans)
 	  echo "messages: compiled"; \
 	fi
 
-lint: venv ## ruff, the migrations check, and openapi.yaml valid and up to date
+lint: venv ## ruff, the import layers (no cycle), the migrations check, and openapi.yaml valid and up to date
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run
 	@$(PY) manage.py spectacular --lang en --validate --fail-on-warn --file $(VENV)/openapi.yaml
 	@if ! diff -u openapi.yaml $(VENV)/openapi.yaml >$(VENV)/openapi.diff; then \

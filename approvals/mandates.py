@@ -38,7 +38,7 @@ from approvals.models import (
 )
 from approvals.realname import same_name
 from approvals.roles import is_clerk
-from approvals.services import sniff_content_type
+from approvals.uploads import sniff_content_type
 
 # A mandate longer than this is refused: the enterprise renews it instead.
 MAX_MANDATE_DAYS = 3 * 366

@@ -22,7 +22,7 @@ this module owns what makes a permit checkable by anyone:
   SHA-256 tells the very file issued from any other.
 
 Rendering happens off the request path and outside the decision's
-transaction: ``services.permit_issue`` calls ``render_soon`` on commit, a
+transaction: ``engine.licences.permit_issue`` calls ``render_soon`` on commit, a
 failure is recorded on the permit (never raised into the decision), and
 ``manage.py render_permits`` retries what is pending or failed. weasyprint
 (slow to import) is imported only inside ``render_pdf``.

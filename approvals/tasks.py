@@ -58,7 +58,7 @@ def recompute_estimates() -> int:
 @shared_task(acks_late=True)
 def approval_report(filters: dict) -> dict:
     """The approval-time report for the given filters (as the page's query string)."""
-    from approvals.reporting.filters import ReportFilterSet
+    from approvals.reports.filters import ReportFilterSet
 
     filterset = ReportFilterSet(filters)
     if not filterset.is_valid():

@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 
 from approvals import models as m
 from approvals import services
+from approvals.engine import callbacks
 from tests import factories as f
 from tests import journey
 
@@ -295,7 +296,7 @@ def reviews_in_flight(world, food, size: int) -> list[m.Application]:
     market = world.reviewers["market"]
     for app in apps:
         services.task_assign(actor=market, task=journey.review_of(app, "market").task)
-    services.escalation_record(host_task=journey.review_of(apps[-1], "market").task)
+    callbacks.escalation_record(host_task=journey.review_of(apps[-1], "market").task)
     submitted(world)  # not accepted yet: no tasks
     return apps
 

@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 from approvals import establishment, privacy, roles, services
 from approvals import models as m
 from approvals.demo import hand_in_missing
+from approvals.engine import licences
 from approvals.identifiers import (
     USCC_ALPHABET,
     generate_uscc,
@@ -147,7 +148,7 @@ def test_approval_registers_the_enterprise_with_a_new_code_and_its_licence(catal
 def test_registration_on_a_retry_registers_nothing_twice(catalogue):
     app = approve(catalogue, establish(catalogue))
     counts = (m.Enterprise.objects.count(), m.Licence.objects.count(), m.Permit.objects.count())
-    assert services.permit_issue(application=app) == app.permit
+    assert licences.permit_issue(application=app) == app.permit
     assert establishment.register_enterprise(app) == app.enterprise
     assert (
         m.Enterprise.objects.count(),

@@ -25,8 +25,8 @@ from viewflow.workflow.timers import fire_due_timers
 from approvals import errors, permits, services
 from approvals import models as m
 from approvals.flows import SingleWindowFlow
-from approvals.review.task_views import TaskScreenView
 from approvals.review.views import download_name
+from approvals.workflow.task_views import TaskScreenView
 from tests import factories as f
 from tests import journey
 

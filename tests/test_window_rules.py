@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import OperationalError
 from viewflow.workflow.status import PROCESS
 
-from approvals import errors, services
+from approvals import audit, errors, services
 from approvals import models as m
 from approvals.services import Deferral
 from tests import factories as f
@@ -621,7 +621,7 @@ def test_a_locked_database_makes_a_withdrawal_busy_not_half_done(world, monkeypa
     def locked(**kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(services.audit, "record", locked)
+    monkeypatch.setattr(audit, "record", locked)
     with pytest.raises(errors.ApplicationBusy):
         services.application_withdraw(actor=world.investor, application=app)
     app.refresh_from_db()
@@ -677,7 +677,7 @@ def test_a_locked_database_makes_taking_a_task_busy(world, monkeypatch):
     def locked(**kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(services.audit, "record", locked)
+    monkeypatch.setattr(audit, "record", locked)
     with pytest.raises(errors.ApplicationBusy):
         services.task_assign(actor=world.reviewers["market"], task=market.task)
     assert app.steps.get(task=market.task).assigned_at is None
@@ -719,7 +719,7 @@ def test_a_locked_database_makes_submission_and_acceptance_busy(world, monkeypat
     def locked(**kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(services.audit, "record", locked)
+    monkeypatch.setattr(audit, "record", locked)
     with pytest.raises(errors.ApplicationBusy):
         if step == "submit":
             services.application_submit(actor=world.investor, application=app)

@@ -36,7 +36,7 @@ from approvals.api.common import ErrorSerializer, TokenThrottle
 from approvals.identifiers import normalize_uscc, validate_uscc
 from approvals.models import Application, AuditAction, DepartmentReview, Permit, ReviewDecision
 from approvals.models.permits import RenderStatus
-from approvals.reporting.filters import ReportFilterSet
+from approvals.reports.filters import ReportFilterSet
 from approvals.secondfactor import rules as second_factor
 from approvals.verification.views import verification_body
 

@@ -34,6 +34,15 @@ OPEN_STATUSES = (
     ApplicationStatus.ACCEPTED,
     ApplicationStatus.IN_REVIEW,
 )
+
+# A deferred material is handed in after acceptance, until it is received:
+# while the departments review and after the approval too (the permit does not
+# wait for it). A rejected or withdrawn case needs nothing more.
+DEFERRED_DELIVERY_STATUSES = (
+    ApplicationStatus.ACCEPTED,
+    ApplicationStatus.IN_REVIEW,
+    ApplicationStatus.APPROVED,
+)
 FINAL_STATUSES = (
     ApplicationStatus.APPROVED,
     ApplicationStatus.REJECTED,
@@ -221,7 +230,7 @@ class SatisfiedBy(models.TextChoices):
 
 
 # The extension a stored upload gets, by the type its first bytes showed
-# (services.sniff_content_type), never by the name the client sent: a PNG
+# (approvals.uploads.sniff_content_type), never by the name the client sent: a PNG
 # named "scan.pdf.html" is stored as ".png".
 UPLOAD_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 

@@ -19,7 +19,7 @@ class SourceUnavailable(Exception):
 
 class FieldKind:
     """What a field holds, so that every value of a kind is checked the same way
-    (approvals.services._validate_field_value) and gets the same input."""
+    (approvals.services.values._validate_field_value) and gets the same input."""
 
     TEXT = "text"
     AMOUNT = "amount"  # 10,000 CNY, up to 4 decimal places

@@ -22,8 +22,8 @@ from django.views.decorators.http import require_GET
 from approvals import reports, roles
 from approvals.reporting import csvfile
 from approvals.reporting.charts import median_days_chart
-from approvals.reporting.filters import ReportFilterSet
 from approvals.reporting.tables import headline, report_tables
+from approvals.reports.filters import ReportFilterSet
 
 FORMATS = ("html", "csv", "pdf")
 # The PDF's fonts come from the system; this family covers Chinese and Latin.

@@ -7,7 +7,7 @@ so department scoping cannot be trusted to it. The official screens are
 therefore plain Django views over department-scoped selectors
 (``approvals.selectors``), and every write goes through ``approvals.services``;
 viewflow stays the engine underneath. A link viewflow makes to a task lands on
-``task_views.TaskScreenView``, which sends the official here.
+``approvals.workflow.task_views.TaskScreenView``, which sends the official here.
 
 Scoping rule: an official looks an object up *in* the queryset a selector
 gives for them; an application or review outside it is a 404 (not a 403), so

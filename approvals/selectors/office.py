@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from viewflow.workflow.status import STATUS
 
 from approvals.models import (
+    DEFERRED_DELIVERY_STATUSES,
     Application,
     ApplicationMaterial,
     ApplicationStatus,
@@ -30,7 +31,6 @@ from approvals.models import (
 from approvals.roles import is_clerk, is_supervisor
 from approvals.selectors.portal import applications_of
 from approvals.selectors.values import typed_value, typed_value_of_application
-from approvals.services import DEFERRED_DELIVERY_STATUSES
 
 _OPEN_TASK = ~Q(task__status__in=[STATUS.DONE, STATUS.CANCELED])
 
@@ -150,7 +150,7 @@ def overdue_deferred_materials(
     """Deferred materials not handed in by their due date, the longest overdue first.
 
     Only of applications that still expect them (accepted, in review or
-    approved: services.DEFERRED_DELIVERY_STATUSES). A department filter keeps
+    approved: approvals.models.DEFERRED_DELIVERY_STATUSES). A department filter keeps
     the materials that department asks for.
     """
     rows = ApplicationMaterial.objects.filter(

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from approvals import prefill, privacy
 from approvals.models import (
+    DEFERRED_DELIVERY_STATUSES,
     Application,
     ApplicationMaterial,
     CorrectionRequest,
@@ -27,7 +28,6 @@ from approvals.selectors.portal import (
     application_reviews,
 )
 from approvals.selectors.values import application_values
-from approvals.services import DEFERRED_DELIVERY_STATUSES
 
 
 @dataclass(frozen=True)

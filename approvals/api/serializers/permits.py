@@ -12,7 +12,7 @@ from approvals.models import Permit
 
 class PermitFactsSerializer(serializers.Serializer):
     """What the permit states about its holder: the values held by the application at
-    the decision (approvals.services.decided_facts), not today's registry record."""
+    the decision (approvals.engine.licences.decided_facts), not today's registry record."""
 
     name_zh = serializers.CharField()
     name_en = serializers.CharField(allow_blank=True)

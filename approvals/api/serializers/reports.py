@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from rest_framework import serializers
 
 from approvals import reports
 
 
-def _report_row_field(annotation) -> serializers.Field:
-    text = str(annotation)
-    if text.startswith("str"):
+def _report_row_field(column: reports.Column) -> serializers.Field:
+    if column.kind == reports.TEXT:
         return serializers.CharField()
-    if text.startswith("int"):
-        return serializers.IntegerField(allow_null="None" in text)
+    if column.kind == reports.COUNT:
+        return serializers.IntegerField(allow_null=column.nullable)
     return serializers.FloatField(allow_null=True)
 
 
@@ -28,11 +25,11 @@ class ReportQuerySerializer(serializers.Serializer):
     include_simulated = serializers.ChoiceField(choices=["true", "false"], required=False)
 
 
-# One field per figure of reports.Row, so the schema lists every figure.
+# One field per column of the report's registry, so the schema lists every figure.
 ReportRowSerializer = type(
     "ReportRowSerializer",
     (serializers.Serializer,),
-    {f.name: _report_row_field(f.type) for f in dataclasses.fields(reports.Row)},
+    {c.key: _report_row_field(c) for c in reports.COLUMNS},
 )
 
 

@@ -1,7 +1,7 @@
-"""The report's filters, one definition for the page, its exports and the command.
+"""The report's filters: one definition for the page, the exports, the API, the task, the command.
 
 A FilterSet turns the page's query string (or the command's options) into a
-``reports.Population``: a service, a department, a range of decision dates,
+``Population``: a service, a department, a range of decision dates,
 with or without simulated applications.
 ``manage.py approval_report`` feeds its options through the same FilterSet,
 so the command and the page can never disagree on what "from 1 March" means.
@@ -15,8 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from approvals import reports
 from approvals.models import Application, Department, Service
+from approvals.reports.figures import Population, Report, approval_report
 
 
 class ReportFilterForm(forms.Form):
@@ -39,7 +39,7 @@ class CheckboxFilter(django_filters.Filter):
 
 
 class ReportFilterSet(django_filters.FilterSet):
-    """The form of the report's filters; what they mean is ``reports.Population``.
+    """The form of the report's filters; what they mean is ``Population``.
 
     The declared filters parse, validate and render the input; the filtering
     itself is the population's condition, so the page, its exports and the
@@ -82,10 +82,10 @@ class ReportFilterSet(django_filters.FilterSet):
             queryset = Application.objects.all()
         super().__init__(data if data is not None else {}, queryset=queryset, **kwargs)
 
-    def population(self) -> reports.Population:
+    def population(self) -> Population:
         """The applications asked for; call after is_valid()."""
         data = self.form.cleaned_data
-        return reports.Population(
+        return Population(
             service=data.get("service"),
             department=data.get("department"),
             decided_from=data.get("decided_from"),
@@ -96,6 +96,6 @@ class ReportFilterSet(django_filters.FilterSet):
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         return queryset.filter(self.population().q())
 
-    def report(self) -> reports.Report:
+    def report(self) -> Report:
         """The figures for the applications asked for; call after is_valid()."""
-        return reports.approval_report(self.population())
+        return approval_report(self.population())
