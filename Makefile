@@ -136,7 +136,7 @@ bench: venv ## run every benchmark: one table of ratios, kept in bench/RESULTS.m
 # FUNCTIONS="f g" limits it to some functions; docs/mutation.md has the scores.
 MODULE ?=
 FUNCTIONS ?=
-mutation: venv ## mutation-test one module: make mutation MODULE=approvals/identifiers.py
+mutation: venv ## mutation-test one module: make mutation MODULE=approvals/identifiers/uscc.py
 	MODULE='$(MODULE)' FUNCTIONS='$(FUNCTIONS)' $(PY) bin/mutation
 
 clean: ## remove .venv, var/, db.sqlite3 and caches

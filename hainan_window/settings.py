@@ -328,16 +328,16 @@ IDENTITY_SOURCE = os.environ.get("IDENTITY_SOURCE", "approvals.realname.Populati
 DRAFTS_PER_HOUR = int(os.environ.get("DRAFTS_PER_HOUR", "20"))
 
 PREFILL_SOURCES = [
-    "approvals.prefill.EnterpriseRegistrySource",
-    "approvals.prefill.TaxRegistrationSource",
-    "approvals.prefill.SocialSecuritySource",
-    "approvals.prefill.InvestmentProjectSource",
-    "approvals.prefill.LicenceLibrarySource",
+    "approvals.shared_data.EnterpriseRegistrySource",
+    "approvals.shared_data.TaxRegistrationSource",
+    "approvals.shared_data.SocialSecuritySource",
+    "approvals.shared_data.InvestmentProjectSource",
+    "approvals.shared_data.LicenceLibrarySource",
     # Sources about an enterprise being established (a name reservation).
-    "approvals.prefill.NameReservationSource",
-    "approvals.prefill.PropertyRegistrySource",
-    "approvals.prefill.LegalRepresentativeSource",
-    "approvals.prefill.InvestorRecordsSource",
+    "approvals.shared_data.NameReservationSource",
+    "approvals.shared_data.PropertyRegistrySource",
+    "approvals.shared_data.LegalRepresentativeSource",
+    "approvals.shared_data.InvestorRecordsSource",
 ]
 
 # --- permits ----------------------------------------------------------------

@@ -44,19 +44,20 @@ from approvals import models as m
 from approvals import permits, services
 from approvals.flows import SingleWindowFlow
 from approvals.models.permits import RenderStatus
-from approvals.prefill import EnterpriseRegistrySource, Fetched
+from approvals.prefill import Fetched
 from approvals.roles import INVESTOR_GROUP
+from approvals.shared_data import EnterpriseRegistrySource
 from tests import factories as f
 from tests import journey
 from tests import livehttp as live
 from tests import postgres as pg
 
 DEFAULT_SOURCES = [
-    "approvals.prefill.EnterpriseRegistrySource",
-    "approvals.prefill.TaxRegistrationSource",
-    "approvals.prefill.SocialSecuritySource",
-    "approvals.prefill.InvestmentProjectSource",
-    "approvals.prefill.LicenceLibrarySource",
+    "approvals.shared_data.EnterpriseRegistrySource",
+    "approvals.shared_data.TaxRegistrationSource",
+    "approvals.shared_data.SocialSecuritySource",
+    "approvals.shared_data.InvestmentProjectSource",
+    "approvals.shared_data.LicenceLibrarySource",
 ]
 
 
