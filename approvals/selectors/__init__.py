@@ -15,7 +15,6 @@ what is decided by the querysets themselves.
 from approvals.selectors.catalogue import (
     departments_all,
     median_decision_days,
-    rejection_reasons_for,
     service_guide,
 )
 from approvals.selectors.ledger import (
@@ -82,7 +81,6 @@ __all__ = [
     "median_decision_days",
     "overdue_deferred_materials",
     "overdue_reviews",
-    "rejection_reasons_for",
     "represents_enterprise",
     "review_inbox",
     "review_queue",

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import DurationField, ExpressionWrapper, F, Prefetch, Q, QuerySet
+from django.db.models import DurationField, ExpressionWrapper, F, Prefetch, QuerySet
 
 from approvals.models import (
     Application,
     Department,
     Material,
-    RejectionReason,
     Service,
     ServiceDepartment,
 )
@@ -61,10 +60,3 @@ def median_decision_days(service: Service) -> float | None:
 
 def departments_all() -> QuerySet[Department]:
     return Department.objects.order_by("code")
-
-
-def rejection_reasons_for(department: Department) -> QuerySet[RejectionReason]:
-    """The catalogue reasons a department may give: its own first, then the general ones."""
-    return RejectionReason.objects.filter(
-        Q(department__isnull=True) | Q(department=department), is_active=True
-    ).order_by(F("department_id").asc(nulls_last=True), "code")

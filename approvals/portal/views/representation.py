@@ -1,6 +1,6 @@
 """The portal's pages of who acts for whom: your identity, my enterprises, mandates I hold.
 
-Reads come from approvals.mandate_selectors, writes from approvals.realname
+Reads come from approvals.selectors.mandates, writes from approvals.realname
 and approvals.mandates. A page that is not the visitor's to see is a 404, so
 a guessed address does not confirm that a mandate or an enterprise exists;
 an account that is not verified yet is sent to verify its identity first.
@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from approvals import clock, mandate_selectors, mandates, pages, realname, representation
+from approvals import clock, mandates, pages, realname, representation
 from approvals.models import Identity
 from approvals.representation_forms import (
     NATIONALITIES,
@@ -27,6 +27,7 @@ from approvals.representation_forms import (
     MandateForm,
     RevokeMandateForm,
 )
+from approvals.selectors import mandates as mandate_reads
 
 
 def _next_url(request) -> str:
@@ -118,12 +119,12 @@ def _unverified(request, title: str):
 def enterprises(request):
     if not representation.is_verified(request.user):
         return _unverified(request, _("My enterprises"))
-    page = pages.page_of(request, mandate_selectors.enterprises_with_mandates(request.user))
+    page = pages.page_of(request, mandate_reads.enterprises_with_mandates(request.user))
     now = clock.now()
     for enterprise in page:
         enterprise.granted = list(enterprise.mandates.all())
         for mandate in enterprise.granted:
-            mandate_selectors.for_display(mandate, now)
+            mandate_reads.for_display(mandate, now)
     return render(request, "portal/enterprises.html", {"page": page})
 
 
@@ -132,7 +133,7 @@ def enterprises(request):
 def mandate_grant(request, uscc):
     if not representation.is_verified(request.user):
         return _unverified(request, _("Grant a mandate"))
-    enterprise = mandate_selectors.enterprise_represented(request.user, uscc)
+    enterprise = mandate_reads.enterprise_represented(request.user, uscc)
     if enterprise is None:
         raise Http404(_("You do not represent an enterprise with this code."))
     form = MandateForm(request.POST if request.method == "POST" else None)
@@ -175,7 +176,7 @@ def _grantee_name(mandate) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def mandate_revoke(request, public_id):
-    mandate = mandate_selectors.mandate_granted_by_enterprise_of(request.user, public_id)
+    mandate = mandate_reads.mandate_granted_by_enterprise_of(request.user, public_id)
     if mandate is None:
         raise Http404(_("No such mandate."))
     back = reverse("portal:enterprises") + f"#enterprise-{mandate.enterprise.uscc}"
@@ -200,7 +201,7 @@ def mandate_revoke(request, public_id):
                 % {"grantee": _grantee_name(mandate)},
             )
             return redirect(back)
-    mandate_selectors.for_display(mandate)
+    mandate_reads.for_display(mandate)
     return render(
         request,
         "portal/mandate_revoke.html",
@@ -216,9 +217,9 @@ def mandate_revoke(request, public_id):
 def mandates_held(request):
     if not representation.is_verified(request.user):
         return _unverified(request, _("Mandates I hold"))
-    page = pages.page_of(request, mandate_selectors.mandates_held(request.user))
+    page = pages.page_of(request, mandate_reads.mandates_held(request.user))
     now = clock.now()
     for mandate in page:
-        mandate_selectors.for_display(mandate, now)
+        mandate_reads.for_display(mandate, now)
         mandate.service_list = list(mandate.services.all())
     return render(request, "portal/mandates_held.html", {"page": page})

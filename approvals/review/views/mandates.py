@@ -16,7 +16,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from approvals import clock, mandate_selectors, mandates, pages, roles
+from approvals import clock, mandates, pages, roles
 from approvals.identifiers import normalize_uscc
 from approvals.models import Mandate
 from approvals.representation_forms import (
@@ -24,6 +24,7 @@ from approvals.representation_forms import (
     PaperMandateForm,
     RevokeMandateForm,
 )
+from approvals.selectors import mandates as mandate_reads
 
 
 def _require_clerk(request) -> None:
@@ -41,11 +42,11 @@ def mandate_list(request):
     _require_clerk(request)
     search = MandateSearchForm(request.GET)
     uscc = normalize_uscc(search.cleaned_data["uscc"]) if search.is_valid() else ""
-    page = pages.page_of(request, mandate_selectors.mandates_for_clerk(uscc=uscc))
+    page = pages.page_of(request, mandate_reads.mandates_for_clerk(uscc=uscc))
     now = clock.now()
     rows = list(page.object_list)
     for mandate in rows:
-        mandate_selectors.for_display(mandate, now)
+        mandate_reads.for_display(mandate, now)
     page.object_list = rows
     return render(
         request,
