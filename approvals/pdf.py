@@ -27,7 +27,7 @@ SERIF_CJK = "Noto Serif CJK SC"
 
 def url_fetcher():
     """weasyprint's fetcher, allowed ``data:`` URIs only; anything else raises."""
-    from weasyprint.urls import URLFetcher  # lazy, like weasyprint itself (see the docstring)
+    from weasyprint.urls import URLFetcher  # noqa: PLC0415 - lazy, like weasyprint itself (see the docstring)
 
     return URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
 
@@ -39,7 +39,7 @@ def html_to_pdf(html: str, *, custom_metadata: bool = False) -> bytes:
     information dictionary: the permit carries its token there, so that an
     uploaded copy can be checked by reading it back.
     """
-    import weasyprint  # slow to import (~0.8 s): only rendering pays for it
+    import weasyprint  # noqa: PLC0415 - slow to import (~0.8 s): only rendering pays for it
 
     return weasyprint.HTML(string=html, url_fetcher=url_fetcher()).write_pdf(
         custom_metadata=custom_metadata

@@ -47,7 +47,7 @@ _DEADLINE_EVERY = 256  # operators between looks at the clock
 
 def _pdf_limits():
     """pypdf's own limits, tightened to what a permit needs (for this read only)."""
-    import pypdf  # ~0.4 s to import: only an uploaded PDF needs it (see token_from_pdf)
+    import pypdf  # noqa: PLC0415 - ~0.4 s to import: only an uploaded PDF needs it (see token_from_pdf)
 
     return pypdf.apply_configuration(
         zlib_maximum_output_length=PDF_MAX_CONTENT_BYTES,
@@ -71,8 +71,8 @@ def token_from_pdf(data: bytes) -> str | None:
     """
     # pypdf is a plain-Python reader: no system library, nothing executed. Imported
     # here (~0.4 s) so that the pages and the API start without it.
-    from pypdf import PdfReader
-    from pypdf.errors import LimitReachedError
+    from pypdf import PdfReader  # noqa: PLC0415 - see the comment above
+    from pypdf.errors import LimitReachedError  # noqa: PLC0415 - see the comment above
 
     deadline = time.monotonic() + PDF_READ_SECONDS
 

@@ -45,7 +45,7 @@ def _date_en(d: date) -> str:
 
 def qr_png_data_uri(text: str) -> str:
     """The QR code of `text` as a PNG data: URI (weasyprint fetches nothing else)."""
-    import segno  # ~0.1 s to import; only rendering draws a QR code
+    import segno  # noqa: PLC0415 - ~0.1 s to import; only rendering draws a QR code
 
     # Error level M at least (segno raises it further when the size allows):
     # a printed permit gets folded and stamped on. A PNG drawn without
