@@ -85,9 +85,10 @@ messages: venv ## compile the translations (zh-hans)
 	  echo "messages: compiled"; \
 	fi
 
-lint: venv ## ruff, the migrations check, and openapi.yaml valid and up to date
+lint: venv ## ruff, the import layers (no cycle), the migrations check, and openapi.yaml valid and up to date
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run
 	@$(PY) manage.py spectacular --lang en --validate --fail-on-warn --file $(VENV)/openapi.yaml
 	@if ! diff -u openapi.yaml $(VENV)/openapi.yaml >$(VENV)/openapi.diff; then \
@@ -137,7 +138,7 @@ bench: venv ## run every benchmark: one table of ratios, kept in bench/RESULTS.m
 # FUNCTIONS="f g" limits it to some functions; docs/mutation.md has the scores.
 MODULE ?=
 FUNCTIONS ?=
-mutation: venv ## mutation-test one module: make mutation MODULE=approvals/identifiers.py
+mutation: venv ## mutation-test one module: make mutation MODULE=approvals/identifiers/uscc.py
 	MODULE='$(MODULE)' FUNCTIONS='$(FUNCTIONS)' $(PY) bin/mutation
 
 clean: ## remove .venv, var/, db.sqlite3 and caches

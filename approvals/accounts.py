@@ -39,7 +39,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from approvals import mail
 from approvals.authentication import normalize_email
-from approvals.services import INVESTOR_GROUP
+from approvals.roles import INVESTOR_GROUP
 
 logger = logging.getLogger(__name__)
 

@@ -13,6 +13,6 @@ class ApprovalsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from approvals import checks  # noqa: F401 - registers the system checks
+        from approvals import checks  # noqa: F401, PLC0415 - registers the system checks
 
         post_migrate.connect(create_cache_tables, sender=self)

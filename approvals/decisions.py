@@ -15,6 +15,7 @@ from django.utils import translation
 
 from approvals import permits
 from approvals.models import Application, ApplicationStatus, ReviewDecision
+from approvals.pdf import html_to_pdf
 from approvals.remedies import remedies_for
 
 
@@ -60,8 +61,5 @@ def notice_context(application: Application) -> dict:
 
 def render_refusal_notice(application: Application) -> bytes:
     """The notice as PDF bytes; raises NotRefused for an application that was not refused."""
-    import weasyprint  # slow to import (~0.8 s); only rendering needs it
-
     html = render_to_string("decisions/refusal_notice.html", notice_context(application))
-    # The permit's fetcher: data: URIs only, so rendering never reaches out.
-    return weasyprint.HTML(string=html, url_fetcher=permits._url_fetcher()).write_pdf()
+    return html_to_pdf(html)

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from approvals import services
+from approvals import clock, services
 from approvals.identifiers import DocumentType
 from approvals.models import (
     Agency,
@@ -69,7 +69,7 @@ def verified_for_script(
             "nationality": nationality,
             "status": IdentityStatus.VERIFIED,
             "source": "script",
-            "verified_at": timezone.now(),
+            "verified_at": clock.now(),
         },
     )
     return identity
@@ -92,7 +92,7 @@ def paper_mandates(
     given. Returns how many were made."""
     # Establishing is no service an existing enterprise mandates (approvals.mandates).
     services_ = [s for s in services_ if not s.establishes_enterprise]
-    now = timezone.now()
+    now = clock.now()
     # Already covered: a mandate in force over the whole asked period (by default,
     # now), so that seed_demo run again registers nothing twice.
     needed_from, needed_until = valid_from or now, valid_until or now

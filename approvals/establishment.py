@@ -8,7 +8,7 @@ register of persons (the legal representative), see ``approvals.prefill``.
 When the application is approved, market regulation registers the
 enterprise: it assigns a new unified social credit code (GB 32100), the
 enterprise enters the registry, its business licence enters the licence
-library and the reservation is used. ``services.permit_issue`` calls
+library and the reservation is used. ``engine.licences.permit_issue`` calls
 :func:`register_enterprise` inside its transaction; a retry finds the
 enterprise the reservation already became and registers nothing twice.
 

@@ -1,7 +1,8 @@
 """The single-window flow: routing only.
 
 Every node that writes business records calls a function in
-``approvals.services``; the rules live there, once.
+``approvals.engine``; the human tasks are done through ``approvals.services``,
+which start and run this flow (so nothing here imports them).
 
     submit -> window acceptance --(returned)--> investor's correction -> acceptance
                   |(accepted)
@@ -12,67 +13,14 @@ Every node that writes business records calls a function in
                 join -> decision -> permit (when approved) -> end
 """
 
-from contextlib import contextmanager
-
-from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
-from viewflow.workflow import flow, lock
-from viewflow.workflow.activation import Activation
-from viewflow.workflow.nodes.split import SplitActivation
+from viewflow.workflow import flow
 
-from approvals import services
+from approvals.engine import callbacks, licences
 from approvals.models import ApplicationProcess
-from approvals.review.task_views import TaskScreenView
-
-
-class DatabaseLock:
-    """The flow lock, chosen by database.
-
-    PostgreSQL: viewflow's row lock (SELECT ... FOR UPDATE) on the process,
-    waiting up to the connection's lock_timeout; without it a Join can be left
-    stuck when two branches finish at once. SQLite ignores FOR UPDATE, but
-    every transaction there starts IMMEDIATE (see settings), which already
-    serialises writers, so a plain transaction is the lock.
-    """
-
-    def __init__(self):
-        # One attempt: lock_timeout already is the wait. viewflow's retries
-        # (with random sleeps) made a busy case answer after ~3x the timeout.
-        self._row_lock = lock.SelectForUpdateLock(nowait=False, attempts=1)
-
-    @contextmanager
-    def __call__(self, flow_class, process_pk):
-        impl = self._row_lock if connection.vendor == "postgresql" else lock.no_lock
-        with impl(flow_class, process_pk):
-            yield
-
-
-class DepartmentSplitActivation(SplitActivation):
-    @Activation.status.super()
-    def activate(self):
-        """One branch per department of the application's service, none for the others."""
-        for code in services.review_departments(self.process):
-            for node, _cond, _data in self.flow_task._branches:
-                self.next_tasks.append((node, {"department": code}))
-
-
-class DepartmentSplit(flow.Split):
-    """A parallel split whose branches come from the catalogue, not from code."""
-
-    activation_class = DepartmentSplitActivation
-
-
-class DepartmentTask(flow.View):
-    """A task that only the reviewers of the task's department may take."""
-
-    def can_assign(self, user, task):
-        if task.owner_id or user is None or user.is_anonymous:
-            return False
-        return services.is_department_reviewer(user, task.data.get("department"))
-
-    def can_execute(self, user, task):
-        return task.owner_id is not None and task.owner_id == getattr(user, "pk", None)
+from approvals.workflow.nodes import DatabaseLock, DepartmentSplit, DepartmentTask, WindowTask
+from approvals.workflow.task_views import TaskScreenView
 
 
 class SingleWindowFlow(flow.Flow):
@@ -89,7 +37,7 @@ class SingleWindowFlow(flow.Flow):
     start = flow.StartHandle(this.start_process).Next(this.accept)
 
     accept = (
-        flow.View(TaskScreenView.as_view())
+        WindowTask(TaskScreenView.as_view())
         .Annotation(title=_("Window acceptance"))
         .Permission("approvals.accept_application")
         .onCreate(this.step_opened)
@@ -122,27 +70,27 @@ class SingleWindowFlow(flow.Flow):
     end = flow.End()
 
     def start_process(self, activation, application):
-        return services.process_started(activation=activation, application=application)
+        return callbacks.process_started(activation=activation, application=application)
 
     def step_opened(self, activation):
-        services.step_opened(task=activation.task)
+        callbacks.step_opened(task=activation.task)
 
     def is_accepted(self, activation):
-        return services.is_accepted(activation.process.application)
+        return callbacks.is_accepted(activation.process.application)
 
     def review_deadline(self, activation):
-        return services.review_deadline(host_task=activation.task.previous.get())
+        return callbacks.review_deadline(host_task=activation.task.previous.get())
 
     def record_escalation(self, activation):
         # escalate <- the timer that fired <- the review it is attached to
         timer = activation.task.previous.get()
-        services.escalation_record(host_task=timer.previous.get())
+        callbacks.escalation_record(host_task=timer.previous.get())
 
     def make_decision(self, activation):
-        services.application_decide(application=activation.process.application)
+        callbacks.application_decide(application=activation.process.application)
 
     def is_approved(self, activation):
-        return services.is_approved(activation.process.application)
+        return callbacks.is_approved(activation.process.application)
 
     def permit(self, activation):
-        services.permit_issue(application=activation.process.application)
+        licences.permit_issue(application=activation.process.application)

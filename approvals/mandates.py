@@ -17,10 +17,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from approvals import audit, representation
+from approvals import audit, clock, representation
 from approvals.identifiers import (
     DocumentType,
     normalize_document_number,
@@ -38,7 +37,8 @@ from approvals.models import (
     Service,
 )
 from approvals.realname import same_name
-from approvals.services import is_clerk, sniff_content_type
+from approvals.roles import is_clerk
+from approvals.uploads import sniff_content_type
 
 # A mandate longer than this is refused: the enterprise renews it instead.
 MAX_MANDATE_DAYS = 3 * 366
@@ -99,7 +99,7 @@ def _resolve_grantee(grantee: Grantee) -> dict:
 def _check_period(valid_from: datetime, valid_until: datetime) -> None:
     if valid_until <= valid_from:
         raise ValidationError({"valid_until": [_("The end must come after the start.")]})
-    if valid_until <= timezone.now():
+    if valid_until <= clock.now():
         raise ValidationError({"valid_until": [_("The end must be in the future.")]})
     if valid_until - valid_from > timedelta(days=MAX_MANDATE_DAYS):
         raise ValidationError(
@@ -167,7 +167,7 @@ def mandate_grant(
         raise ValidationError(
             {"document_number": [_("You act for this enterprise already: authorise someone else.")]}
         )
-    valid_from = valid_from or timezone.now()
+    valid_from = valid_from or clock.now()
     _check_period(valid_from, valid_until)
     chosen = _check_services(services)
     with transaction.atomic():
@@ -230,7 +230,7 @@ def mandate_register_paper(
         raise PermissionDenied(_("Only window clerks may register paper mandates."))
     enterprise = _enterprise(uscc)
     target = _resolve_grantee(grantee)
-    valid_from = valid_from or timezone.now()
+    valid_from = valid_from or clock.now()
     _check_period(valid_from, valid_until)
     chosen = _check_services(services)
     _check_scan(document)
@@ -263,7 +263,7 @@ def mandate_revoke(*, actor, mandate: Mandate, reason: str = "") -> Mandate:
         mandate = Mandate.objects.select_for_update().get(pk=mandate.pk)
         if mandate.revoked_at is not None:
             return mandate  # a retry: revoked already
-        mandate.revoked_at = timezone.now()
+        mandate.revoked_at = clock.now()
         mandate.revoked_by = actor
         mandate.revocation_reason = (reason or "").strip()[:500]
         mandate.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])

@@ -66,7 +66,7 @@ def _font_file(family: str) -> tuple[str, int] | None:
 @cache
 def printable_code_points() -> frozenset[int] | None:
     """Every code point some permit font can draw; None when no font file was found."""
-    from fontTools.ttLib import TTFont  # a dependency of weasyprint; only this reads fonts
+    from fontTools.ttLib import TTFont  # noqa: PLC0415 - a dependency of weasyprint; only this reads fonts
 
     points: set[int] = set()
     for family in PERMIT_FONT_FAMILIES:

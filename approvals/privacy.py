@@ -14,7 +14,7 @@ the prefill preview masks through :func:`mask_held_value`.
 
 from __future__ import annotations
 
-from approvals import audit, prefill, representation
+from approvals import audit, prefill, representation, roles
 from approvals.identifiers import mask_document_number, normalize_document_number
 from approvals.models import Application, AuditAction, PrefilledValue
 
@@ -35,13 +35,11 @@ def is_own_number(viewer, number: str) -> bool:
 
 def sees_identity_numbers(viewer, application: Application, held: list[str] = ()) -> bool:
     """The clerk, or the person whose number every held one is."""
-    from approvals.services import is_clerk  # services imports this module's users
-
     if not (viewer is not None and viewer.is_authenticated):
         return False
     if held and all(is_own_number(viewer, number) for number in held):
         return True
-    return is_clerk(viewer)
+    return roles.is_clerk(viewer)
 
 
 def mask_held_value(viewer, number: str) -> str:

@@ -21,12 +21,11 @@ from django.core.exceptions import ValidationError
 from django.core.signals import setting_changed
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
-from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from approvals import audit
+from approvals import audit, clock
 from approvals.identifiers import (
     DocumentType,
     normalize_document_number,
@@ -172,7 +171,7 @@ def _verify(user, claim: Claim) -> Identity:
         identity.document_type = claim.document_type
         identity.document_number = claim.document_number
         identity.nationality = claim.nationality
-        identity.checked_at = timezone.now()
+        identity.checked_at = clock.now()
         identity.attempts += 1
         verifier = source()
         # IdentitySourceUnavailable rolls this back: not the person's fault, nothing counted.

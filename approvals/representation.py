@@ -25,9 +25,9 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from approvals import clock
 from approvals.models import (
     ActingAs,
     ApplicationStatus,
@@ -84,7 +84,7 @@ def mandates_held(user) -> QuerySet[Mandate]:
 
 
 def in_force(at: datetime | None = None) -> Q:
-    at = at or timezone.now()
+    at = at or clock.now()
     return Q(revoked_at__isnull=True, valid_from__lte=at, valid_until__gt=at)
 
 

@@ -1,22 +1,29 @@
 """Celery tasks. Each is idempotent: delivered twice, it does the work once.
 
+A leaf: nothing in the product imports this module (work is sent by task name,
+approvals.jobs); Celery's autodiscovery loads it in the workers. The task names
+are what queued messages carry: tests/test_contracts.py pins them.
+
 Workers run them when CELERY_BROKER_URL is set; approvals.background runs the
 same functions in the process when it is not.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from celery import shared_task
 from django.db import OperationalError
+from viewflow.workflow.timers import fire_due_timers
 
-from approvals import background, estimates, permits
+from approvals import background, estimates, permits, simulation
+from approvals.models import Permit
+from approvals.reports.filters import ReportFilterSet
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, acks_late=True)
 def render_permit(permit_id: int) -> str:
     """Make a permit's PDF; a permit already rendered is left as it is."""
-    from approvals.models import Permit
-
     permit = Permit.objects.select_related("holder", "application__service").get(pk=permit_id)
     return permits.render_permit(permit).render_status
 
@@ -34,8 +41,6 @@ def render_pending_permits() -> int:
 def sweep_timers() -> int:
     """Fire due SLA timers. Two sweeps at once fire each timer once (viewflow's
     flow lock per task; the escalation is unique per review)."""
-    from viewflow.workflow.timers import fire_due_timers
-
     return fire_due_timers()
 
 
@@ -58,8 +63,6 @@ def recompute_estimates() -> int:
 @shared_task(acks_late=True)
 def approval_report(filters: dict) -> dict:
     """The approval-time report for the given filters (as the page's query string)."""
-    from approvals.reporting.filters import ReportFilterSet
-
     filterset = ReportFilterSet(filters)
     if not filterset.is_valid():
         return {"errors": {k: [str(m) for m in v] for k, v in filterset.errors.items()}}
@@ -68,9 +71,6 @@ def approval_report(filters: dict) -> dict:
 
 @shared_task(acks_late=False)
 def simulate(applications: int, routing: str, seed: int) -> dict:
-    """A what-if simulation (writes simulated records; not retried if its worker dies)."""
-    from dataclasses import asdict
-
-    from approvals.simulation import simulate as run
-
-    return asdict(run(applications=applications, routing=routing, seed=seed))
+    """A what-if simulation, on the ``simulation`` queue (CELERY_TASK_ROUTES); it writes
+    a simulated day per transaction and is not retried if its worker dies."""
+    return asdict(simulation.simulate(applications=applications, routing=routing, seed=seed))

@@ -186,6 +186,7 @@ def make_originals(users: dict) -> list[tuple[int, str]]:
     """Ten applications made through the services, one of each kind; (pk, kind) each."""
     from approvals import demo, services
     from approvals.demo import hand_in_missing
+    from approvals.engine import callbacks
     from approvals.models import ActingAs, Application, Enterprise, SatisfiedBy, Service
 
     investor, clerk = users["investor"], users["clerk"]
@@ -252,7 +253,7 @@ def make_originals(users: dict) -> list[tuple[int, str]]:
     keep(review.application, "in review, taken by the reviewer")
     review = in_review()
     services.task_assign(actor=reviewer, task=review.task)
-    services.escalation_record(host_task=review.task)
+    callbacks.escalation_record(host_task=review.task)
     keep(review.application, "in review, taken and escalated")
     app = submitted()
     services.application_accept(actor=clerk, application=app)

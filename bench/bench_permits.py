@@ -106,15 +106,11 @@ def prepare(batch: int):
 
 
 def render_minimal_pdf() -> bytes:
-    """One page of plain text: the yardstick a permit is compared with. Rendered like a
-    permit (weasyprint, nothing fetched but data: URIs), so only the document differs."""
-    import weasyprint  # after Django is set up, like the permit's own rendering
-    from weasyprint.urls import URLFetcher
+    """One page of plain text: the yardstick a permit is compared with, rendered by the
+    product's one weasyprint set-up (approvals.pdf), so only the document differs."""
+    from approvals.pdf import html_to_pdf
 
-    return weasyprint.HTML(
-        string="<!doctype html><title>x</title><p>Hello, PDF.</p>",
-        url_fetcher=URLFetcher(allowed_protocols={"data"}, fail_on_errors=True),
-    ).write_pdf()
+    return html_to_pdf("<!doctype html><title>x</title><p>Hello, PDF.</p>")
 
 
 def measure(real, runs: int, batch: int) -> dict:

@@ -197,7 +197,7 @@ def prepare_data() -> dict:
 
 
 def retrying(step):
-    from approvals.services import ApplicationBusy
+    from approvals.errors import ApplicationBusy
 
     for attempt in range(BUSY_RETRIES):
         try:

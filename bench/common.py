@@ -227,16 +227,10 @@ def load_fixtures(*names: str) -> None:
 
 def role_groups() -> tuple:
     """The window clerks' group (allowed to accept applications) and the investors' group."""
-    from django.contrib.auth.models import Group, Permission
+    from approvals import roles
 
-    from approvals.services import CLERK_GROUP, INVESTOR_GROUP
-
-    clerks, _ = Group.objects.get_or_create(name=CLERK_GROUP)
-    clerks.permissions.add(
-        Permission.objects.get(content_type__app_label="approvals", codename="accept_application")
-    )
-    investors, _ = Group.objects.get_or_create(name=INVESTOR_GROUP)
-    return clerks, investors
+    made = roles.ensure_role_groups()
+    return made[roles.CLERK_GROUP], made[roles.INVESTOR_GROUP]
 
 
 def user_create(username: str, *groups):

@@ -27,7 +27,7 @@ from viewflow.workflow.activation import Activation
 from viewflow.workflow.nodes.split import SplitActivation
 
 from approvals.flows import DatabaseLock
-from approvals.review.task_views import TaskScreenView
+from approvals.workflow.task_views import TaskScreenView
 
 
 class DataSplitActivation(SplitActivation):

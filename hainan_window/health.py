@@ -19,6 +19,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from hainan_window.celery import app
+
 logger = logging.getLogger(__name__)
 
 
@@ -42,8 +44,6 @@ def _cache() -> None:
 
 
 def _broker() -> None:
-    from hainan_window.celery import app
-
     # Bounded even for a broker that accepts the connection and never answers.
     with app.connection_for_write(
         transport_options={"socket_connect_timeout": 2, "socket_timeout": 2}

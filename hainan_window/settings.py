@@ -71,7 +71,7 @@ MIDDLEWARE = [
     "hainan_window.nostore.NoStoreMiddleware",
     # Before the session and auth middleware: a view that hits a database
     # that is down gets a 503 page or JSON, not a 500.
-    "approvals.dberrors.DatabaseUnavailableMiddleware",
+    "approvals.errors.DatabaseUnavailableMiddleware",
     "hainan_window.middleware.NulCharacterGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -105,7 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "approvals.context_processors.roles",
+                "approvals.context_processors.roles_of_visitor",
             ],
         },
     },
@@ -328,16 +328,16 @@ IDENTITY_SOURCE = os.environ.get("IDENTITY_SOURCE", "approvals.realname.Populati
 DRAFTS_PER_HOUR = int(os.environ.get("DRAFTS_PER_HOUR", "20"))
 
 PREFILL_SOURCES = [
-    "approvals.prefill.EnterpriseRegistrySource",
-    "approvals.prefill.TaxRegistrationSource",
-    "approvals.prefill.SocialSecuritySource",
-    "approvals.prefill.InvestmentProjectSource",
-    "approvals.prefill.LicenceLibrarySource",
+    "approvals.shared_data.EnterpriseRegistrySource",
+    "approvals.shared_data.TaxRegistrationSource",
+    "approvals.shared_data.SocialSecuritySource",
+    "approvals.shared_data.InvestmentProjectSource",
+    "approvals.shared_data.LicenceLibrarySource",
     # Sources about an enterprise being established (a name reservation).
-    "approvals.prefill.NameReservationSource",
-    "approvals.prefill.PropertyRegistrySource",
-    "approvals.prefill.LegalRepresentativeSource",
-    "approvals.prefill.InvestorRecordsSource",
+    "approvals.shared_data.NameReservationSource",
+    "approvals.shared_data.PropertyRegistrySource",
+    "approvals.shared_data.LegalRepresentativeSource",
+    "approvals.shared_data.InvestorRecordsSource",
 ]
 
 # --- permits ----------------------------------------------------------------
@@ -415,6 +415,11 @@ CELERY_TASK_ACKS_LATE = True  # a task whose worker dies is delivered again...
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # ...and a worker holds one task at a time
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "900"))
+# Simulations run for minutes to hours: on their own queue, so they never hold
+# the workers that render permits and send mail. Its worker is started apart
+# (`celery -A hainan_window worker -Q simulation`, see Procfile); the others
+# consume the default queue only.
+CELERY_TASK_ROUTES = {"approvals.tasks.simulate": {"queue": "simulation"}}
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # How long an unacknowledged task (its worker died) waits before another
     # worker gets it. Longer than the longest task.

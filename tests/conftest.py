@@ -10,7 +10,7 @@ from pytest_redis import factories as redis_factories
 from pytest_redis.exception import RedisMisconfigured, RedisUnsupported
 
 from approvals import models as m
-from approvals.services import CLERK_GROUP, INVESTOR_GROUP, SUPERVISOR_GROUP
+from approvals.roles import CLERK_GROUP, INVESTOR_GROUP, SUPERVISOR_GROUP
 from devtools import redisserver
 from tests import factories as f
 

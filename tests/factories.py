@@ -6,13 +6,13 @@ from datetime import date, timedelta
 
 import factory
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from approvals import models as m
+from approvals import roles
 from approvals.identifiers import resident_id_check_character, uscc_check_character
-from approvals.services import CLERK_GROUP, INVESTOR_GROUP, SUPERVISOR_GROUP
 
 _uscc_seq = itertools.count(1)
 
@@ -98,12 +98,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def role_groups() -> None:
-    """The role groups with the permissions the services check."""
-    clerk, _ = Group.objects.get_or_create(name=CLERK_GROUP)
-    clerk.permissions.add(Permission.objects.get(codename="accept_application"))
-    supervisor, _ = Group.objects.get_or_create(name=SUPERVISOR_GROUP)
-    supervisor.permissions.add(Permission.objects.get(codename="supervise"))
-    Group.objects.get_or_create(name=INVESTOR_GROUP)
+    """The role groups with the permissions the services check (approvals.roles)."""
+    roles.ensure_role_groups()
 
 
 def verified(

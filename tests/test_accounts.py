@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from approvals import accounts
-from approvals.services import INVESTOR_GROUP
+from approvals.roles import INVESTOR_GROUP
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 
 from approvals import models as m
 from approvals import services
+from approvals.engine import callbacks
 from tests import factories as f
 from tests import journey
 
@@ -40,21 +41,23 @@ ALL_ON_ONE_PAGE = "page_size=100"
 #                   2. COUNT of the investor's applications
 #                   3. the page: service and enterprise joined; the clock's holder
 #                      and the typed enterprise names as subqueries of the SELECT
-# window (5):       1. the token and its user
-#                   2-3. the clerk's own and group permissions (is_clerk: has_perm,
-#                      cached on the user for the rest of the request)
-#                   4. COUNT of submitted applications
-#                   5. the page: service and enterprise joined; waiting_since,
+# window (4):       1. the token and its user
+#                   2. the clerk's roles (approvals.roles: groups, their permissions
+#                      and departments in one read, cached on the user for the
+#                      rest of the request; two permission reads before, 5 in all)
+#                   3. COUNT of submitted applications
+#                   4. the page: service and enterprise joined; waiting_since,
 #                      corrections_count and typed names as subqueries
 # inbox, queue (4): 1. the token and its user
-#                   2. EXISTS: does the user review for any department
+#                   2. the reviewer's roles (approvals.roles: one read, as for the
+#                      window; an EXISTS on the departments before, 4 in all)
 #                   3. COUNT of the matching reviews
 #                   4. the page: application, its service, department, task, its
 #                      owner and the escalation joined (a reverse one-to-one, so a
 #                      review without one costs no query either)
 # applications: 4 since the reader's identity is read to decide which drafts are still
 # theirs (approvals.representation.visible_to_applicant_q); 3 before.
-_COUNTS = {"services": 5, "applications": 4, "window": 5, "inbox": 4, "queue": 4}
+_COUNTS = {"services": 5, "applications": 4, "window": 4, "inbox": 4, "queue": 4}
 EXPECTED = {"sqlite": _COUNTS, "postgresql": _COUNTS}
 
 
@@ -294,7 +297,7 @@ def reviews_in_flight(world, food, size: int) -> list[m.Application]:
     market = world.reviewers["market"]
     for app in apps:
         services.task_assign(actor=market, task=journey.review_of(app, "market").task)
-    services.escalation_record(host_task=journey.review_of(apps[-1], "market").task)
+    callbacks.escalation_record(host_task=journey.review_of(apps[-1], "market").task)
     submitted(world)  # not accepted yet: no tasks
     return apps
 

@@ -4,6 +4,7 @@ of resident identity numbers, with the log of who saw them in full."""
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
@@ -57,9 +58,9 @@ def test_every_action_of_a_whole_journey_is_recorded_once_in_order(world):
 def test_a_refused_action_records_nothing(world):
     app = journey.draft(world)
     before = trail(app)
-    with pytest.raises(services.ValidationError):
+    with pytest.raises(ValidationError):
         services.application_submit(actor=world.investor, application=app)  # materials missing
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.material_defer(actor=world.other_investor, application=app, material_code="seal")
     assert trail(app) == before == [("investor", A.CREATED)]
 
@@ -200,7 +201,7 @@ def test_an_agent_under_mandate_sees_the_number_masked_and_keeps_it_by_saving(cl
 
 def test_a_typed_identity_number_is_checked(world):
     app = journey.unregistered_draft(world)
-    with pytest.raises(services.ValidationError) as error:
+    with pytest.raises(ValidationError) as error:
         services.application_values_update(
             actor=world.investor,
             application=app,

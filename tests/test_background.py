@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
@@ -50,7 +51,7 @@ def test_mail_is_recorded_with_its_action_and_sent_once_after_commit(
 
 def test_a_refused_action_leaves_no_mail(world):
     app = journey.submitted(world)
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.application_accept(actor=world.investor, application=app)
     assert not m.Notification.objects.exists()
 
@@ -122,7 +123,7 @@ class BrokenMailBackend:
 def test_long_reports_and_simulations_run_as_tasks(world, settings):
     """What a worker runs for them is the command's work, not a copy of it."""
     from approvals import tasks
-    from approvals.reporting.filters import ReportFilterSet
+    from approvals.reports.filters import ReportFilterSet
 
     result = tasks.simulate.apply(args=[6, "parallel", 3]).get()
     assert (result["applications"], result["decided"], result["routing"]) == (6, 6, "parallel")

@@ -11,8 +11,8 @@ from django.db import connection, transaction
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
+from approvals import errors, services
 from approvals import models as m
-from approvals import services
 from approvals.flows import SingleWindowFlow
 from tests import journey
 
@@ -101,7 +101,7 @@ def test_a_lock_held_too_long_is_a_clear_retryable_error_and_loses_nothing(world
     with connection.cursor() as cursor:
         cursor.execute("SET lock_timeout = '100ms'")
     try:
-        with pytest.raises(services.ApplicationBusy) as err:
+        with pytest.raises(errors.ApplicationBusy) as err:
             services.review_complete(actor=world.reviewers["market"], review=review, approve=True)
     finally:
         release.set()

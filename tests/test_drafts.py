@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from approvals import models as m
 from approvals import services
 from approvals.identifiers import normalize_uscc
+from approvals.services import drafts
 from tests import factories as f
 from tests import journey
 
@@ -140,7 +141,7 @@ def test_the_conflict_path_returns_the_winners_draft_as_a_replay(world, monkeypa
         uscc=world.enterprise.uscc,
         idempotency_key="k",
     )
-    monkeypatch.setattr(services, "Application", _RacedApplication())
+    monkeypatch.setattr(drafts, "Application", _RacedApplication())
     opened = services.application_open(
         applicant=world.investor,
         service=world.service,
@@ -160,7 +161,7 @@ def test_the_conflict_path_refuses_a_key_that_opened_another_enterprises_draft(w
         uscc=world.enterprise.uscc,
         idempotency_key="k",
     )
-    monkeypatch.setattr(services, "Application", _RacedApplication())
+    monkeypatch.setattr(drafts, "Application", _RacedApplication())
     with pytest.raises(ValidationError, match=f"This key already opened {won.reference}"):
         services.application_open(
             applicant=world.investor, service=world.service, uscc=other.uscc, idempotency_key="k"

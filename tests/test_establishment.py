@@ -15,9 +15,10 @@ from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from approvals import establishment, privacy, services
+from approvals import establishment, privacy, roles, services
 from approvals import models as m
 from approvals.demo import hand_in_missing
+from approvals.engine import licences
 from approvals.identifiers import (
     USCC_ALPHABET,
     generate_uscc,
@@ -57,7 +58,7 @@ def catalogue(db, settings, tmp_path):
         "fie": m.Service.objects.get(code="fie-establishment"),
         "tax": m.Service.objects.get(code="tax-registration"),
         "seal": m.Service.objects.get(code="seal-engraving-filing"),
-        "clerk": f.UserFactory(username="clerk", groups=[services.CLERK_GROUP]),
+        "clerk": f.UserFactory(username="clerk", groups=[roles.CLERK_GROUP]),
         "reviewers": reviewers,
         "founder": f.verified(f.UserFactory(username="founder"), **FOUNDER),
         "stranger": f.verified(f.UserFactory(username="stranger"), **STRANGER),
@@ -147,7 +148,7 @@ def test_approval_registers_the_enterprise_with_a_new_code_and_its_licence(catal
 def test_registration_on_a_retry_registers_nothing_twice(catalogue):
     app = approve(catalogue, establish(catalogue))
     counts = (m.Enterprise.objects.count(), m.Licence.objects.count(), m.Permit.objects.count())
-    assert services.permit_issue(application=app) == app.permit
+    assert licences.permit_issue(application=app) == app.permit
     assert establishment.register_enterprise(app) == app.enterprise
     assert (
         m.Enterprise.objects.count(),

@@ -44,19 +44,20 @@ from approvals import models as m
 from approvals import permits, services
 from approvals.flows import SingleWindowFlow
 from approvals.models.permits import RenderStatus
-from approvals.prefill import EnterpriseRegistrySource, Fetched
-from approvals.services import INVESTOR_GROUP
+from approvals.prefill import Fetched
+from approvals.roles import INVESTOR_GROUP
+from approvals.shared_data import EnterpriseRegistrySource
 from devtools import livehttp as live
 from devtools import postgres as pg
 from tests import factories as f
 from tests import journey
 
 DEFAULT_SOURCES = [
-    "approvals.prefill.EnterpriseRegistrySource",
-    "approvals.prefill.TaxRegistrationSource",
-    "approvals.prefill.SocialSecuritySource",
-    "approvals.prefill.InvestmentProjectSource",
-    "approvals.prefill.LicenceLibrarySource",
+    "approvals.shared_data.EnterpriseRegistrySource",
+    "approvals.shared_data.TaxRegistrationSource",
+    "approvals.shared_data.SocialSecuritySource",
+    "approvals.shared_data.InvestmentProjectSource",
+    "approvals.shared_data.LicenceLibrarySource",
 ]
 
 
@@ -188,7 +189,7 @@ def test_a_failing_renderer_keeps_the_decision_and_the_api_says_when_the_pdf_is_
     def broken(permit):
         raise RuntimeError("font cache is corrupt")
 
-    monkeypatch.setattr(permits, "render_pdf", broken)
+    monkeypatch.setattr("approvals.permits.rendering.render_pdf", broken)
     app = journey.submitted(world)
     services.application_accept(actor=world.clerk, application=app)
     for code in ("commerce", "tax"):
@@ -465,7 +466,7 @@ def test_database_restart_mid_run_loses_nothing_and_the_server_serves_again(
     assert not failed_later, table(failed_later)
 
     # While it is down, a request gets a clear answer: a 503 with Retry-After in the
-    # API's error shape (approvals.dberrors), never a bare 500 and never a 409 "someone
+    # API's error shape (approvals.errors), never a bare 500 and never a 409 "someone
     # else is editing" (the outage is nobody's lock).
     unclean = [s for s in during if s.status >= 500 and (s.status != 503 or s.shape_problem)]
     busy = [s for s in during if s.status == 409]

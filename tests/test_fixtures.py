@@ -37,13 +37,13 @@ from approvals.models import (
     SocialSecurityRegistration,
     TaxRegistration,
 )
-from approvals.services import CLERK_GROUP, INVESTOR_GROUP
+from approvals.roles import CLERK_GROUP, INVESTOR_GROUP
 from tests import factories as f
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
-# The reuse keys the default prefill sources fill (approvals/prefill.py),
+# The reuse keys the default prefill sources fill (approvals/shared_data/),
 # besides "licence:<type>" from the licence library.
-# The reuse key each default source gives, by source name (approvals.prefill).
+# The reuse key each default source gives, by source name (approvals.shared_data).
 SOURCE_REUSE_KEYS = {
     "enterprise_registry": "enterprise_registry",
     "tax_registration": "tax_registration",

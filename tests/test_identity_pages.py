@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from approvals import models as m
 from approvals import realname
-from approvals.services import INVESTOR_GROUP
+from approvals.roles import INVESTOR_GROUP
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

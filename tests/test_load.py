@@ -29,7 +29,7 @@ from rest_framework.authtoken.models import Token
 from viewflow.workflow.models import Process
 
 from approvals import models as m
-from approvals.services import INVESTOR_GROUP
+from approvals.roles import INVESTOR_GROUP
 from devtools import livehttp as live
 from tests import factories as f
 

@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from approvals import permits
+from approvals.permits import pdfread
 
 
 def pdf_with_pages(contents: list[bytes]) -> bytes:
@@ -79,7 +80,7 @@ def test_more_pages_than_any_permit_are_refused():
 
 
 def test_a_read_past_its_deadline_is_stopped(monkeypatch):
-    monkeypatch.setattr(permits, "PDF_READ_SECONDS", 0)
+    monkeypatch.setattr(pdfread, "PDF_READ_SECONDS", 0)
     assert reason(pdf_with_pages([text_page(b"T* ", 10)])) == "time"
 
 

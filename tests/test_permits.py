@@ -19,15 +19,18 @@ import time_machine
 import zxingcpp
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from approvals import models as m
 from approvals import permits, services
 from approvals.models.permits import RenderStatus
+from approvals.permits import rendering
 from tests import factories as f
 from tests import journey
 
@@ -154,7 +157,7 @@ def test_a_hyphen_where_the_printed_token_wraps_survives_copying_from_the_pdf(
     # in about one run in twelve; this token puts one at every line end.
     real = permits.permit_token(rendered)
     crafted = "".join(ch if (i + 1) % 36 else "-" for i, ch in enumerate(real))
-    monkeypatch.setattr(permits, "permit_token", lambda permit: crafted)
+    monkeypatch.setattr(rendering, "permit_token", lambda permit: crafted)
     assert crafted in pdf_text(permits.render_pdf(rendered))
 
 
@@ -467,7 +470,7 @@ def test_renderer_failure_keeps_the_approval_and_the_retry_produces_the_pdf(
     def broken(permit):
         raise RuntimeError("font cache is corrupt")
 
-    monkeypatch.setattr(permits, "render_pdf", broken)
+    monkeypatch.setattr(rendering, "render_pdf", broken)
     app = approve(world, capture=django_capture_on_commit_callbacks)
 
     app.refresh_from_db()
@@ -507,7 +510,7 @@ def test_rendering_twice_yields_one_pdf(rendered, monkeypatch, capsys):
     assert permits.is_issued_file(rendered, pdf_bytes(rendered))
 
     # Not forced: a rendered permit is not rendered again at all.
-    monkeypatch.setattr(permits, "render_pdf", lambda permit: pytest.fail("rendered again"))
+    monkeypatch.setattr(rendering, "render_pdf", lambda permit: pytest.fail("rendered again"))
     permits.render_permit(rendered)
     capsys.readouterr()
     call_command("render_permits")
@@ -529,6 +532,7 @@ def test_weasyprint_is_imported_only_to_render():
     code = (
         "import sys, django; django.setup();"
         "import approvals.permits, approvals.services, approvals.verification.views;"
+        "import approvals.pdf, approvals.decisions, approvals.reporting.views;"
         "print('weasyprint' in sys.modules)"
     )
     result = subprocess.run(
@@ -566,6 +570,48 @@ def test_download_of_a_pdf_not_rendered_yet_says_to_come_back(client, world, iss
     client.force_login(world.investor)
     response = client.get(reverse("verification:download", kwargs={"number": issued.number}))
     assert response.status_code == 503 and response["Retry-After"]
+
+
+@pytest.mark.django_db
+def test_the_page_and_the_api_answer_a_download_alike(
+    client, world, rendered, django_assert_num_queries
+):
+    """One policy (permits.access): the same people, the same refusals, the same headers;
+    the API's answer costs the queries its roles need and no more."""
+    waiting = approve(world).permit  # its PDF not made yet
+    cases = {  # who: (status for a PDF that is there, queries of the API's answer)
+        "applicant": (world.investor, 200, 1),
+        "clerk": (world.clerk, 200, 2),
+        "supervisor": (world.supervisor, 200, 2),
+        "reviewer of the service": (world.reviewers["market"], 200, 3),
+        "another investor": (world.other_investor, 404, 2),
+        "reviewer of another service": (world.reviewers["customs"], 404, 3),
+    }
+    for who, (user, status, queries) in cases.items():
+        for permit in (rendered, waiting):
+            expected = 503 if status == 200 and permit is waiting else status
+            client.force_login(user)
+            page = client.get(reverse("verification:download", kwargs={"number": permit.number}))
+            api = APIClient()
+            api.force_authenticate(get_user_model().objects.get(pk=user.pk))  # roles not cached
+            with django_assert_num_queries(queries):
+                answer = api.get(f"/api/permits/{permit.number}/pdf/")
+            assert page.status_code == answer.status_code == expected, (who, permit.number)
+            if expected == 200:
+                inline = f'inline; filename="{permit.number}.pdf"'
+                for response in (page, answer):
+                    assert response["Content-Type"] == "application/pdf"
+                    assert response["Content-Disposition"] == inline
+                    assert "no-store" in response["Cache-Control"]
+                    assert b"".join(response.streaming_content) == pdf_bytes(permit)
+            if expected == 503:
+                assert page["Retry-After"] == answer["Retry-After"] == "60"
+                assert answer.json()["retry_after"] == 60
+    client.force_login(world.supervisor)
+    api = APIClient()
+    api.force_authenticate(world.supervisor)
+    assert client.get("/verify/download/HNSW-2000-001-00000001/").status_code == 404
+    assert api.get("/api/permits/HNSW-2000-001-00000001/pdf/").status_code == 404
 
 
 # --- revocation ----------------------------------------------------------------------

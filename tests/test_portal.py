@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from approvals import models as m
 from approvals import services
-from approvals.prefill import EnterpriseRegistrySource
-from approvals.services import ApplicationBusy
+from approvals.errors import ApplicationBusy
+from approvals.shared_data import EnterpriseRegistrySource
 from tests import factories as f
 from tests import journey
 from tests.factories import pdf_upload
@@ -308,7 +308,7 @@ def test_a_source_that_is_down_leaves_fields_to_fill_and_can_be_asked_again(
 ):
     settings.PREFILL_SOURCES = [
         "tests.test_portal.BrokenRegistry",
-        "approvals.prefill.TaxRegistrationSource",
+        "approvals.shared_data.TaxRegistrationSource",
     ]
     app = journey.draft(world)
     client.force_login(world.investor)
@@ -319,8 +319,8 @@ def test_a_source_that_is_down_leaves_fields_to_fill_and_can_be_asked_again(
     retried = client.post(url("prefill", app), follow=True)
     assert any("Still unavailable" in message for message in follow_messages(retried))
     settings.PREFILL_SOURCES = [
-        "approvals.prefill.EnterpriseRegistrySource",
-        "approvals.prefill.TaxRegistrationSource",
+        "approvals.shared_data.EnterpriseRegistrySource",
+        "approvals.shared_data.TaxRegistrationSource",
     ]
     retried = client.post(url("prefill", app), follow=True)
     assert any("Every source answered" in message for message in follow_messages(retried))

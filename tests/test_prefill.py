@@ -7,15 +7,16 @@ from django.core.exceptions import ValidationError
 
 from approvals import models as m
 from approvals import prefill, services
-from approvals.prefill import EnterpriseRegistrySource, Fetched
+from approvals.prefill import Fetched
+from approvals.shared_data import EnterpriseRegistrySource
 from tests import journey
 
 DEFAULT_SOURCES = [
-    "approvals.prefill.EnterpriseRegistrySource",
-    "approvals.prefill.TaxRegistrationSource",
-    "approvals.prefill.SocialSecuritySource",
-    "approvals.prefill.InvestmentProjectSource",
-    "approvals.prefill.LicenceLibrarySource",
+    "approvals.shared_data.EnterpriseRegistrySource",
+    "approvals.shared_data.TaxRegistrationSource",
+    "approvals.shared_data.SocialSecuritySource",
+    "approvals.shared_data.InvestmentProjectSource",
+    "approvals.shared_data.LicenceLibrarySource",
 ]
 
 

@@ -21,8 +21,10 @@ Calendar days sorted 1.25, 3.0, 3.166667: median 3.0, p90 (position
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
+import re
 from datetime import datetime
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
@@ -35,12 +37,15 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 from viewflow.workflow.timers import fire_due_timers
 
 from approvals import models as m
-from approvals import reports, services
+from approvals import reports, services, tasks
+from approvals.management.commands.approval_report import SECTION_TITLES
 from approvals.reporting import views as report_views
-from approvals.reporting.filters import ReportFilterSet
+from approvals.reports.columns import COLUMNS, SECTIONS
+from approvals.reports.filters import ReportFilterSet
 from tests import factories as f
 from tests import journey
 
@@ -453,3 +458,153 @@ def test_investor_steps_and_their_baseline_are_counted_from_the_records(world, t
     assert "环节：投资者的每一次提交" in chinese
     assert "投资者环节指投资者每一次必须提交材料或办理的事项" in chinese
     assert "Step: each hand-in" not in chinese
+
+
+# --- one registry of columns, every output ---------------------------------------
+
+
+class _Tables(HTMLParser):
+    """The page's tables as people read them: per table id, its column keys and
+    headers, and per row key the cells' (data-value, text)."""
+
+    def __init__(self):
+        super().__init__()
+        self.columns: dict[str, list[str]] = {}
+        self.headers: dict[str, list[str]] = {}
+        self.rows: dict[str, dict[str, dict[str, tuple[str, str]]]] = {}
+        self._table = self._row = self._cell = self._header = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table" and "id" in a:
+            self._table = a["id"]
+            self.columns[self._table], self.headers[self._table] = [], []
+            self.rows[self._table] = {}
+        elif tag == "th" and self._table and a.get("class") == "num":
+            self._header, self._text = True, []
+        elif tag == "tr" and self._table and "data-key" in a:
+            self._row = a["data-key"]
+            self.rows[self._table][self._row] = {}
+        elif tag == "td" and self._row is not None:
+            self._cell, self._text = (a["data-column"], a["data-value"]), []
+
+    def handle_data(self, data):
+        if self._cell is not None or self._header:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "th" and self._header:
+            self.headers[self._table].append("".join(self._text).strip())
+            self._header = None
+        elif tag == "td" and self._cell is not None:
+            column, raw = self._cell
+            cells = self.rows[self._table][self._row]
+            if len(self.rows[self._table]) == 1:
+                self.columns[self._table].append(column)
+            cells[column] = (raw, "".join(self._text).strip())
+            self._cell = None
+        elif tag == "tr":
+            self._row = None
+        elif tag == "table":
+            self._table = None
+
+
+def _terminal_tables(text: str) -> dict[str, tuple[list[str], dict[str, list[str]]]]:
+    """The command's tables: title -> (column keys, row key -> cells)."""
+    tables, lines = {}, text.splitlines()
+    titles = set(SECTION_TITLES.values())
+    for i, line in enumerate(lines):
+        if line not in titles or i + 1 >= len(lines) or not lines[i + 1].startswith("group"):
+            continue
+        header = lines[i + 1].split()
+        body = {}
+        for row in lines[i + 3 :]:
+            if not row.strip():
+                break
+            cells = re.split(r"\s{2,}", row.strip())
+            body[cells[0]] = cells[1:]
+        tables[line] = (header[1:], body)
+    return tables
+
+
+@pytest.mark.django_db
+def test_every_output_lists_the_registrys_columns_with_the_same_figures(world, three, client):
+    """The page, the PDF, the command's tables (people), and the CSV from the page and
+    the command, the command's JSON, the API and the task (machines), for one data set."""
+    report = figures()
+    client.force_login(world.supervisor)
+    keys = [c.key for c in COLUMNS]
+    assert keys == [f.name for f in dataclasses.fields(reports.Row)]
+
+    # Machines: every column, in the registry's order, the same values.
+    page_csv = client.get(reverse("reporting:report"), {"format": "csv"}).content.decode(
+        "utf-8-sig"
+    )
+    out = io.StringIO()
+    call_command("approval_report", "--format", "csv", stdout=out)
+    assert out.getvalue().splitlines() == page_csv.splitlines()
+    csv_rows = list(csv.reader(io.StringIO(page_csv)))
+    assert csv_rows[0] == keys
+    by_group = {(r[0], r[1]): dict(zip(keys, r, strict=True)) for r in csv_rows[1:]}
+    assert len(by_group) == 1 + len(report.services) + len(report.months) + 3 + 6
+
+    out = io.StringIO()
+    call_command("approval_report", "--format", "json", stdout=out)
+    command_json = json.loads(out.getvalue())
+    api_json = client.get("/api/reports/approval-times/").json()
+    task_json = tasks.approval_report.apply(args=[{}]).get()
+    for data in (command_json, api_json, task_json):
+        groups = [data["overall"], *data["services"], *data["months"]]
+        groups += data["departments"] + data["steps"]
+        assert len(groups) == len(by_group)
+        for group in groups:
+            assert list(group) == keys
+            cells = by_group[(group["table"], group["key"])]
+            for key, value in group.items():
+                assert ("" if value is None else str(value)) == cells[key], (group["key"], key)
+    # The same instant, written in local time by each.
+    assert command_json["generated_at"].endswith("+08:00")
+    assert api_json["generated_at"].endswith("+08:00")
+
+    # People: the same tables, columns, headers and text on the page, in the PDF and
+    # in the terminal; each cell's data-value is the CSV's.
+    page = _Tables()
+    page.feed(client.get(reverse("reporting:report"), HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    pdf = client.get(reverse("reporting:report"), {"format": "pdf"}, HTTP_ACCEPT_LANGUAGE="en")
+    pdf_text = " ".join(
+        " ".join(p.extract_text().split()) for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages
+    )
+    out = io.StringIO()
+    call_command("approval_report", stdout=out)
+    terminal = _terminal_tables(out.getvalue())
+    assert [s.id for s in SECTIONS] == list(page.columns) == list(SECTION_TITLES)
+    assert list(terminal) == list(SECTION_TITLES.values())
+    for section in SECTIONS:
+        shown = [c.key for c in section.shown()]
+        assert page.columns[section.id] == shown, section.id
+        with translation.override("en"):
+            labels = [str(c.label) for c in section.shown()]
+        assert page.headers[section.id] == labels
+        assert " ".join(labels) in pdf_text, section.id
+        columns, body = terminal[SECTION_TITLES[section.id]]
+        assert columns == shown
+        rows = section.body(report)
+        assert list(page.rows[section.id]) == list(body) == [r.key for r in rows]
+        for row in rows:
+            cells = page.rows[section.id][row.key]
+            texts = [cells[key][1] for key in shown]
+            assert [cells[key][0] for key in shown] == [
+                by_group[(row.table, row.key)][key] for key in shown
+            ]
+            assert body[row.key] == texts, (section.id, row.key)
+            assert " ".join(texts) in pdf_text, (section.id, row.key)
+
+    # investor_steps, once for all: a mean per application, two decimals for people.
+    effort = page.rows["table-service-effort"]["fie"]
+    assert effort["investor_steps"] == (str(round(16 / 3, 6)), "5.33")
+    assert terminal[SECTION_TITLES["table-service-effort"]][1]["fie"][1] == "5.33"
+    assert effort["steps_avoided"][1] == "40.7 %"
+    assert page.rows["table-step"]["correction"]["steps"][1] == "1"
+    assert "escalations" not in page.columns["table-step"]
+    assert "escalations" in page.columns["table-department"]

@@ -18,7 +18,7 @@ from viewflow.workflow.status import STATUS
 
 from approvals import models as m
 from approvals import services
-from approvals.services import CLERK_GROUP
+from approvals.roles import CLERK_GROUP
 from tests import factories as f
 from tests import journey
 

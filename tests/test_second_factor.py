@@ -446,19 +446,20 @@ def _queries(client, url) -> int:
 
 def test_what_the_second_factor_costs_a_page_in_queries(client, world, settings):
     """With the setting on, a verified clerk's page: the session's device (django-otp's
-    middleware) and the role check (is_official's group query), 2 more. An investor's:
-    the role check, asked afresh on every request so that a role given mid-session is
-    asked for the code at once (is_official, then is_clerk's permissions), 3 more.
-    With the setting off: none (the rest of the suite's query counts)."""
+    middleware), 1 more; the role check is asked afresh on every request, so that a
+    role given mid-session is asked for the code at once, but it is the one read of
+    the user's roles the page makes anyway (approvals.roles). An investor's: none more
+    (2 and 3 before, when the check read groups and permissions on its own). With the
+    setting off: none (the rest of the suite's query counts)."""
     device = enrolled(world.clerk)
     client.force_login(world.clerk)
     off = _queries(client, WINDOW)
     settings.OFFICIAL_SECOND_FACTOR = True
     client.post(CODE_PAGE, {"otp_token": code_of(device)})
-    assert _queries(client, WINDOW) - off == 2
+    assert _queries(client, WINDOW) - off == 1
     investor = type(client)()
     investor.force_login(world.investor)
     settings.OFFICIAL_SECOND_FACTOR = False
     off = _queries(investor, "/applications/")
     settings.OFFICIAL_SECOND_FACTOR = True
-    assert _queries(investor, "/applications/") - off == 3
+    assert _queries(investor, "/applications/") - off == 0

@@ -10,12 +10,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
+from viewflow.workflow.models import Task
 
+from approvals import clock, jobs, reports, roles, simulation, timekeeping
 from approvals import models as m
-from approvals import reports, simulation, timekeeping
+from approvals.simulation.people import People
+from hainan_window.celery import app as celery_app
 
 FIXTURES = [
     str(Path(settings.BASE_DIR) / "fixtures" / f"{n}.json") for n in ("catalogue", "shared_data")
@@ -185,6 +190,9 @@ def test_the_command_runs_and_reports_from_the_records(catalogue, tmp_path):
     )
     assert "Simulated 3 applications (parallel routing, seed 3)" in out.getvalue()
     assert "3 decided" in out.getvalue()
+    # The progress bar (tqdm) on stderr, the summary alone on stdout.
+    assert "simulate parallel" in err.getvalue() and "3/3" in err.getvalue()
+    assert "simulate parallel" not in out.getvalue()
     batch = m.Application.objects.filter(is_simulated=True)
     assert batch.count() == 3
     assert min(a.submitted_at for a in batch).date() >= date(2025, 6, 2)
@@ -282,3 +290,174 @@ def test_demo_history_is_marked_and_counted_like_real_work(catalogue):
     assert timedelta(hours=11) < until - created[-1] < timedelta(hours=13)
     assert reports.approval_report().overall.applications == result.decided
     assert reports.approval_report(result.population()).overall.applications == result.decided
+
+
+LATE = {
+    "correction_probability": 0,
+    "departments": {
+        "default": {
+            "late_probability": 1,
+            "late_hours": {"median": 16, "sigma": 0},
+            "queue_hours": {"median": 1, "sigma": 0},
+            "reject_probability": 0,
+        },
+    },
+}
+
+
+# Committed for real, batch by batch, as a run outside a test commits: the work
+# each commit hands over runs then, inside the run's context.
+@pytest.mark.django_db(transaction=True)
+def test_the_clock_is_passed_not_patched_and_nothing_leaves_the_process(catalogue, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.PERMIT_RENDER_MODE = "inline"
+    supervisor = get_user_model().objects.create(username="boss", email="boss@example.test")
+    supervisor.groups.add(roles.ensure_role_groups()[roles.SUPERVISOR_GROUP])
+    seen = []
+
+    def on_clock(now):
+        seen.append((now, clock.now(), timezone.now(), jobs.held(), settings.EMAIL_BACKEND))
+
+    result = simulation.simulate(
+        applications=2,
+        routing="parallel",
+        seed=1,
+        service=catalogue,
+        profile=simulation.build_profile(LATE),
+        on_clock=on_clock,
+    )
+    # The engine reads the simulated moment; the process keeps the real time
+    # and its settings; only this context holds mail and rendering.
+    assert seen and all(sim == read for sim, read, *_ in seen)
+    assert all(real.year > 2025 for _s, _r, real, _h, _b in seen)
+    assert all(held for *_x, held, _b in seen) and not jobs.held()
+    assert {backend for *_x, backend in seen} == {settings.EMAIL_BACKEND}
+    assert clock.now().year > 2025
+    # Escalations wrote their mail to the supervisors, marked sent when written,
+    # and none of it went out; the permits wait for the renderer's sweep.
+    assert result.escalations_fired > 0
+    written = m.Notification.objects.filter(application__in=result.batch())
+    assert any("boss@example.test" in n.recipients for n in written)
+    assert not written.filter(sent_at=None).exists()
+    assert all(n.sent_at == n.created_at for n in written)
+    assert mail.outbox == []
+    permits = m.Permit.objects.filter(application__in=result.batch())
+    assert permits.count() == 2
+    assert set(permits.values_list("render_status", flat=True)) == {"pending"}
+
+
+@pytest.mark.django_db
+def test_viewflow_stamps_its_rows_with_the_simulated_time(catalogue):
+    result = run(catalogue, "parallel", n=3)
+    processes = [a.process for a in result.batch().select_related("process")]
+    tasks = Task.objects.filter(process__in=processes)
+    stamps = (
+        [
+            value
+            for task in tasks
+            for value in (task.created, task.assigned, task.started, task.finished)
+            if value is not None
+        ]
+        + [p.created for p in processes]
+        + [p.finished for p in processes]
+    )
+    assert len(stamps) > 3 * len(processes)
+    assert all(timezone.localtime(s).date() >= simulation.DEFAULT_START for s in stamps)
+    assert max(stamps) <= result.last_decision
+    # Each step opens when its task was created, both on the simulated clock.
+    for step in m.Step.objects.filter(application__in=result.batch()).exclude(task=None):
+        assert step.created_at == step.task.created
+
+
+@pytest.mark.django_db
+def test_a_run_stopped_part_way_keeps_whole_days(catalogue, monkeypatch):
+    reviews = []
+    review = People._on_review
+
+    def fail_on_the_fortieth(self, case, now, *payload):
+        reviews.append(now)
+        if len(reviews) == 40:
+            raise ValueError("the reviewer's screen went dark")
+        review(self, case, now, *payload)
+
+    monkeypatch.setattr(People, "_on_review", fail_on_the_fortieth)
+    with pytest.raises(simulation.SimulationStopped, match="screen went dark") as stopped:
+        simulation.simulate(applications=12, routing="parallel", seed=7, service=catalogue)
+    written, at = stopped.value.result, stopped.value.at
+    assert at == reviews[-1]
+    stop_day = timezone.localtime(at).date()
+    batch = written.batch()
+    # What the result says was written is what is there: the days before.
+    assert 0 < written.applications == batch.count() <= 12
+    assert 0 < written.decided == batch.filter(status__in=reports.DECIDED_STATUSES).count() < 12
+    stamps = list(
+        m.Step.objects.filter(application__in=batch).values_list("created_at", "finished_at")
+    )
+    assert all(
+        timezone.localtime(s).date() < stop_day for pair in stamps for s in pair if s is not None
+    )
+    assert max(timezone.localtime(a.created_at).date() for a in batch) < stop_day
+    # The engine's ledger of every written application is whole.
+    for app in batch.filter(status__in=reports.DECIDED_STATUSES):
+        intervals = list(app.clock_intervals.order_by("started_at"))
+        assert intervals[0].started_at == app.submitted_at
+        assert intervals[-1].ended_at == app.decided_at
+    # And its licences are out of the library even though it did not finish.
+    assert m.Licence.objects.filter(permit__application__in=batch).exists()
+    assert not m.Licence.objects.filter(
+        permit__application__in=batch, status=m.LicenceStatus.VALID
+    ).exists()
+
+
+@pytest.mark.django_db
+def test_a_batch_never_holds_more_than_its_events(catalogue, django_assert_max_num_queries):
+    small = simulation.simulate(
+        applications=3, routing="parallel", seed=7, service=catalogue, batch_events=1
+    )
+    large = simulation.simulate(applications=3, routing="parallel", seed=7, service=catalogue)
+    assert batch_figures(small) == batch_figures(large)
+    with pytest.raises(ValueError, match="at least one event"):
+        simulation.simulate(
+            applications=1, routing="parallel", seed=7, service=catalogue, batch_events=0
+        )
+
+
+def test_simulations_have_their_own_queue():
+    router = celery_app.amqp.router
+    assert router.route({}, "approvals.tasks.simulate")["queue"].name == "simulation"
+    default = celery_app.conf.task_default_queue
+    for name in ("approvals.tasks.render_permit", "approvals.tasks.deliver_notification"):
+        assert router.route({}, name)["queue"].name == default != "simulation"
+
+
+@pytest.mark.django_db
+def test_the_command_says_what_a_stopped_run_wrote(catalogue, monkeypatch):
+    reviews = []
+    review = People._on_review
+
+    def fail_on_the_fortieth(self, case, now, *payload):
+        reviews.append(now)
+        if len(reviews) == 40:
+            raise ValueError("the reviewer's screen went dark")
+        review(self, case, now, *payload)
+
+    monkeypatch.setattr(People, "_on_review", fail_on_the_fortieth)
+    with pytest.raises(CommandError) as stopped:
+        call_command(
+            "simulate",
+            "--applications=12",
+            "--routing=parallel",
+            "--seed=7",
+            f"--service={SERVICE}",
+            "--no-progress",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+    written = m.Application.objects.filter(is_simulated=True)
+    decided = written.filter(status__in=reports.DECIDED_STATUSES)
+    assert "the reviewer's screen went dark" in str(stopped.value)
+    assert (
+        f"what it simulated before is written, whole days ({written.count()} applications, "
+        f"{decided.count()} decided, marked simulated)" in str(stopped.value)
+    )
+    assert decided.exists()

@@ -154,7 +154,7 @@ def test_enter_in_a_value_field_saves_the_values_even_when_a_source_is_down(
     # must be "save", not "ask the sources again" nor any material's button.
     settings.PREFILL_SOURCES = [
         "tests.test_portal.BrokenRegistry",
-        "approvals.prefill.TaxRegistrationSource",
+        "approvals.shared_data.TaxRegistrationSource",
     ]
     client.force_login(world.investor)
     app = journey.draft(world)

@@ -16,8 +16,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import OperationalError
 from viewflow.workflow.status import PROCESS
 
+from approvals import audit, errors, services
 from approvals import models as m
-from approvals import services
 from approvals.services import Deferral
 from tests import factories as f
 from tests import journey
@@ -621,8 +621,8 @@ def test_a_locked_database_makes_a_withdrawal_busy_not_half_done(world, monkeypa
     def locked(**kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(services.audit, "record", locked)
-    with pytest.raises(services.ApplicationBusy):
+    monkeypatch.setattr(audit, "record", locked)
+    with pytest.raises(errors.ApplicationBusy):
         services.application_withdraw(actor=world.investor, application=app)
     app.refresh_from_db()
     assert app.status == stage
@@ -677,8 +677,8 @@ def test_a_locked_database_makes_taking_a_task_busy(world, monkeypatch):
     def locked(**kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(services.audit, "record", locked)
-    with pytest.raises(services.ApplicationBusy):
+    monkeypatch.setattr(audit, "record", locked)
+    with pytest.raises(errors.ApplicationBusy):
         services.task_assign(actor=world.reviewers["market"], task=market.task)
     assert app.steps.get(task=market.task).assigned_at is None
 
@@ -719,8 +719,8 @@ def test_a_locked_database_makes_submission_and_acceptance_busy(world, monkeypat
     def locked(**kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(services.audit, "record", locked)
-    with pytest.raises(services.ApplicationBusy):
+    monkeypatch.setattr(audit, "record", locked)
+    with pytest.raises(errors.ApplicationBusy):
         if step == "submit":
             services.application_submit(actor=world.investor, application=app)
         else:

@@ -1,0 +1,1 @@
+"""The REST API: serializers, views by area, authentication by token, the schema."""

@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
+
+from approvals import clock
 
 
 def token_expires_at(token: Token) -> datetime:
@@ -23,7 +24,7 @@ def token_expires_at(token: Token) -> datetime:
 
 
 def token_is_expired(token: Token) -> bool:
-    return timezone.now() >= token_expires_at(token)
+    return clock.now() >= token_expires_at(token)
 
 
 def token_for(user) -> Token:

@@ -24,7 +24,7 @@ from rest_framework import exceptions, pagination, serializers, status, throttli
 from rest_framework.response import Response
 
 from approvals.clientaddr import counted_address
-from approvals.services import ApplicationBusy
+from approvals.errors import ApplicationBusy
 
 # --- pagination ------------------------------------------------------------
 
@@ -177,7 +177,7 @@ def exception_handler(exc, context):
 
     # Imported here: rest_framework.views reads the throttle classes of this
     # module when it is first imported.
-    from rest_framework.views import exception_handler as drf_exception_handler
+    from rest_framework.views import exception_handler as drf_exception_handler  # noqa: PLC0415 - see the comment above
 
     response = drf_exception_handler(exc, context)
     if response is None:

@@ -1,6 +1,7 @@
 """The domain's tables, one module per part of the domain."""
 
 from .applications import (
+    DEFERRED_DELIVERY_STATUSES,
     FINAL_STATUSES,
     OPEN_STATUSES,
     ActingAs,
@@ -49,6 +50,7 @@ __all__ = [
     "Person",
     "FINAL_STATUSES",
     "INVESTOR_STEPS",
+    "DEFERRED_DELIVERY_STATUSES",
     "OPEN_STATUSES",
     "Application",
     "AuditAction",

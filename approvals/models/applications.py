@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
+from approvals import clock
 from approvals.identifiers import validate_uscc
 
 from .catalog import Department, Material, Service
@@ -33,6 +34,15 @@ OPEN_STATUSES = (
     ApplicationStatus.RETURNED,
     ApplicationStatus.ACCEPTED,
     ApplicationStatus.IN_REVIEW,
+)
+
+# A deferred material is handed in after acceptance, until it is received:
+# while the departments review and after the approval too (the permit does not
+# wait for it). A rejected or withdrawn case needs nothing more.
+DEFERRED_DELIVERY_STATUSES = (
+    ApplicationStatus.ACCEPTED,
+    ApplicationStatus.IN_REVIEW,
+    ApplicationStatus.APPROVED,
 )
 FINAL_STATUSES = (
     ApplicationStatus.APPROVED,
@@ -133,7 +143,7 @@ class Application(models.Model):
         db_default=False,
         help_text=_("Demo history made by seed_demo; a real deployment never has any."),
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), default=clock.now, editable=False)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
@@ -221,7 +231,7 @@ class SatisfiedBy(models.TextChoices):
 
 
 # The extension a stored upload gets, by the type its first bytes showed
-# (services.sniff_content_type), never by the name the client sent: a PNG
+# (approvals.uploads.sniff_content_type), never by the name the client sent: a PNG
 # named "scan.pdf.html" is stored as ".png".
 UPLOAD_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 
@@ -289,7 +299,7 @@ class CorrectionRequest(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    requested_at = models.DateTimeField(auto_now_add=True)
+    requested_at = models.DateTimeField(default=clock.now, editable=False)
     answered_at = models.DateTimeField(null=True, blank=True)
     answer = models.TextField(_("answer"), blank=True)
 
@@ -359,7 +369,7 @@ class Escalation(models.Model):
     )
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
     due_at = models.DateTimeField(_("was due"))
-    fired_at = models.DateTimeField(_("escalated"), auto_now_add=True)
+    fired_at = models.DateTimeField(_("escalated"), default=clock.now, editable=False)
 
     class Meta:
         ordering = ["-fired_at"]

@@ -7,8 +7,9 @@ or a stray admin query can rewrite history.
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from approvals import clock
 
 
 class AuditAction(models.TextChoices):
@@ -39,7 +40,7 @@ class AuditAction(models.TextChoices):
 
 
 class AuditEntry(models.Model):
-    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    at = models.DateTimeField(_("when"), default=clock.now, db_index=True)
     # Kept as text as well, so the trail reads the same if the account changes.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -14,9 +14,9 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from approvals import clock
 from approvals.identifiers import DocumentType, mask_document_number, validate_uscc
 
 from .catalog import Service
@@ -139,7 +139,7 @@ class Mandate(models.Model):
         verbose_name=_("authorised agency"),
     )
     services = models.ManyToManyField(Service, related_name="mandates", verbose_name=_("services"))
-    valid_from = models.DateTimeField(_("valid from"), default=timezone.now)
+    valid_from = models.DateTimeField(_("valid from"), default=clock.now)
     valid_until = models.DateTimeField(_("valid until"))
     origin = models.CharField(
         _("origin"), max_length=10, choices=MandateOrigin, default=MandateOrigin.PORTAL
@@ -165,7 +165,7 @@ class Mandate(models.Model):
     document = models.FileField(
         _("scanned mandate"), upload_to="mandates/%Y/%m/", blank=True, max_length=255
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), default=clock.now, editable=False)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -10,6 +10,8 @@ being marked: then it goes out twice, never zero times.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from approvals import clock
+
 
 class Notification(models.Model):
     application = models.ForeignKey(
@@ -24,7 +26,7 @@ class Notification(models.Model):
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("body"))
     html_body = models.TextField(_("HTML body"), blank=True, default="", db_default="")
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), default=clock.now, editable=False)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True, db_index=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)

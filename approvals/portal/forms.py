@@ -6,10 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from approvals import prefill
 from approvals.identifiers import normalize_uscc, validate_uscc
 from approvals.models import ApplicationStatus
+from approvals.pages import ACCEPTED_UPLOAD_TYPES
 
 # --- applying -----------------------------------------------------------------
-
-ACCEPTED_UPLOAD_TYPES = "application/pdf,image/jpeg,image/png"
 
 
 class ApplyForm(forms.Form):

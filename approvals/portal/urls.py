@@ -6,7 +6,7 @@ its own POST endpoint below that, which redirects back to the page.
 
 from django.urls import path
 
-from approvals.portal import decision_notice, representation_views, views
+from approvals.portal import views
 
 app_name = "portal"
 urlpatterns = [
@@ -37,20 +37,20 @@ urlpatterns = [
     path("applications/<uuid:public_id>/withdraw/", views.application_withdraw, name="withdraw"),
     path(
         "applications/<uuid:public_id>/refusal-notice/",
-        decision_notice.refusal_notice,
+        views.refusal_notice,
         name="refusal_notice",
     ),
-    path("portal/identity/", representation_views.identity, name="identity"),
-    path("portal/enterprises/", representation_views.enterprises, name="enterprises"),
+    path("portal/identity/", views.identity, name="identity"),
+    path("portal/enterprises/", views.enterprises, name="enterprises"),
     path(
         "portal/enterprises/<str:uscc>/mandates/new/",
-        representation_views.mandate_grant,
+        views.mandate_grant,
         name="mandate_grant",
     ),
     path(
         "portal/mandates/<uuid:public_id>/revoke/",
-        representation_views.mandate_revoke,
+        views.mandate_revoke,
         name="mandate_revoke",
     ),
-    path("portal/mandates/", representation_views.mandates_held, name="mandates"),
+    path("portal/mandates/", views.mandates_held, name="mandates"),
 ]

@@ -14,12 +14,12 @@ from datetime import date
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from approvals import services, timekeeping
+from approvals import clock, timekeeping
+from approvals import reasons as rejection_reasons
 from approvals.models import ApplicationMaterial, RejectionReason, SatisfiedBy
 from approvals.services import Deferral
 
@@ -40,25 +40,6 @@ def in_every_language(render: Callable[[], str]) -> str:
         with translation.override(code):
             parts.append(str(render()))
     return " / ".join(dict.fromkeys(parts))
-
-
-def add_service_errors(
-    form: forms.Form, error: ValidationError, field_for: Callable[[str], str | None]
-) -> None:
-    """Put a service's ValidationError beside the input it concerns.
-
-    `field_for` maps a service key ("items", "material:<code>", ...) to a
-    field of the form, or None for an error about the whole form.
-    """
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for key, messages in error.message_dict.items():
-        field = field_for(key)
-        if field not in form.fields:
-            field = None
-        for message in messages:
-            form.add_error(field, message)
 
 
 def _date_input() -> forms.DateInput:
@@ -82,7 +63,7 @@ class AcceptForm(forms.Form):
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        now = now or timezone.now()
+        now = now or clock.now()
         self.today: date = timezone.localdate(now)
         self.outstanding = [
             row
@@ -257,9 +238,11 @@ class RejectForm(forms.Form):
         help_text=gettext_lazy("The investor reads these reasons with the decision."),
     )
 
-    def __init__(self, *args, reasons, **kwargs):
+    def __init__(self, *args, department, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reasons"].queryset = reasons
+        # Only what the department may give can be picked (approvals.reasons):
+        # anything else posted is refused by the field itself.
+        self.fields["reasons"].queryset = rejection_reasons.offered_by(department)
 
     def clean(self):
         cleaned = super().clean()
@@ -269,12 +252,6 @@ class RejectForm(forms.Form):
                 "reasons", _("Pick at least one reason from the list, or write one below.")
             )
         return cleaned
-
-    def composed_reasons(self) -> str:
-        """The reasons as stored and sent: catalogue reasons in both languages, then the text."""
-        return services.compose_reasons(
-            self.cleaned_data["reasons"], self.cleaned_data.get("further", "")
-        )
 
     @staticmethod
     def field_for(key: str) -> str | None:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from approvals.review import mandate_views, views
+from approvals.review import views
 
 app_name = "review"
 urlpatterns = [
@@ -20,8 +20,8 @@ urlpatterns = [
         views.material_file,
         name="material_file",
     ),
-    path("mandates/", mandate_views.mandate_list, name="mandates"),
-    path("mandates/new/", mandate_views.mandate_new, name="mandate_new"),
-    path("mandates/<uuid:public_id>/revoke/", mandate_views.mandate_revoke, name="mandate_revoke"),
-    path("mandates/<uuid:public_id>/scan/", mandate_views.mandate_scan, name="mandate_scan"),
+    path("mandates/", views.mandate_list, name="mandates"),
+    path("mandates/new/", views.mandate_new, name="mandate_new"),
+    path("mandates/<uuid:public_id>/revoke/", views.mandate_revoke, name="mandate_revoke"),
+    path("mandates/<uuid:public_id>/scan/", views.mandate_scan, name="mandate_scan"),
 ]

@@ -1,8 +1,7 @@
 """Who needs a second factor, enrolling a TOTP device, and checking its codes.
 
-One definition of "needs a second factor", built on the role functions of
-approvals.services (is_official, is_clerk, is_supervisor) plus the admins
-(staff and superusers): no fourth list of roles.
+One definition of "needs a second factor", built on approvals.roles (the
+officials) plus the admins (staff and superusers): no second list of roles.
 
 Codes are checked by django-otp's TOTPDevice: a code is accepted once (a
 replayed code is refused), one 30-second step either side of now is allowed
@@ -21,13 +20,13 @@ import segno
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from approvals.services import is_clerk, is_official, is_supervisor
+from approvals import clock
+from approvals.roles import is_official
 
 DEVICE_NAME = "authenticator"
 
@@ -59,7 +58,7 @@ def needs_second_factor(user) -> bool:
         return False
     if user.is_staff or user.is_superuser:
         return True
-    return is_official(user) or is_clerk(user) or is_supervisor(user)
+    return is_official(user)
 
 
 def required_for(user) -> bool:
@@ -140,7 +139,7 @@ def _attempt(devices, raw_code: str, *, confirm: bool = False):
         )
     allowed, why = device.verify_is_allowed()
     if not allowed:
-        wait = max(1, math.ceil((why["locked_until"] - timezone.now()).total_seconds()))
+        wait = max(1, math.ceil((why["locked_until"] - clock.now()).total_seconds()))
         return None, SecondFactorRefused(_wait_message(wait), code="throttled", wait=wait)
     # int() would read "１２３４５６" or " 12": only ASCII digits reach the device, and
     # anything else is counted as a wrong code, as the device counts a wrong number.

@@ -1,3 +1,5 @@
+"""The second factor's pages: setting up an app, and typing its code."""
+
 from django.urls import path
 
 from approvals.secondfactor import views

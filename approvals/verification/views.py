@@ -13,8 +13,8 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -23,8 +23,6 @@ from django_ratelimit.decorators import ratelimit
 
 from approvals import permits
 from approvals.clientaddr import counted_address
-from approvals.models import Permit
-from approvals.models.permits import RenderStatus
 from approvals.verification.forms import VerifyForm
 
 logger = logging.getLogger(__name__)
@@ -221,25 +219,11 @@ def public_key(request):
 @require_GET
 def permit_download(request, number: str):
     """The permit PDF, for the applicant, the officials involved, clerks and supervisors."""
-    permit = get_object_or_404(
-        Permit.objects.select_related("application", "holder"), number=number
-    )
-    if not permits.can_download(request.user, permit):
-        # Not 403: whether a permit number exists is not for everyone to learn.
-        raise Http404
-    if permit.render_status != RenderStatus.RENDERED or not permit.pdf:
-        return _not_ready(request, permit)
-    try:
-        handle = permit.pdf.open("rb")
-    except FileNotFoundError:
-        logger.error("the PDF of permit %s is missing from storage", permit.number)
-        return _not_ready(request, permit)
-    return FileResponse(
-        handle, as_attachment=False, filename=f"{permit.number}.pdf", content_type="application/pdf"
+    return permits.pdf_response(
+        request.user, number, not_ready=functools.partial(_pdf_pending, request)
     )
 
 
-def _not_ready(request, permit) -> HttpResponse:
-    response = render(request, "verification/pdf_pending.html", {"permit": permit}, status=503)
-    response["Retry-After"] = "60"
-    return response
+def _pdf_pending(request, permit, retry_after: int) -> HttpResponse:
+    """The page saying the PDF is being made (its status and Retry-After: permits.access)."""
+    return render(request, "verification/pdf_pending.html", {"permit": permit})

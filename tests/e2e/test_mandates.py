@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from approvals import models as m
-from approvals.services import INVESTOR_GROUP
+from approvals.roles import INVESTOR_GROUP
 from tests import factories as f
 from tests.e2e.test_journey import log_in, verify_identity
 

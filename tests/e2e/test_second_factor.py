@@ -7,7 +7,7 @@ from base64 import b32decode
 import pytest
 from django_otp.oath import TOTP
 
-from approvals.services import CLERK_GROUP
+from approvals.roles import CLERK_GROUP
 from tests import factories as f
 from tests.e2e.test_journey import log_in
 

@@ -5,8 +5,11 @@
 
 The same figures as /reports/ (``approvals.reports``), filtered through the
 same FilterSet, so a date means the same day here as on the page. ``table``
-(the default) prints the headline and one table per breakdown; ``json`` the
-whole report; ``csv`` one row per group, exactly the page's CSV export.
+(the default) prints the headline and the page's tables, with the same
+columns (headed by their CSV keys) and the same figures as the page writes
+them; ``json`` the whole report, as the API gives it; ``csv`` one row per
+group, exactly the page's CSV export. All three read the column registry
+(``approvals.reports.columns``).
 """
 
 from __future__ import annotations
@@ -18,53 +21,25 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from approvals import reports
 from approvals.models import Department, Service
 from approvals.reporting import csvfile
-from approvals.reporting.filters import ReportFilterSet
+from approvals.reports.columns import SECTIONS, SHARE, Column, column, human
+from approvals.reports.filters import ReportFilterSet
 
 FORMATS = ("table", "json", "csv")
 
-# (column, header, format) of the terminal tables: the essentials; the CSV has every column.
-TABLE_COLUMNS = {
-    "applications": [
-        ("applications", "apps", "count"),
-        ("median_days", "median d", "days"),
-        ("p90_days", "p90 d", "days"),
-        ("mean_days", "mean d", "days"),
-        ("median_working_days", "median wd", "days"),
-        ("p90_working_days", "p90 wd", "days"),
-        ("within_target", "<=target", "share"),
-        ("within_baseline", "<=baseline", "share"),
-        ("government_days", "gov d/app", "days"),
-        ("investor_days", "inv d/app", "days"),
-        ("investor_steps", "inv steps", "days"),
-        ("government_steps", "gov steps", "days"),
-        ("steps_avoided", "steps avoided", "share"),
-        ("materials_avoided", "materials avoided", "share"),
-        ("statutory_compliance", "statutory ok", "share"),
-        ("escalations", "escalations", "count"),
-    ],
-    "steps": [
-        ("steps", "steps", "count"),
-        ("applications", "apps", "count"),
-        ("median_days", "median d", "days"),
-        ("p90_days", "p90 d", "days"),
-        ("mean_days", "mean d", "days"),
-        ("median_working_days", "median wd", "days"),
-        ("p90_working_days", "p90 wd", "days"),
-        ("within_target", "<=target", "share"),
-        ("within_baseline", "<=baseline", "share"),
-        ("escalations", "escalations", "count"),
-    ],
+# The page's tables, titled in the terminal's words; their columns, headed by
+# the keys the CSV and the JSON use, and their cells come from the registry.
+SECTION_TITLES = {
+    "table-service-time": "By service",
+    "table-service-effort": "By service: steps, materials and compliance",
+    "table-month-time": "By month of decision",
+    "table-month-effort": "By month of decision: steps, materials and compliance",
+    "table-department": "By department (reviews)",
+    "table-step": "By step",
 }
 
 
-def _cell(value, kind: str) -> str:
-    if value is None:
-        return "-"
-    if kind == "share":
-        return f"{value:.1%}"
-    if kind == "days":
-        return f"{value:.2f}"
-    return str(value)
+def _text(key: str, row: reports.Row) -> str:
+    return column(key).human(row)
 
 
 class Command(BaseCommand):
@@ -148,37 +123,35 @@ class Command(BaseCommand):
             out("No decided application matches these filters.")
             return
         out(
-            f"{o.applications} applications decided: median {_cell(o.median_days, 'days')} days "
-            f"(p90 {_cell(o.p90_days, 'days')}, mean {_cell(o.mean_days, 'days')}); "
-            f"within {report.target_days:g} days {_cell(o.within_target, 'share')}, "
-            f"within {report.baseline_days:g} days {_cell(o.within_baseline, 'share')}; "
-            f"median {_cell(abs(o.median_vs_baseline), 'share')} "
+            f"{o.applications} applications decided: median {_text('median_days', o)} days "
+            f"(p90 {_text('p90_days', o)}, mean {_text('mean_days', o)}); "
+            f"within {report.target_days:g} days {_text('within_target', o)}, "
+            f"within {report.baseline_days:g} days {_text('within_baseline', o)}; "
+            f"median {human(abs(o.median_vs_baseline), SHARE)} "
             f"{'below' if o.median_vs_baseline >= 0 else 'above'} the baseline."
         )
         out(
-            f"Investor steps {_cell(o.investor_steps, 'days')} per application against "
-            f"{_cell(o.legacy_steps, 'days')} without the single window "
-            f"({_cell(o.steps_avoided, 'share')} fewer); materials avoided by reuse "
-            f"{_cell(o.materials_avoided, 'share')}; within the statutory limit "
-            f"{_cell(o.statutory_compliance, 'share')}; escalations {o.escalations}."
+            f"Investor steps {_text('investor_steps', o)} per application against "
+            f"{_text('legacy_steps', o)} without the single window "
+            f"({_text('steps_avoided', o)} fewer); materials avoided by reuse "
+            f"{_text('materials_avoided', o)}; within the statutory limit "
+            f"{_text('statutory_compliance', o)}; escalations {_text('escalations', o)}."
         )
         if report.slowest_step:
             s = report.slowest_step
-            out(f"Slowest step: {s.label} (median {_cell(s.median_days, 'days')} days).")
-        sections = (
-            ("By service", [*report.services, report.overall], "applications"),
-            ("By month of decision", report.months, "applications"),
-            ("By department (reviews)", report.departments, "steps"),
-            ("By step", report.steps, "steps"),
-        )
-        for title, rows, kind in sections:
+            out(f"Slowest step: {s.label} (median {_text('median_days', s)} days).")
+        for section in SECTIONS:
+            rows = section.body(report)
             out("")
-            out(title)
-            self._print_rows(rows, TABLE_COLUMNS[kind])
+            out(SECTION_TITLES[section.id])
+            if rows:
+                self._print_rows(rows, section.shown())
+            else:
+                out("No decided application matches these filters.")
 
-    def _print_rows(self, rows: list[reports.Row], columns) -> None:
-        header = ["group", *(h for _c, h, _k in columns)]
-        body = [[row.key, *(_cell(getattr(row, c), k) for c, _h, k in columns)] for row in rows]
+    def _print_rows(self, rows: list[reports.Row], columns: tuple[Column, ...]) -> None:
+        header = ["group", *(c.key for c in columns)]
+        body = [[row.key, *(c.human(row) for c in columns)] for row in rows]
         widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
         lines = [header, ["-" * w for w in widths], *body]
         for line in lines:

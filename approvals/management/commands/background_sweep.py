@@ -10,6 +10,7 @@ this on the workers instead.
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from viewflow.workflow.timers import fire_due_timers
 
 from approvals import background, permits
 from approvals.estimates import recompute_estimates
@@ -29,7 +30,6 @@ class Command(BaseCommand):
     def handle(self, *args, limit, **options):
         if limit < 1:
             raise CommandError(f"--limit must be 1 or more (got {limit}).")
-        from viewflow.workflow.timers import fire_due_timers
 
         fired = fire_due_timers()
         self.stdout.write(f"timers fired: {fired}")

@@ -8,9 +8,11 @@ when any permit still failed, so a scheduler notices.
 
 from __future__ import annotations
 
+import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
 
 from approvals import permits
 from approvals.models import Permit
@@ -30,8 +32,11 @@ class Command(BaseCommand):
             help="render the given permits again even if rendered (replaces their PDF)",
         )
         parser.add_argument("--limit", type=int, default=0, help="render at most this many")
+        parser.add_argument(
+            "--no-progress", action="store_true", help="do not draw the progress bar"
+        )
 
-    def handle(self, *args, numbers, force, limit, **options):
+    def handle(self, *args, numbers, force, limit, no_progress=False, **options):
         if numbers:
             queryset = Permit.objects.select_related("holder", "application__service").filter(
                 number__in=numbers
@@ -50,18 +55,31 @@ class Command(BaseCommand):
             self.stdout.write("render_permits: nothing to render")
             return
         failed = 0
+        # On a terminal only (disable=None): a log keeps the line per permit alone.
+        bar = tqdm(
+            total=len(todo),
+            desc="render_permits",
+            unit="permit",
+            file=getattr(self.stderr, "_out", sys.stderr),
+            disable=True if no_progress else None,
+            leave=False,
+        )
         for i, permit in enumerate(todo, start=1):
             started = time.perf_counter()
             permit = permits.render_permit(permit, force=force)
             took = time.perf_counter() - started
             prefix = f"[{i}/{len(todo)}] {permit.number}"
-            if permit.render_status == RenderStatus.RENDERED:
-                self.stdout.write(f"{prefix}: rendered {permit.pdf.name} ({took:.2f} s)")
-            else:
-                failed += 1
-                self.stderr.write(
-                    f"{prefix}: FAILED (attempt {permit.render_attempts}): {permit.render_error}"
-                )
+            with bar.external_write_mode():
+                if permit.render_status == RenderStatus.RENDERED:
+                    self.stdout.write(f"{prefix}: rendered {permit.pdf.name} ({took:.2f} s)")
+                else:
+                    failed += 1
+                    self.stderr.write(
+                        f"{prefix}: FAILED (attempt {permit.render_attempts}): "
+                        f"{permit.render_error}"
+                    )
+            bar.update()
+        bar.close()
         summary = f"render_permits: {len(todo) - failed} rendered, {failed} failed"
         if failed:
             raise CommandError(summary)

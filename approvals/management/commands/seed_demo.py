@@ -10,8 +10,8 @@ The demo's history (``--history N``, default 300; 0 for none) is made once,
 when there is none: N applications over the past six months, driven through
 the real engine on a simulated clock by ``approvals.simulation`` and marked
 ``is_demo_history``, so the reports, the guide's medians and the overdue page
-have real figures. Each part is its own transaction, so the history's mail
-goes to memory when it commits (see ``simulation.simulate``). The demo
+have real figures. The history is written a simulated day per transaction,
+and its mail is recorded, never sent (see ``simulation.simulate``). The demo
 applications, one in each state, are made once, by ``approvals.demo``, when
 there are none besides the history; their permits' PDFs are made before this
 command ends. The users' table is the last thing printed.
@@ -27,15 +27,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
-from django.utils import timezone
 from tqdm import tqdm
 
-from approvals import permits, realname, selectors, simulation
+from approvals import clock, permits, realname, roles, selectors, simulation
 from approvals.demo import demo_applications_create, paper_mandates, script_agency
 from approvals.models import (
     Application,
@@ -49,7 +48,7 @@ from approvals.models import (
     StepKind,
 )
 from approvals.models.permits import RenderStatus
-from approvals.services import CLERK_GROUP, INVESTOR_GROUP, SUPERVISOR_GROUP
+from approvals.roles import CLERK_GROUP, INVESTOR_GROUP, SUPERVISOR_GROUP
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 FIXTURES = ("catalogue", "shared_data", "rejection_reasons")
@@ -59,16 +58,6 @@ DEFAULT_HISTORY = 300
 # The services whose departments get one demo reviewer each.
 REVIEWED_SERVICES = ("fie-establishment", "investment-project-filing")
 
-# Without these an official cannot open viewflow's inbox and task lists. They
-# come from apps the catalogue does not own, so a missing one is skipped
-# rather than treated as an error.
-INBOX_PERMISSIONS = ("viewflow.view_process", "approvals.view_applicationprocess")
-ROLE_PERMISSIONS = {
-    INVESTOR_GROUP: (),
-    CLERK_GROUP: ("approvals.accept_application",),
-    SUPERVISOR_GROUP: ("approvals.supervise",),
-}
-
 
 @dataclass(frozen=True)
 class DemoUser:
@@ -76,11 +65,6 @@ class DemoUser:
     role: str
     groups: tuple[str, ...] = ()
     superuser: bool = False
-
-
-def _permission(dotted: str) -> Permission | None:
-    app_label, codename = dotted.split(".", 1)
-    return Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
 
 
 class Command(BaseCommand):
@@ -141,7 +125,7 @@ class Command(BaseCommand):
         if simulation.demo_history_exists():
             self.stdout.write("Demo history: already there, left as it is.")
             return
-        until = timezone.now()
+        until = clock.now()
         days = simulation.DEMO_HISTORY_DAYS
         bar = tqdm(
             total=days,
@@ -151,10 +135,6 @@ class Command(BaseCommand):
             disable=not progress,
             bar_format="{desc}: {bar} {n_fmt}/{total_fmt} days [{elapsed}]",
         )
-        # The simulated clock moves time.time(), which tqdm reads: give it the
-        # monotonic clock, which time_machine leaves alone, or it never redraws.
-        bar._time = time.monotonic
-        bar.start_t = bar.last_print_t = time.monotonic()
         first = [None]
 
         def on_clock(now: datetime) -> None:
@@ -228,23 +208,13 @@ class Command(BaseCommand):
             self.stdout.write(f"Loaded fixture {name} ({path.name}).")
 
     def _ensure_groups(self) -> None:
-        inbox = [p for p in map(_permission, INBOX_PERMISSIONS) if p is not None]
-        for name, dotted_names in ROLE_PERMISSIONS.items():
-            group, _created = Group.objects.get_or_create(name=name)
-            perms = []
-            for dotted in dotted_names:
-                perm = _permission(dotted)
-                if perm is None:
-                    raise CommandError(f"Permission {dotted} does not exist: run migrate first.")
-                perms.append(perm)
-            if name != INVESTOR_GROUP:
-                perms.extend(inbox)
-            group.permissions.add(*perms)
         reviewer_groups = [
             d.reviewer_group for d in Department.objects.select_related("reviewer_group")
         ]
-        for group in reviewer_groups:
-            group.permissions.add(*inbox)
+        try:
+            roles.ensure_role_groups(reviewer_groups=reviewer_groups)
+        except LookupError as exc:
+            raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"Ensured role groups {INVESTOR_GROUP}, {CLERK_GROUP}, {SUPERVISOR_GROUP} and "
             f"{len(reviewer_groups)} department reviewer groups with their permissions."

@@ -7,8 +7,13 @@
 The model and its defaults are described in ``approvals.simulation``. The
 records are marked simulated: see them with
 ``manage.py approval_report --include-simulated`` or on /reports/ with
-"Include simulated applications". A progress bar goes to stderr, the
+"Include simulated applications". A progress bar (tqdm) goes to stderr, the
 summary (the report's headline over this run's applications) to stdout.
+
+A run is written a simulated day at a time (``approvals.simulation.engine``):
+stopped part way, it keeps the whole days before; the message says so. On
+Celery the same run is the ``approvals.tasks.simulate`` task, on its own
+``simulation`` queue (README, "Scaling past one machine").
 """
 
 from __future__ import annotations
@@ -20,39 +25,12 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
 
 from approvals import reports, simulation
 from approvals.models import Service
 
-MAX_APPLICATIONS = 100_000  # about 3 hours on SQLite; a run is one transaction
-
-
-class ProgressBar:
-    """A one-line progress bar, redrawn in place on a terminal, in steps otherwise."""
-
-    def __init__(self, stream, total: int, label: str, width: int = 30):
-        self.stream, self.total, self.label, self.width = stream, total, label, width
-        self.started = time.monotonic()
-        self.tty = hasattr(stream, "isatty") and stream.isatty()
-        self._last_shown = -1
-
-    def __call__(self, done: int, total: int) -> None:
-        percent = done * 100 // total
-        if not self.tty and percent // 10 == self._last_shown // 10 and done != total:
-            return  # a log file gets a line every 10 %, not one per application
-        if self.tty and percent == self._last_shown and done != total:
-            return
-        self._last_shown = percent
-        filled = done * self.width // total
-        elapsed = time.monotonic() - self.started
-        line = (
-            f"{self.label} [{'#' * filled}{'.' * (self.width - filled)}] "
-            f"{done}/{total} decided, {elapsed:.0f} s"
-        )
-        self.stream.write(("\r" + line) if self.tty else line + "\n")
-        if self.tty and done == total:
-            self.stream.write("\n")
-        self.stream.flush()
+MAX_APPLICATIONS = 100_000  # about 3 hours on SQLite, a simulated day per transaction
 
 
 def _positive(text: str) -> int:
@@ -77,6 +55,10 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError as exc:
         raise ArgumentTypeError(f"{text!r} is not a date; write it as YYYY-MM-DD") from exc
+
+
+def _message(exc: Exception) -> str:
+    return "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
 
 
 class Command(BaseCommand):
@@ -124,11 +106,17 @@ class Command(BaseCommand):
                 )
             if not service.is_active:
                 raise CommandError(f"--service: {service.code} is not open for applications")
-        progress = None
-        if not options["no_progress"]:
-            progress = ProgressBar(
-                sys.stderr, options["applications"], f"simulate {options['routing']}"
-            )
+        bar = tqdm(
+            total=options["applications"],
+            desc=f"simulate {options['routing']}",
+            unit="decided",
+            file=getattr(self.stderr, "_out", sys.stderr),  # the stream itself: \r redraws
+            disable=options["no_progress"],
+        )
+
+        def progress(done: int, total: int) -> None:
+            bar.update(done - bar.n)
+
         started = time.monotonic()
         try:
             result = simulation.simulate(
@@ -141,9 +129,19 @@ class Command(BaseCommand):
                 progress=progress,
             )
         except (ValueError, ValidationError, PermissionDenied) as exc:
-            # The run is one transaction: nothing of it was written.
-            message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            raise CommandError(f"the simulation stopped, nothing was written: {message}") from exc
+            # Refused before the first application: nothing of it was written.
+            raise CommandError(
+                f"the simulation stopped, nothing was written: {_message(exc)}"
+            ) from exc
+        except simulation.SimulationStopped as exc:
+            written = exc.result
+            raise CommandError(
+                f"the simulation {exc}; what it simulated before is written, whole days "
+                f"({written.applications} applications, {written.decided} decided, "
+                f"marked simulated), the day it was in is not"
+            ) from exc
+        finally:
+            bar.close()
         elapsed = time.monotonic() - started
         self._summary(result, elapsed)
 

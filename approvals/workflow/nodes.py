@@ -1,0 +1,74 @@
+"""The flow's own node types and its lock: what viewflow's stock nodes do not say.
+
+The window task only clerks take, the review task only its department's
+reviewers take, the split whose branches come from the catalogue, and the
+lock chosen by database. Roles come from approvals.roles.
+"""
+
+from contextlib import contextmanager
+
+from django.db import connection
+from viewflow.workflow import flow, lock
+from viewflow.workflow.activation import Activation
+from viewflow.workflow.nodes.split import SplitActivation
+
+from approvals import roles
+from approvals.engine import callbacks
+
+
+class DatabaseLock:
+    """The flow lock, chosen by database.
+
+    PostgreSQL: viewflow's row lock (SELECT ... FOR UPDATE) on the process,
+    waiting up to the connection's lock_timeout; without it a Join can be left
+    stuck when two branches finish at once. SQLite ignores FOR UPDATE, but
+    every transaction there starts IMMEDIATE (see settings), which already
+    serialises writers, so a plain transaction is the lock.
+    """
+
+    def __init__(self):
+        # One attempt: lock_timeout already is the wait. viewflow's retries
+        # (with random sleeps) made a busy case answer after ~3x the timeout.
+        self._row_lock = lock.SelectForUpdateLock(nowait=False, attempts=1)
+
+    @contextmanager
+    def __call__(self, flow_class, process_pk):
+        impl = self._row_lock if connection.vendor == "postgresql" else lock.no_lock
+        with impl(flow_class, process_pk):
+            yield
+
+
+class DepartmentSplitActivation(SplitActivation):
+    @Activation.status.super()
+    def activate(self):
+        """One branch per department of the application's service, none for the others."""
+        for code in callbacks.review_departments(self.process):
+            for node, _cond, _data in self.flow_task._branches:
+                self.next_tasks.append((node, {"department": code}))
+
+
+class DepartmentSplit(flow.Split):
+    """A parallel split whose branches come from the catalogue, not from code."""
+
+    activation_class = DepartmentSplitActivation
+
+
+class WindowTask(flow.View):
+    """A task that only window clerks (approvals.roles) may take."""
+
+    def can_assign(self, user, task):
+        if task.owner_id or user is None or user.is_anonymous:
+            return False
+        return roles.is_clerk(user)
+
+
+class DepartmentTask(flow.View):
+    """A task that only the reviewers of the task's department may take."""
+
+    def can_assign(self, user, task):
+        if task.owner_id or user is None or user.is_anonymous:
+            return False
+        return roles.is_department_reviewer(user, task.data.get("department"))
+
+    def can_execute(self, user, task):
+        return task.owner_id is not None and task.owner_id == getattr(user, "pk", None)
