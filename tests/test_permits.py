@@ -723,3 +723,21 @@ def test_public_verification_is_rate_limited_per_address_with_a_clear_answer(
     assert client.get(url, {"format": "json"}).json() == {"error": "too many requests"}
     # Another address is not held back by this one.
     assert client.get(url, REMOTE_ADDR="198.51.100.30").status_code == 200
+
+
+def test_a_command_renders_in_its_own_context_without_changing_the_setting(
+    world, settings, django_capture_on_commit_callbacks
+):
+    """seed_demo leaves finished PDFs behind though the site renders on a thread: it asks
+    permits.rendering_mode for its own context; the setting stays as it is."""
+    settings.PERMIT_RENDER_MODE = "off"
+    left = approve(world, capture=django_capture_on_commit_callbacks).permit
+    left.refresh_from_db()
+    assert left.render_status == RenderStatus.PENDING
+    with permits.rendering_mode("inline"):
+        made = approve(world, capture=django_capture_on_commit_callbacks).permit
+    made.refresh_from_db()
+    assert made.render_status == RenderStatus.RENDERED, made.render_error
+    assert settings.PERMIT_RENDER_MODE == "off"
+    with pytest.raises(ValueError), permits.rendering_mode("now"):
+        pass

@@ -24,6 +24,7 @@ from approvals.permits.dispatch import (
     RENDER_MODES,
     permits_awaiting_render,
     render_soon,
+    rendering_mode,
 )
 from approvals.permits.keys import (
     SigningKeyMissing,
@@ -121,6 +122,7 @@ __all__ = [
     "render_pdf",
     "render_permit",
     "render_soon",
+    "rendering_mode",
     "seal_svg_data_uri",
     "sign",
     "token_from_pdf",

@@ -8,9 +8,12 @@ render_permits`` retries what is pending or failed (``permits_awaiting_render``)
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connections
@@ -56,13 +59,31 @@ def _render_in_worker(permit_id: int) -> None:
 
 RENDER_MODES = ("background", "celery", "inline", "off")
 
+# A command that must leave finished PDFs behind (seed_demo, before the server
+# starts) asks for rendering in its own context; a thread would die with it.
+_mode_here: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "permit_render_mode", default=None
+)
+
+
+@contextmanager
+def rendering_mode(mode: str) -> Iterator[None]:
+    """Within this block, in this context only, render permits as `mode` says."""
+    if mode not in RENDER_MODES:
+        raise ValueError(f"{mode!r} is not one of {', '.join(RENDER_MODES)}")
+    token = _mode_here.set(mode)
+    try:
+        yield
+    finally:
+        _mode_here.reset(token)
+
 
 def render_soon(permit_id: int) -> None:
     """Called once the permit's transaction has committed (see PERMIT_RENDER_MODE)."""
     global _worker
     if jobs.held():
         return  # a simulation's permit (jobs.hold): pending, for the renderer's sweep
-    mode = settings.PERMIT_RENDER_MODE
+    mode = _mode_here.get() or settings.PERMIT_RENDER_MODE
     if mode == "inline":
         _render_quietly(permit_id)
     elif mode == "celery":

@@ -31,7 +31,6 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.test.utils import override_settings
 from tqdm import tqdm
 
 from approvals import clock, permits, realname, roles, selectors, simulation
@@ -109,7 +108,7 @@ class Command(BaseCommand):
         # thread that would die with this command.
         mode = settings.PERMIT_RENDER_MODE
         render_mode = "inline" if mode == "background" else mode
-        with override_settings(PERMIT_RENDER_MODE=render_mode), transaction.atomic():
+        with permits.rendering_mode(render_mode), transaction.atomic():
             made = demo_applications_create()
         for line in made:
             self.stdout.write(f"  demo application {line}")
