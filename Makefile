@@ -118,7 +118,7 @@ test-postgres: venv ## run the test suite on a throwaway real PostgreSQL started
 # Stops at the first failing step. pytest's exit status 5 ("no tests
 # collected") is non-zero and therefore a failure here too.
 test: venv sysdeps messages ## everything CI runs: lint, then the suite on SQLite, then on PostgreSQL
-	$(call section,lint: ruff and migrations check)
+	$(call section,lint: ruff; import layers; migrations and schema checks)
 	@$(MAKE) lint
 	$(call section,tests on SQLite)
 	@$(MAKE) test-sqlite

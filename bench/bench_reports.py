@@ -334,7 +334,7 @@ def run_ours() -> tuple[object, list[dict]]:
 
 
 POPULATION = """
-SELECT a.id, a.service_id, s.statutory_limit_days AS statutory_limit, s.legacy_steps,
+SELECT a.id, a.service_id, s.statutory_limit_days AS statutory_limit,
        date_trunc('month', a.decided_at AT TIME ZONE %(tz)s) AS month,
        extract(epoch FROM a.decided_at - a.submitted_at)::float / 86400 AS days
 FROM approvals_application a JOIN approvals_service s ON s.id = a.service_id
@@ -362,12 +362,21 @@ stepped AS (
   FROM approvals_step GROUP BY application_id),
 materials AS (
   SELECT application_id, count(*) AS required,
-         count(*) FILTER (WHERE satisfied_by = 'reuse') AS reused
+         count(*) FILTER (WHERE satisfied_by = 'reuse') AS reused,
+         count(*) FILTER (WHERE satisfied_by IN ('upload', 'commitment', 'deferral'))
+           AS handed_in
   FROM approvals_applicationmaterial GROUP BY application_id),
+trips AS (
+  SELECT service_id, count(*) AS n FROM approvals_servicedepartment GROUP BY service_id),
 escalated AS (
   SELECT application_id, count(*) AS n FROM approvals_escalation GROUP BY application_id),
 per_app AS (
-  SELECT pop.*, held.*, stepped.investor_steps, stepped.government_steps,
+  SELECT pop.*, held.*, stepped.government_steps,
+         -- each visit or correction, and each material handed in (not reused)
+         coalesce(stepped.investor_steps, 0) + coalesce(materials.handed_in, 0)
+           AS investor_steps,
+         -- without the window: one trip per department, every material handed in
+         coalesce(trips.n, 0) + coalesce(materials.required, 0) AS baseline_steps,
          coalesce(held.government_working_days, 0) - coalesce(stepped.window_working_days, 0)
            AS statutory_working_days,
          coalesce(materials.required, 0) AS required, coalesce(materials.reused, 0) AS reused,
@@ -376,6 +385,7 @@ per_app AS (
   LEFT JOIN held ON held.application_id = pop.id
   LEFT JOIN stepped ON stepped.application_id = pop.id
   LEFT JOIN materials ON materials.application_id = pop.id
+  LEFT JOIN trips ON trips.service_id = pop.service_id
   LEFT JOIN escalated ON escalated.application_id = pop.id)
 SELECT GROUPING(service_id, month) AS level, service_id, month,
        count(*) AS applications,
@@ -388,9 +398,7 @@ SELECT GROUPING(service_id, month) AS level, service_id, month,
        sum(government_working_days) AS government_working_days,
        sum(investor_working_days) AS investor_working_days,
        sum(investor_steps) AS investor_steps, sum(government_steps) AS government_steps,
-       sum(legacy_steps) FILTER (WHERE legacy_steps > 0) AS legacy_steps,
-       count(*) FILTER (WHERE legacy_steps > 0) AS legacy_applications,
-       sum(investor_steps) FILTER (WHERE legacy_steps > 0) AS steps_of_legacy_services,
+       sum(baseline_steps) AS baseline_steps,
        sum(required) AS required, sum(reused) AS reused,
        count(*) FILTER (WHERE statutory_working_days <= statutory_limit) AS compliant,
        sum(escalations) AS escalations
@@ -491,8 +499,8 @@ def compare(report, hand: dict) -> tuple[int, list[str]]:
         check(group, "investor_days", (row["investor_days"] or 0) / n, mine.investor_days)
         check(group, "investor_steps", row["investor_steps"] / n, mine.investor_steps)
         check(group, "government_steps", row["government_steps"] / n, mine.government_steps)
-        if row["legacy_steps"]:
-            avoided = 1 - row["steps_of_legacy_services"] / row["legacy_steps"]
+        if row["baseline_steps"]:
+            avoided = 1 - row["investor_steps"] / row["baseline_steps"]
             check(group, "steps_avoided", avoided, mine.steps_avoided)
         check(group, "materials_avoided", row["reused"] / row["required"], mine.materials_avoided)
         check(group, "statutory_compliance", row["compliant"] / n, mine.statutory_compliance)
