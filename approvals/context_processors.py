@@ -9,34 +9,18 @@ from approvals import representation, roles
 
 
 class Roles:
-    """The visitor's roles (approvals.roles), read with one query, and only if a page asks."""
+    """The visitor's roles for the templates: approvals.roles, read with one query and
+    only if a page asks (``roles.clerk``, ``roles.supervisor``, ``roles.reviewer``,
+    ``roles.investor``, ``roles.official``), and whether the banner asks to verify."""
 
     def __init__(self, user):
         self._user = user
 
-    @cached_property
-    def _roles(self) -> roles.RoleSet:
-        return roles.of(self._user)
-
-    @property
-    def investor(self) -> bool:
-        return self._roles.investor
-
-    @property
-    def clerk(self) -> bool:
-        return self._roles.clerk
-
-    @property
-    def supervisor(self) -> bool:
-        return self._roles.supervisor
-
-    @property
-    def reviewer(self) -> bool:
-        return self._roles.reviewer
-
-    @property
-    def official(self) -> bool:
-        return self._roles.official
+    def __getattr__(self, name):
+        # Only for what is not defined here: the role questions of the RoleSet.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(roles.of(self._user), name)
 
     @cached_property
     def unverified_investor(self) -> bool:

@@ -103,11 +103,6 @@ def of(user) -> RoleSet:
     return roles
 
 
-def forget(user) -> None:
-    """Drop the cached roles (after changing the user's groups in the same request)."""
-    user.__dict__.pop(_CACHE_ATTRIBUTE, None)
-
-
 def is_investor(user) -> bool:
     return of(user).investor
 

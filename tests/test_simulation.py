@@ -369,8 +369,10 @@ def test_viewflow_stamps_its_rows_with_the_simulated_time(catalogue):
         assert step.created_at == step.task.created
 
 
-@pytest.mark.django_db
-def test_a_run_stopped_part_way_keeps_whole_days(catalogue, monkeypatch):
+@pytest.fixture
+def fortieth_review_fails(monkeypatch):
+    """The 40th simulated review raises: a run that stops part way. The moments of
+    the reviews reached are in the list returned."""
     reviews = []
     review = People._on_review
 
@@ -381,6 +383,12 @@ def test_a_run_stopped_part_way_keeps_whole_days(catalogue, monkeypatch):
         review(self, case, now, *payload)
 
     monkeypatch.setattr(People, "_on_review", fail_on_the_fortieth)
+    return reviews
+
+
+@pytest.mark.django_db
+def test_a_run_stopped_part_way_keeps_whole_days(catalogue, fortieth_review_fails):
+    reviews = fortieth_review_fails
     with pytest.raises(simulation.SimulationStopped, match="screen went dark") as stopped:
         simulation.simulate(applications=12, routing="parallel", seed=7, service=catalogue)
     written, at = stopped.value.result, stopped.value.at
@@ -410,7 +418,7 @@ def test_a_run_stopped_part_way_keeps_whole_days(catalogue, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_a_batch_never_holds_more_than_its_events(catalogue, django_assert_max_num_queries):
+def test_batches_of_one_event_give_the_same_figures_as_batches_of_a_day(catalogue):
     small = simulation.simulate(
         applications=3, routing="parallel", seed=7, service=catalogue, batch_events=1
     )
@@ -431,17 +439,7 @@ def test_simulations_have_their_own_queue():
 
 
 @pytest.mark.django_db
-def test_the_command_says_what_a_stopped_run_wrote(catalogue, monkeypatch):
-    reviews = []
-    review = People._on_review
-
-    def fail_on_the_fortieth(self, case, now, *payload):
-        reviews.append(now)
-        if len(reviews) == 40:
-            raise ValueError("the reviewer's screen went dark")
-        review(self, case, now, *payload)
-
-    monkeypatch.setattr(People, "_on_review", fail_on_the_fortieth)
+def test_the_command_says_what_a_stopped_run_wrote(catalogue, fortieth_review_fails):
     with pytest.raises(CommandError) as stopped:
         call_command(
             "simulate",

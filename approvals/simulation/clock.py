@@ -26,9 +26,10 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models.signals import pre_save
 from django.utils import timezone
-from viewflow.workflow.models import AbstractProcess, AbstractTask
+from viewflow.workflow.models import Process, Task
 
 from approvals import clock, timekeeping
+from approvals.models import ApplicationProcess
 
 _running: contextvars.ContextVar[SimulatedClock | None] = contextvars.ContextVar(
     "approvals_simulated_clock", default=None
@@ -82,14 +83,19 @@ class SimulatedClock:
 
 def _viewflow_rows_on_the_simulated_clock(sender, instance, raw=False, **kwargs) -> None:
     running = _running.get()
-    if running is None or raw or not isinstance(instance, AbstractTask | AbstractProcess):
+    if running is None or raw:
         return
     running.restamp(instance)
 
 
-pre_save.connect(
-    _viewflow_rows_on_the_simulated_clock, dispatch_uid="approvals.simulation.viewflow_stamps"
-)
+# Connected to viewflow's rows only (a signal is sent for the class saved, so
+# the flow's own process class too), not to every save of the process.
+for _model in (Task, Process, ApplicationProcess):
+    pre_save.connect(
+        _viewflow_rows_on_the_simulated_clock,
+        sender=_model,
+        dispatch_uid=f"approvals.simulation.viewflow_stamps.{_model.__name__}",
+    )
 
 
 def add_office_hours(start: datetime, hours: float, office: tuple[int, int]) -> datetime:
