@@ -4,6 +4,7 @@ Applications are shown read-only: they change only through the services,
 which keep them consistent with their process and ledger.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
@@ -12,9 +13,10 @@ from approvals import models as m
 from approvals.identifiers import mask_document_number
 
 
-class ServiceDepartmentInline(admin.TabularInline):
-    model = m.ServiceDepartment
+class ThingMatterInline(admin.TabularInline):
+    model = m.ThingMatter
     extra = 1
+    fields = ("matter", "order", "determinant", "operator", "value")
 
 
 class MaterialInline(admin.StackedInline):
@@ -23,6 +25,8 @@ class MaterialInline(admin.StackedInline):
     fields = (
         ("code", "order", "department"),
         ("name_zh", "name_en"),
+        "matters",
+        ("determinant", "operator", "value"),
         ("legal_basis_zh", "legal_basis_en"),
         "reuse_key",
         ("allow_upload", "allow_commitment", "allow_deferral", "deferral_days"),
@@ -41,7 +45,48 @@ class ServiceAdmin(admin.ModelAdmin):
     )
     list_filter = ("is_active",)
     search_fields = ("code", "name_zh", "name_en")
-    inlines = [ServiceDepartmentInline, MaterialInline]
+    inlines = [ThingMatterInline, MaterialInline]
+
+
+class MatterForm(forms.ModelForm):
+    class Meta:
+        model = m.Matter
+        exclude = ()
+
+    def clean(self):
+        cleaned = super().clean()
+        requires = cleaned.get("requires")
+        if requires is not None and self.instance.pk:
+            cycle = m.requirement_cycle(self.instance, requires)
+            if cycle:
+                raise forms.ValidationError(
+                    _("These prerequisites would make a cycle: %(cycle)s.")
+                    % {"cycle": " → ".join(cycle)}
+                )
+        return cleaned
+
+
+@admin.register(m.Matter)
+class MatterAdmin(admin.ModelAdmin):
+    form = MatterForm
+    list_display = (
+        "code",
+        "name_zh",
+        "name_en",
+        "department",
+        "outcome_kind",
+        "promised_limit_days",
+        "is_active",
+    )
+    list_filter = ("department", "outcome_kind", "is_active")
+    search_fields = ("code", "name_zh", "name_en")
+    filter_horizontal = ("requires",)
+
+
+@admin.register(m.Determinant)
+class DeterminantAdmin(admin.ModelAdmin):
+    list_display = ("code", "question_zh", "question_en", "kind", "order")
+    search_fields = ("code", "question_zh", "question_en")
 
 
 @admin.register(m.Department)

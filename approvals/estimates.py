@@ -29,7 +29,6 @@ from approvals.models import (
     ClockInterval,
     DepartmentReview,
     SatisfiedBy,
-    ServiceDepartment,
     Step,
 )
 
@@ -103,17 +102,11 @@ def recompute_estimates(*, progress: Progress | None = None) -> Recomputed:
         DepartmentReview.objects.filter(
             due_estimated=True, task__isnull=False, due_at__lte=unofficial_from
         )
-        .select_related("task", "application")
+        .select_related("task", "application", "matter__matter")
         .order_by("pk")
     )
-    limits = {
-        (sd.service_id, sd.department_id): float(sd.review_limit_days)
-        for sd in ServiceDepartment.objects.filter(
-            service_id__in={r.application.service_id for r in reviews}
-        )
-    }
     for i, review in enumerate(reviews, 1):
-        limit = limits.get((review.application.service_id, review.department_id))
+        limit = float(review.matter.matter.review_limit_days) if review.matter else None
         if limit is not None:
             with transaction.atomic():
                 review.due_at = timekeeping.deadline_after(review.task.created, limit)

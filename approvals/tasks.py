@@ -24,7 +24,9 @@ from approvals.reports.filters import ReportFilterSet
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5, acks_late=True)
 def render_permit(permit_id: int) -> str:
     """Make a permit's PDF; a permit already rendered is left as it is."""
-    permit = Permit.objects.select_related("holder", "application__service").get(pk=permit_id)
+    permit = Permit.objects.select_related(
+        "holder", "application__service", "matter__matter__department"
+    ).get(pk=permit_id)
     return permits.render_permit(permit).render_status
 
 

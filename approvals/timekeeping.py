@@ -51,6 +51,7 @@ from __future__ import annotations
 import functools
 import math
 import time as monotonic_clock
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -355,3 +356,60 @@ def benchmark_baseline_days() -> float:
 def benchmark_target_days() -> float:
     """End-to-end days the reform promised (``BENCHMARK_TARGET_DAYS``)."""
     return float(settings.BENCHMARK_TARGET_DAYS)
+
+
+@dataclass(frozen=True)
+class PathStep:
+    """One matter in the critical-path computation.
+
+    `days` is its promised limit in working days; `needs` the keys of the
+    matters it waits for; `started` when its review opened (None: not yet);
+    `finished` when it settled (None: not yet)."""
+
+    key: str
+    days: float
+    needs: tuple[str, ...] = ()
+    started: datetime | None = None
+    finished: datetime | None = None
+
+
+def expected_completion(steps: list[PathStep], start: DateOrDatetime) -> tuple[datetime, list[str]]:
+    """When the last matter is expected to finish, and the chain of matters that decides it.
+
+    A matter starts when the last matter it needs finishes (or at `start`, the
+    acceptance), or when its review actually opened; it is expected to finish
+    its promised working days later (office hours, the official calendar), or
+    finishes when it actually did. The answer is the latest finish: the
+    longest path through the graph. A matter finished late moves every date
+    after it. The graph must be acyclic (the catalogue's check)."""
+    by_key = {s.key: s for s in steps}
+    finish: dict[str, datetime] = {}
+    via: dict[str, str | None] = {}
+
+    def end_of(key: str, trail: tuple[str, ...] = ()) -> datetime:
+        if key in finish:
+            return finish[key]
+        if key in trail:
+            raise ValueError(f"the matters' graph has a cycle through {key}")
+        step = by_key[key]
+        needed = [n for n in step.needs if n in by_key]
+        ready, before = deadline_after(start, 0), None
+        for other in needed:
+            other_end = end_of(other, (*trail, key))
+            if other_end > ready:
+                ready, before = other_end, other
+        if step.finished is not None:
+            done = step.finished
+        else:
+            done = deadline_after(step.started or ready, step.days)
+        finish[key], via[key] = done, before
+        return done
+
+    if not steps:
+        return deadline_after(start, 0), []
+    last = max(by_key, key=lambda k: (end_of(k), k))
+    path, key = [], last
+    while key is not None:
+        path.append(key)
+        key = via[key]
+    return finish[last], list(reversed(path))

@@ -60,12 +60,25 @@ def prepare(batch: int):
     from django.db import transaction
     from django.utils import timezone
 
-    from approvals.models import Application, ApplicationStatus, Enterprise, Licence, Permit
+    from approvals.models import (
+        Application,
+        ApplicationMatter,
+        ApplicationStatus,
+        Enterprise,
+        Licence,
+        MatterState,
+        Permit,
+    )
 
     say("migrate and seed the demo (catalogue, shared data, users, demo applications)")
     call_command("migrate", verbosity=0, interactive=False)
     call_command("seed_demo", history=0, verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
-    real = Permit.objects.select_related("holder", "application__service").get()
+    real = (
+        Permit.objects.select_related("holder", "application__service", "matter__matter")
+        .order_by("pk")
+        .first()
+    )
+    outcome = real.matter.matter
 
     say(f"create {batch} permits for the batch (rows only; each is rendered for real)")
     enterprises = list(Enterprise.objects.order_by("pk"))
@@ -86,16 +99,20 @@ def prepare(batch: int):
             number = f"BENCH-{now:%Y}-{i:06d}"
             licence = Licence.objects.create(
                 number=number,
-                licence_type=template.service.permit_licence_type,
-                name_zh=template.service.permit_name_zh,
-                name_en=template.service.permit_name_en,
+                licence_type=outcome.outcome_licence_type,
+                name_zh=outcome.outcome_name_zh,
+                name_en=outcome.outcome_name_en,
                 holder=holder,
                 issuer=real.licence.issuer,
                 issued_on=real.valid_from,
             )
+            part = ApplicationMatter.objects.create(
+                application=app, matter=outcome, state=MatterState.APPROVED, decided_at=now
+            )
             Permit.objects.create(
                 number=number,
                 application=app,
+                matter=part,
                 holder=holder,
                 scope=holder.business_scope,
                 issued_at=now,

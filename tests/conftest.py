@@ -117,6 +117,7 @@ def _database_is_the_one_asked_for(request):
 class World:
     service: m.Service
     departments: list
+    matters: dict
     enterprise: m.Enterprise
     investor: object
     other_investor: object
@@ -133,9 +134,18 @@ def build_world(**service_fields) -> World:
     f.role_groups()
     departments = [f.DepartmentFactory(code=c) for c in ("market", "commerce", "tax")]
     f.DepartmentFactory(code="customs")  # in the catalogue, not in this service
-    service = f.ServiceFactory(code="fie", permit_licence_type="business-licence", **service_fields)
-    for d in departments:
-        m.ServiceDepartment.objects.create(service=service, department=d, review_limit_days=1)
+    service = f.ServiceFactory(code="fie", **service_fields)
+    # The market department's matter issues the business licence; the others a record each.
+    matters = {
+        d.code: f.thing_part(
+            service,
+            d,
+            outcome_licence_type="business-licence" if d.code == "market" else f"{d.code}-record",
+            outcome_name_zh="营业执照" if d.code == "market" else f"{d.name_zh}回执",
+            outcome_name_en="Business licence" if d.code == "market" else f"{d.name_en} receipt",
+        )
+        for d in departments
+    }
     f.MaterialFactory(service=service, code="registry", reuse_key="enterprise_registry", order=1)
     f.MaterialFactory(service=service, code="tax-info", reuse_key="tax_registration", order=2)
     f.MaterialFactory(
@@ -157,6 +167,7 @@ def build_world(**service_fields) -> World:
     }
     return World(
         service=service,
+        matters=matters,
         departments=departments,
         enterprise=enterprise,
         # The legal representative of every EnterpriseFactory enterprise (verified).

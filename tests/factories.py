@@ -49,9 +49,33 @@ class ServiceFactory(factory.django.DjangoModelFactory):
     statutory_limit_days = 20
     promised_limit_days = 2
     legacy_steps = 10
-    permit_licence_type = factory.Sequence(lambda n: f"permit-type-{n}")
-    permit_name_zh = "许可证"
-    permit_name_en = "Permit"
+
+
+class MatterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Matter
+
+    code = factory.Sequence(lambda n: f"matter-{n}")
+    department = factory.SubFactory(DepartmentFactory)
+    name_zh = factory.LazyAttribute(lambda o: f"事项{o.code}")
+    name_en = factory.LazyAttribute(lambda o: f"Matter {o.code}")
+    outcome_name_zh = "许可证"
+    outcome_name_en = "Permit"
+    outcome_licence_type = factory.Sequence(lambda n: f"permit-type-{n}")
+    review_limit_days = 1
+    promised_limit_days = 1
+
+
+def thing_part(service, department, *, order=None, requires=(), **matter_fields):
+    """Give `service` a matter decided by `department`; returns the matter."""
+    matter_fields.setdefault("code", f"{service.code}-{department.code}")
+    matter = MatterFactory(department=department, **matter_fields)
+    if requires:
+        matter.requires.set(requires)
+    if order is None:
+        order = m.ThingMatter.objects.filter(service=service).count()
+    m.ThingMatter.objects.create(service=service, matter=matter, order=order)
+    return matter
 
 
 class MaterialFactory(factory.django.DjangoModelFactory):

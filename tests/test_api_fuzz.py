@@ -77,9 +77,9 @@ KNOWN = Known()
 
 def _build_world() -> None:
     """The catalogue, the people, and applications in the states the API acts on."""
-    world = build_world(
-        permit_name_zh="营业执照", permit_name_en="Business licence", permit_valid_years=5
-    )
+    world = build_world()
+    world.matters["market"].outcome_valid_years = 5
+    world.matters["market"].save()
     departments, reviewers = world.departments, world.reviewers
     m.RejectionReason.objects.create(
         code="scope-unclear", text_zh="经营范围不清", text_en="The business scope is unclear."

@@ -32,10 +32,11 @@ from approvals.models import (
     Person,
     PropertyRecord,
     SatisfiedBy,
+    Matter,
     Service,
-    ServiceDepartment,
     SocialSecurityRegistration,
     TaxRegistration,
+    ThingMatter,
 )
 from approvals.roles import CLERK_GROUP, INVESTOR_GROUP
 from tests import factories as f
@@ -82,7 +83,8 @@ def test_fixtures_load_and_every_object_is_valid():
     for model in (
         Department,
         Service,
-        ServiceDepartment,
+        Matter,
+        ThingMatter,
         Material,
         Enterprise,
         TaxRegistration,
@@ -149,18 +151,39 @@ def test_enough_enterprises_and_some_with_nothing_on_file():
 def test_fie_establishment_is_a_bundle():
     load_fixtures()
     service = Service.objects.get(code="fie-establishment")
-    assert service.departments.count() >= 4
+    assert service.matters.count() == 5
     assert service.materials.count() >= 8
     assert service.promised_limit_days <= service.statutory_limit_days
-    # Every material is handled by a department of the service itself.
-    assert not service.materials.exclude(department__in=service.departments.all()).exists()
+    # Every material serves a matter of the service, and its department decides that matter.
+    for material in service.materials.prefetch_related("matters"):
+        matters = list(material.matters.all())
+        assert matters, material.code
+        assert set(matters) <= set(service.matters.all()), material.code
+        assert material.department_id in {m.department_id for m in matters}, material.code
+
+
+def test_every_matter_of_an_establishment_needs_the_registration_first():
+    """Nothing but the registration may be issued before the enterprise exists: every other
+    matter of a thing that establishes one needs, directly or not, the registering matter."""
+    load_fixtures()
+    for service in Service.objects.filter(establishes_enterprise=True):
+        registering = [m for m in service.matters.all() if m.establishes_enterprise]
+        assert len(registering) == 1, service.code
+        for matter in service.matters.exclude(pk=registering[0].pk):
+            reached, todo = set(), [matter]
+            while todo:
+                for needed in todo.pop().requires.all():
+                    if needed.pk not in reached:
+                        reached.add(needed.pk)
+                        todo.append(needed)
+            assert registering[0].pk in reached, (service.code, matter.code)
     # Some of it is never asked for again when government already holds it.
     assert service.materials.exclude(reuse_key="").count() >= 2
 
 
 def test_every_reuse_key_can_be_provided_by_a_source():
     load_fixtures()
-    licence_types = set(Service.objects.values_list("permit_licence_type", flat=True))
+    licence_types = set(Matter.objects.values_list("outcome_licence_type", flat=True))
     licence_types |= set(Licence.objects.values_list("licence_type", flat=True))
     for material in Material.objects.exclude(reuse_key=""):
         key = material.reuse_key
@@ -204,7 +227,8 @@ def test_a_permit_from_one_service_is_reused_by_another():
     load_fixtures()
     fie = Service.objects.get(code="fie-establishment")
     seal = Service.objects.get(code="seal-engraving-filing")
-    assert seal.materials.filter(reuse_key=f"licence:{fie.permit_licence_type}").exists()
+    licence = fie.matters.get(establishes_enterprise=True).outcome_licence_type
+    assert seal.materials.filter(reuse_key=f"licence:{licence}").exists()
 
 
 @pytest.mark.parametrize(
@@ -283,7 +307,7 @@ def test_the_reviewed_services_ask_exactly_the_reviewed_materials(code):
         for m in service.materials.select_related("department")
     ]
     assert materials == REVIEWED_MATERIALS[code]
-    departments = [sd.department.code for sd in service.service_departments.all()]
+    departments = [part.matter.department.code for part in service.thing_matters.all()]
     assert departments == REVIEWED_DEPARTMENTS[code]
     # A filing is a record: nothing of another department's separate matter.
     assert not service.materials.filter(
@@ -346,10 +370,10 @@ SERVICE_CODES = sorted(
 
 @pytest.mark.parametrize("code", SERVICE_CODES)
 def test_steps_before_the_reform_are_counted_as_the_reports_count_them(code):
-    """One trip to each department plus one hand-in of each material (approvals/reports.py)."""
+    """One trip for each matter plus one hand-in of each material (approvals/reports.py)."""
     load_fixtures()
     service = Service.objects.get(code=code)
-    assert service.legacy_steps == (service.service_departments.count() + service.materials.count())
+    assert service.legacy_steps == (service.thing_matters.count() + service.materials.count())
 
 
 def test_seed_demo_is_idempotent():

@@ -70,11 +70,10 @@ def issued(world):
 
 @pytest.fixture
 def rendered(world, django_capture_on_commit_callbacks):
-    world.service.permit_name_zh, world.service.permit_name_en = "营业执照", "Business licence"
-    world.service.permit_valid_years = 5
-    world.service.save()
+    world.matters["market"].outcome_valid_years = 5
+    world.matters["market"].save()
     app = approve(world, capture=django_capture_on_commit_callbacks)
-    permit = m.Permit.objects.get(application=app)
+    permit = app.permit
     assert permit.render_status == RenderStatus.RENDERED, permit.render_error
     return permit
 
@@ -133,8 +132,9 @@ def test_pdf_shows_the_permit_in_chinese_and_english(rendered):
         "发证机关",
         "Issuingauthority",
         "审批部门",
-        *(d.name_zh for d in rendered.application.service.departments.all()),
-        *(squeeze(d.name_en) for d in rendered.application.service.departments.all()),
+        # The department that decided the outcome's matter.
+        rendered.matter.matter.department.name_zh,
+        squeeze(rendered.matter.matter.department.name_en),
         permits.permit_token(rendered),
     ):
         # English titles are set in capitals: compare without case.
@@ -298,8 +298,8 @@ def test_outcomes_valid_revoked_expired_unknown_altered(world, issued):
 
 @pytest.mark.django_db
 def test_a_permit_expires_the_day_after_its_validity(world):
-    world.service.permit_valid_years = 1
-    world.service.save()
+    world.matters["market"].outcome_valid_years = 1
+    world.matters["market"].save()
     permit = approve(world).permit
     token = permits.permit_token(permit)
     assert permits.verify_token(token, today=permit.valid_until).status == "valid"
@@ -362,8 +362,8 @@ def test_altered_and_revoked_pages_say_so_without_a_500(client, world, issued):
 
 @pytest.mark.django_db
 def test_expired_permit_verifies_as_expired_on_the_page(client, world):
-    world.service.permit_valid_years = 1
-    world.service.save()
+    world.matters["market"].outcome_valid_years = 1
+    world.matters["market"].save()
     permit = approve(world).permit
     later = datetime.combine(permit.valid_until + timedelta(days=2), datetime.min.time(), SH)
     with time_machine.travel(later, tick=False):
@@ -475,7 +475,7 @@ def test_renderer_failure_keeps_the_approval_and_the_retry_produces_the_pdf(
 
     app.refresh_from_db()
     assert app.status == m.ApplicationStatus.APPROVED
-    permit = m.Permit.objects.get(application=app)
+    permit = app.permit
     assert permit.render_status == RenderStatus.FAILED
     assert "font cache is corrupt" in permit.render_error
     assert not permit.pdf

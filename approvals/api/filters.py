@@ -63,8 +63,9 @@ class MomentFilter(django_filters.IsoDateTimeFilter):
 
 class ServiceFilter(django_filters.FilterSet):
     department = django_filters.CharFilter(
-        field_name="service_departments__department__code",
-        help_text="Only services this department takes part in (department code).",
+        field_name="thing_matters__matter__department__code",
+        distinct=True,
+        help_text="Only services one of whose matters this department decides (department code).",
     )
 
     class Meta:

@@ -3,16 +3,20 @@
 from .applications import (
     DEFERRED_DELIVERY_STATUSES,
     FINAL_STATUSES,
+    GRANTED_STATUSES,
     OPEN_STATUSES,
+    SETTLED_MATTER_STATES,
     ActingAs,
     Application,
     ApplicationMaterial,
+    ApplicationMatter,
     ApplicationProcess,
     ApplicationStatus,
     CorrectionRequest,
     DepartmentReview,
     Escalation,
     FiledAs,
+    MatterState,
     PrefilledValue,
     ReviewDecision,
     SatisfiedBy,
@@ -20,11 +24,13 @@ from .applications import (
 )
 from .audit import AuditAction, AuditEntry
 from .calendar import CalendarNotice
-from .catalog import Department, Material, RejectionReason, Service, ServiceDepartment
+from .catalog import Department, Material, RejectionReason, Service
 from .identity import Agency, Identity, IdentityStatus, Mandate, MandateOrigin
 from .ledger import INVESTOR_STEPS, ClockHolder, ClockInterval, Step, StepKind
+from .matters import Matter, MatterMode, OutcomeKind, ThingMatter, requirement_cycle
 from .notifications import Notification
 from .permits import Permit, PermitStatus
+from .questions import Conditional, Determinant, DeterminantKind, Operator
 from .shared_data import (
     Enterprise,
     EnterpriseStatus,
@@ -84,7 +90,19 @@ __all__ = [
     "ReviewDecision",
     "SatisfiedBy",
     "Service",
-    "ServiceDepartment",
+    "ThingMatter",
+    "Matter",
+    "MatterMode",
+    "MatterState",
+    "OutcomeKind",
+    "requirement_cycle",
+    "Conditional",
+    "Determinant",
+    "DeterminantKind",
+    "Operator",
+    "ApplicationMatter",
+    "GRANTED_STATUSES",
+    "SETTLED_MATTER_STATES",
     "SocialSecurityRegistration",
     "Step",
     "StepKind",

@@ -15,6 +15,7 @@ from approvals import clock
 from approvals.identifiers import validate_uscc
 
 from .catalog import Department, Material, Service
+from .matters import Matter
 from .shared_data import Enterprise, NameReservation
 
 
@@ -25,6 +26,9 @@ class ApplicationStatus(models.TextChoices):
     ACCEPTED = "accepted", _("accepted")
     IN_REVIEW = "in_review", _("in review")
     APPROVED = "approved", _("approved")
+    # Some matters approved, at least one refused or left undecided because it
+    # needed a refused one: each approved matter's outcome stands.
+    PARTLY_APPROVED = "partly_approved", _("partly approved")
     REJECTED = "rejected", _("rejected")
     WITHDRAWN = "withdrawn", _("withdrawn")
 
@@ -43,9 +47,13 @@ DEFERRED_DELIVERY_STATUSES = (
     ApplicationStatus.ACCEPTED,
     ApplicationStatus.IN_REVIEW,
     ApplicationStatus.APPROVED,
+    ApplicationStatus.PARTLY_APPROVED,
 )
+# Decided with at least one outcome issued.
+GRANTED_STATUSES = (ApplicationStatus.APPROVED, ApplicationStatus.PARTLY_APPROVED)
 FINAL_STATUSES = (
     ApplicationStatus.APPROVED,
+    ApplicationStatus.PARTLY_APPROVED,
     ApplicationStatus.REJECTED,
     ApplicationStatus.WITHDRAWN,
 )
@@ -128,6 +136,18 @@ class Application(models.Model):
         null=True,
         blank=True,
     )
+    # The guide's answers as given ({determinant code: answer}); with the
+    # thing they decide the matters and materials (approvals.guide).
+    answers = models.JSONField(_("answers to the guide"), default=dict, blank=True)
+    # A new application for matters refused (or left undecided) in this one.
+    replaces = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        related_name="reapplications",
+        null=True,
+        blank=True,
+        verbose_name=_("applies again for matters of"),
+    )
     # Lets a client retry "create" (double click, flaky network, API retry)
     # without creating a second application.
     idempotency_key = models.CharField(max_length=80, blank=True, default="")
@@ -177,6 +197,16 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def permit(self):
+        """The outcome of the first matter in the thing's order (the only one of a thing of one
+        matter), or None.
+
+        The matters are written in the thing's order, so their ids keep it. Reads
+        ``permits`` prefetched when it is, so a list pays no query per row."""
+        outcomes = sorted(self.permits.all(), key=lambda p: (p.matter_id or 0, p.pk))
+        return outcomes[0] if outcomes else None
 
     @property
     def reference(self) -> str:
@@ -310,6 +340,60 @@ class CorrectionRequest(models.Model):
         return f"{self.application} correction {self.requested_at:%Y-%m-%d}"
 
 
+class MatterState(models.TextChoices):
+    PENDING = "pending", _("not started")
+    WAITING = "waiting", _("waiting for the matters it needs")
+    IN_REVIEW = "in_review", _("in review")
+    APPROVED = "approved", _("approved")
+    REFUSED = "refused", _("refused")
+    NOT_DECIDED = "not_decided", _("not decided")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+SETTLED_MATTER_STATES = (MatterState.APPROVED, MatterState.REFUSED, MatterState.NOT_DECIDED)
+
+
+class ApplicationMatter(models.Model):
+    """One matter of an application: its state, its own clock and (through Permit) its outcome."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="matters")
+    matter = models.ForeignKey(
+        Matter, on_delete=models.PROTECT, related_name="applications", verbose_name=_("matter")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    state = models.CharField(
+        _("state"), max_length=20, choices=MatterState, default=MatterState.PENDING
+    )
+    # Why the matter ended as it did when no review says it: the refused
+    # matter it needed, in both languages.
+    reason = models.TextField(_("reason"), blank=True)
+    started_at = models.DateTimeField(_("review started"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("settled"), null=True, blank=True)
+    working_days = models.FloatField(_("working days in review"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["application", "order", "matter__code"]
+        verbose_name = _("matter of an application")
+        verbose_name_plural = _("matters of an application")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "matter"], name="application_matter_once"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="not_decided") | ~models.Q(reason=""),
+                name="matter_not_decided_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["matter", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.application} / {self.matter.code}: {self.state}"
+
+    @property
+    def settled(self) -> bool:
+        return self.state in SETTLED_MATTER_STATES
+
+
 class ReviewDecision(models.TextChoices):
     PENDING = "pending", _("pending")
     APPROVED = "approved", _("approved")
@@ -319,6 +403,16 @@ class ReviewDecision(models.TextChoices):
 class DepartmentReview(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="reviews")
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="reviews")
+    # The matter reviewed: a department with two matters in one application
+    # (business licence and food business licence) reviews each on its own.
+    matter = models.OneToOneField(
+        ApplicationMatter,
+        on_delete=models.CASCADE,
+        related_name="review",
+        null=True,
+        blank=True,
+        verbose_name=_("matter"),
+    )
     task = models.OneToOneField(
         "viewflow.Task", on_delete=models.SET_NULL, null=True, blank=True, related_name="review"
     )
@@ -341,9 +435,6 @@ class DepartmentReview(models.Model):
     class Meta:
         ordering = ["application", "department__code"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["application", "department"], name="review_once_per_department"
-            ),
             models.CheckConstraint(
                 condition=~models.Q(decision="rejected") | ~models.Q(reasons=""),
                 name="rejection_has_reasons",

@@ -37,6 +37,7 @@ class AuditAction(models.TextChoices):
     MANDATE_REGISTERED = "mandate_registered", _("paper mandate registered")
     MANDATE_USED = "mandate_used", _("mandate used")
     MANDATE_REVOKED = "mandate_revoked", _("mandate revoked")
+    MATTER_NOT_DECIDED = "matter_not_decided", _("matter left undecided")
 
 
 class AuditEntry(models.Model):

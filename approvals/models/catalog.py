@@ -1,4 +1,4 @@
-"""The service catalogue: departments, services and the materials they require.
+"""The catalogue: departments, things (the ``Service`` table) and the materials they require.
 
 The catalogue is data. Adding a department or a service, changing a time
 limit or allowing a shortcut for a material is done in the admin or in a
@@ -13,6 +13,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from approvals import prefill
+
+from .questions import Conditional
 
 
 class BilingualName(models.Model):
@@ -54,16 +56,21 @@ class Department(BilingualName):
 
 
 class Service(BilingualName):
-    """An application type an investor can file at the single window."""
+    """A thing (一件事): what an investor applies for at the single window, in one go.
+
+    Its matters are each a department's own act with its own outcome
+    (``approvals.models.matters``); its materials are one set for all of them.
+    A thing of one matter is what used to be a plain service."""
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
     description_zh = models.TextField(_("description (Chinese)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
-    departments = models.ManyToManyField(
-        Department,
-        through="ServiceDepartment",
-        related_name="services",
-        verbose_name=_("departments"),
+    # The thing's matters (一件事的事项), each always or on an answer of the guide.
+    matters = models.ManyToManyField(
+        "approvals.Matter",
+        through="approvals.ThingMatter",
+        related_name="things",
+        verbose_name=_("matters"),
     )
     statutory_limit_days = models.PositiveSmallIntegerField(
         _("statutory limit (working days)"),
@@ -84,22 +91,6 @@ class Service(BilingualName):
             "Separate submissions and visits an investor made before the single window "
             "(one per department and material hand-in); the yardstick for 'fewer steps'."
         ),
-    )
-    permit_licence_type = models.SlugField(
-        _("licence type of the permit"),
-        max_length=60,
-        help_text=_(
-            "The permit enters the licence library under this type, so a later "
-            "application whose material has reuse key 'licence:<type>' reuses it."
-        ),
-    )
-    permit_name_zh = models.CharField(_("permit name (Chinese)"), max_length=200)
-    permit_name_en = models.CharField(_("permit name (English)"), max_length=200)
-    permit_valid_years = models.PositiveSmallIntegerField(
-        _("permit validity (years)"),
-        null=True,
-        blank=True,
-        help_text=_("Empty: valid until revoked."),
     )
     is_active = models.BooleanField(_("open for applications"), default=True)
     # Names of sources in settings.PREFILL_SOURCES (approvals.prefill): a
@@ -158,43 +149,14 @@ class Service(BilingualName):
             )
 
 
-class ServiceDepartment(models.Model):
-    """A department's part in a service, with its own review time limit."""
+class Material(BilingualName, Conditional):
+    """A material of a thing's one set (一套材料), the matters that need it, and the ways it may
+    be satisfied.
 
-    service = models.ForeignKey(
-        Service, on_delete=models.CASCADE, related_name="service_departments"
-    )
-    department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, related_name="service_departments"
-    )
-    review_limit_days = models.DecimalField(
-        _("review limit (working days)"),
-        max_digits=4,
-        decimal_places=1,
-        default=1,
-        validators=[MinValueValidator(0.5)],
-        help_text=_("After this many working days the review escalates to the supervisors."),
-    )
-
-    class Meta:
-        ordering = ["service", "department__code"]
-        verbose_name = _("department in a service")
-        verbose_name_plural = _("departments in a service")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["service", "department"], name="service_department_once"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(review_limit_days__gt=0), name="review_limit_positive"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.service.code} / {self.department.code}"
-
-
-class Material(BilingualName):
-    """A material a service requires, and the ways it may be satisfied."""
+    One row however many of the thing's matters need it, so it is handed in
+    once. It is asked for when at least one of its matters applies and its own
+    rule on the guide's answers (``Conditional``) holds.
+    """
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="materials")
     code = models.SlugField(_("code"), max_length=60)
@@ -205,6 +167,13 @@ class Material(BilingualName):
         null=True,
         blank=True,
         verbose_name=_("department that needs it"),
+    )
+    matters = models.ManyToManyField(
+        "approvals.Matter",
+        related_name="materials",
+        blank=True,
+        verbose_name=_("needed by"),
+        help_text=_("The matters of this thing that need it. Empty: all of them."),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     reuse_key = models.CharField(

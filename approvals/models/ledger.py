@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .applications import Application
+from .applications import Application, ApplicationMatter
 from .catalog import Department
 
 
@@ -38,6 +38,10 @@ class Step(models.Model):
     kind = models.CharField(_("step"), max_length=20, choices=StepKind)
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The matter a review or an outcome belongs to: its own clock.
+    matter = models.ForeignKey(
+        ApplicationMatter, on_delete=models.CASCADE, null=True, blank=True, related_name="steps"
     )
     task = models.OneToOneField(
         "viewflow.Task", on_delete=models.SET_NULL, null=True, blank=True, related_name="step"

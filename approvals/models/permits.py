@@ -1,4 +1,4 @@
-"""Permits: the one decision that comes back to the investor.
+"""Permits: the outcomes that come back to the investor, one per approved matter.
 
 The record here is what the licence library and public verification rest
 on; the PDF is derived from it, rendered off the request path by
@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .applications import Application
+from .applications import Application, ApplicationMatter
 from .shared_data import Enterprise, Licence
 
 
@@ -49,7 +49,17 @@ def registry_facts(enterprise: Enterprise) -> dict[str, str]:
 
 class Permit(models.Model):
     number = models.CharField(_("permit number"), max_length=40, unique=True)
-    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="permit")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="permits")
+    # The approved matter whose outcome this is (a licence or a registration
+    # record). Its life (amend, renew, cancel, replace) will be rows that point here.
+    matter = models.OneToOneField(
+        ApplicationMatter,
+        on_delete=models.PROTECT,
+        related_name="outcome",
+        null=True,
+        blank=True,
+        verbose_name=_("matter"),
+    )
     holder = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="permits")
     scope = models.TextField(_("scope"))
     # The holder's facts as decided (keys of PERMIT_FACTS), fixed at issue: the
@@ -98,7 +108,7 @@ class Permit(models.Model):
     revocation_reason = models.TextField(_("reason for revocation"), blank=True)
 
     class Meta:
-        ordering = ["-issued_at"]
+        ordering = ["-issued_at", "pk"]
         verbose_name = _("permit")
         verbose_name_plural = _("permits")
         constraints = [

@@ -48,10 +48,10 @@ def can_download(user, permit: Permit) -> bool:
     held = roles.of(user)
     if held.clerk or held.supervisor:
         return True
-    # Only a reviewer can be one of the permit's departments: no query for anyone else.
+    # Only a reviewer can be one of the application's departments: no query for anyone else.
     return bool(held.departments) and (
         Department.objects.filter(
-            service_departments__service_id=permit.application.service_id,
+            matters__applications__application_id=permit.application_id,
             code__in=held.departments,
         ).exists()
     )

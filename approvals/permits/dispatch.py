@@ -39,7 +39,9 @@ def permits_awaiting_render() -> QuerySet[Permit]:
 def _render_quietly(permit_id: int) -> None:
     """Render one permit; whatever goes wrong is logged, never raised to the caller."""
     try:
-        permit = Permit.objects.select_related("holder", "application__service").get(pk=permit_id)
+        permit = Permit.objects.select_related(
+            "holder", "application__service", "matter__matter__department"
+        ).get(pk=permit_id)
         render_permit(permit)
     except Exception:  # left pending or failed: render_permits picks it up
         logger.exception("rendering permit #%s did not complete", permit_id)

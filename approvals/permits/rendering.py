@@ -121,12 +121,9 @@ def permit_context(permit: Permit) -> dict:
     languages, the signed token (printed and as a QR code), the seal, the key's
     fingerprint."""
     service = permit.application.service
-    departments = [
-        (sd.department.name_zh, sd.department.name_en)
-        for sd in service.service_departments.select_related("department").order_by(
-            "department__code"
-        )
-    ]
+    # The department that decided the outcome's matter.
+    department = permit.matter.matter.department
+    departments = [(department.name_zh, department.name_en)]
     token = permit_token(permit)
     url = verification_url(token)
     public_base = settings.PERMIT_PUBLIC_BASE_URL.rstrip("/")
@@ -137,6 +134,7 @@ def permit_context(permit: Permit) -> dict:
         "holder": permit.holder,
         "facts": facts,
         "service": service,
+        "outcome": permit.matter.matter,
         "departments": departments,
         "issued_zh": _date_zh(permit.valid_from),
         "issued_en": _date_en(permit.valid_from),

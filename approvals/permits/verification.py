@@ -94,7 +94,7 @@ def verify_token(token: str, *, today: date | None = None) -> Verification:
     except TokenForged:
         return Verification(Outcome.ALTERED)
     permit = (
-        Permit.objects.select_related("holder", "application__service")
+        Permit.objects.select_related("holder", "application__service", "matter__matter")
         .filter(number=claims.number)
         .first()
     )

@@ -48,8 +48,8 @@ How each figure is measured.
   (one later delivery, whether made yet or still owed). A reused material
   costs the investor no step. The government's steps are the other kinds.
 * Baseline steps: the same application without the single window, one
-  submission at each department the service involves
-  (``ServiceDepartment`` rows) and every required material handed in,
+  submission for each matter of the service
+  (``ThingMatter`` rows) and every required material handed in,
   including those reused now. "Steps avoided" is 1 - investor steps /
   baseline steps, over all the applications counted. (``Service.legacy_steps``,
   a figure typed into the catalogue, is no longer used here.)
@@ -136,7 +136,7 @@ def approval_report(population: Population | None = None) -> Report:
     service_ids = {key[0] for key in additive.counted}
     # Each service with the number of departments it involves: the baseline's trips.
     catalogue = (
-        Service.objects.annotate(department_count=Count("service_departments")).in_bulk(service_ids)
+        Service.objects.annotate(department_count=Count("thing_matters")).in_bulk(service_ids)
         if service_ids
         else {}
     )

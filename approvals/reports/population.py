@@ -14,7 +14,13 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from approvals.models import Application, ApplicationStatus, Department, Service, ServiceDepartment
+from approvals.models import (
+    Application,
+    ApplicationMatter,
+    ApplicationStatus,
+    Department,
+    Service,
+)
 
 DECIDED_STATUSES = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED)
 
@@ -53,9 +59,10 @@ class Population:
         if self.service is not None:
             q &= lookup(service_id=self.service.pk)
         if self.department is not None:
+            # The applications with a matter this department decides.
             q &= lookup(
-                service_id__in=ServiceDepartment.objects.filter(department=self.department).values(
-                    "service_id"
+                pk__in=ApplicationMatter.objects.filter(matter__department=self.department).values(
+                    "application_id"
                 )
             )
         if self.decided_from is not None:

@@ -12,6 +12,7 @@ what is decided by the querysets themselves.
 - ``mandates``: the mandate pages, and where a mandate stands.
 """
 
+from approvals.selectors.bundles import expected_completion_of, matters_of
 from approvals.selectors.catalogue import (
     departments_all,
     median_decision_days,
@@ -54,6 +55,8 @@ from approvals.selectors.screens import ApplicationScreen, application_screen
 from approvals.selectors.values import application_values
 
 __all__ = [
+    "expected_completion_of",
+    "matters_of",
     "SUBMITTED_WAYS",
     "ApplicationScreen",
     "ClockSummary",

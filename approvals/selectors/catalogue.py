@@ -9,22 +9,28 @@ from approvals.models import (
     Department,
     Material,
     Service,
-    ServiceDepartment,
+    ThingMatter,
 )
 
 
 def service_guide() -> QuerySet[Service]:
-    """Open services with their departments and materials, for the public guide."""
+    """Open services with their matters (and each matter's department) and materials, for the
+    public guide."""
     return (
         Service.objects.filter(is_active=True)
         .prefetch_related(
             Prefetch(
-                "service_departments",
-                queryset=ServiceDepartment.objects.select_related("department").order_by(
-                    "department__code"
-                ),
+                "thing_matters",
+                queryset=ThingMatter.objects.select_related("matter__department", "determinant")
+                .prefetch_related("matter__requires")
+                .order_by("order", "matter__code"),
             ),
-            Prefetch("materials", queryset=Material.objects.select_related("department")),
+            Prefetch(
+                "materials",
+                queryset=Material.objects.select_related(
+                    "department", "determinant"
+                ).prefetch_related("matters"),
+            ),
         )
         .order_by("code")
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from viewflow.workflow.status import STATUS
 
@@ -17,6 +17,7 @@ from approvals.models import (
     DEFERRED_DELIVERY_STATUSES,
     Application,
     ApplicationMaterial,
+    ApplicationMatter,
     ApplicationStatus,
     AuditEntry,
     ClockInterval,
@@ -26,7 +27,6 @@ from approvals.models import (
     Escalation,
     ReviewDecision,
     SatisfiedBy,
-    Service,
 )
 from approvals.roles import is_clerk, is_supervisor
 from approvals.selectors.portal import applications_of
@@ -55,8 +55,13 @@ def applications_for_official(user) -> QuerySet[Application]:
     submitted = Application.objects.exclude(status=ApplicationStatus.DRAFT)
     if is_clerk(user) or is_supervisor(user):
         return submitted
-    involving = Service.objects.filter(service_departments__department__reviewer_group__user=user)
-    return submitted.filter(service__in=involving)
+    return submitted.filter(
+        Exists(
+            ApplicationMatter.objects.filter(
+                application=OuterRef("pk"), matter__department__reviewer_group__user=user
+            )
+        )
+    )
 
 
 def window_queue() -> QuerySet[Application]:

@@ -16,6 +16,7 @@ from approvals import (
     audit,
     clock,
     establishment,
+    guide,
     prefill,
     representation,
     roles,
@@ -28,6 +29,7 @@ from approvals.models import (
     ActingAs,
     Application,
     ApplicationMaterial,
+    ApplicationMatter,
     ApplicationStatus,
     AuditAction,
     Enterprise,
@@ -59,8 +61,12 @@ def application_create(
     uscc: str = "",
     idempotency_key: str = "",
     reservation_number: str = "",
+    **guided,
 ) -> Application:
     """Open a draft for an enterprise and prefill it from every shared-data source.
+
+    `guided` passes the guide's `answers`, a direct pick of `matters`, or
+    `replaces` on to :func:`application_open`.
 
     Repeating the call with the same idempotency key returns the first draft.
     Scripts that play many investors with one account (the simulator, the
@@ -74,6 +80,7 @@ def application_create(
         idempotency_key=idempotency_key,
         reuse_open_draft=False,
         reservation_number=reservation_number,
+        **guided,
     ).application
 
 
@@ -114,8 +121,16 @@ def application_open(
     idempotency_key: str = "",
     reuse_open_draft: bool = True,
     reservation_number: str = "",
+    answers: dict | None = None,
+    matters: list[str] | None = None,
+    replaces: Application | None = None,
 ) -> Opened:
     """Open a draft, or give back the one the applicant already has.
+
+    `answers` answer the guide's questions and decide the thing's matters and
+    materials (``approvals.guide``); `matters` (codes) picks matters directly
+    instead, so one matter may be applied for alone. `replaces` is the
+    application whose refused matters this one applies for again.
 
     The code is normalised first (full-width, spaces, dashes, lower case), so
     every way of typing one enterprise's code names the same enterprise. The
@@ -165,6 +180,11 @@ def application_open(
         basis = representation.require_basis(applicant, service, uscc)
     if not service.is_active:
         raise ValidationError({"service": _("This service is not open for applications.")})
+    thing = guide.service_for_guide(service)
+    answers = guide.clean_answers(guide.determinants_of(thing), answers or {})
+    decision = guide.decide(thing, answers, matters)
+    if not decision.matters:
+        raise ValidationError({"matters": _("Choose at least one matter to apply for.")})
     # Who files follows from the ground checked above, not from a box ticked: an
     # agent acts under a mandate, the investor as legal representative or founder.
     filed_as = FiledAs.AGENT if basis.mandate is not None else FiledAs.INVESTOR
@@ -209,10 +229,16 @@ def application_open(
                 acting_as=basis.acting_as,
                 mandate=basis.mandate,
                 idempotency_key=idempotency_key,
+                answers=answers,
+                replaces=replaces,
+            )
+            ApplicationMatter.objects.bulk_create(
+                ApplicationMatter(application=application, matter=d.matter, order=d.order)
+                for d in decision.matters
             )
             ApplicationMaterial.objects.bulk_create(
-                ApplicationMaterial(application=application, material=m)
-                for m in service.materials.all()
+                ApplicationMaterial(application=application, material=d.material)
+                for d in decision.materials
             )
             outcomes = application_prefill(application=application)
             audit.record(

@@ -47,7 +47,7 @@ filing anew, visiting the next office). Each of those extra submissions is
 recorded as a ``Step(kind=submission, holder=investor)`` for department k,
 from department k-1's decision to the new submission, so the investor's
 steps count one submission per department. The order is the catalogue's
-(``ServiceDepartment`` order: registration before the commerce report,
+(``ThingMatter`` order: registration before the commerce report,
 seal, tax and social security). A rejection ends the sequence: the
 departments not reached reject with that reason at the same moment, as the
 engine's join needs every review decided.

@@ -37,7 +37,7 @@ from approvals.models import (
     LicenceStatus,
     PropertyRecord,
     Service,
-    ServiceDepartment,
+    ThingMatter,
 )
 from approvals.reports import Population
 from approvals.simulation.clock import SimulatedClock, after
@@ -253,12 +253,12 @@ class Simulation(People):
             raise ValueError("the shared data holds no enterprise: load fixtures/shared_data.json")
         self.departments_of: dict[int, list[str]] = {s.pk: [] for s in self.services}
         parts = (
-            ServiceDepartment.objects.filter(service__in=self.services)
-            .select_related("department")
-            .order_by("pk")
+            ThingMatter.objects.filter(service__in=self.services)
+            .select_related("matter__department")
+            .order_by("order", "pk")
         )
         for part in parts:
-            self.departments_of[part.service_id].append(part.department.code)
+            self.departments_of[part.service_id].append(part.matter.department.code)
         User = get_user_model()
 
         def user(username: str):
@@ -344,14 +344,14 @@ def simulate(
         chosen = [service]
     else:
         chosen = list(
-            Service.objects.filter(is_active=True, service_departments__isnull=False)
+            Service.objects.filter(is_active=True, thing_matters__isnull=False)
             .distinct()
             .order_by("code")
         )
     if not chosen:
         raise ValueError("no active service with departments: load fixtures/catalogue.json")
-    if not all(ServiceDepartment.objects.filter(service=s).exists() for s in chosen):
-        raise ValueError(f"service {chosen[0].code} has no department to review it")
+    if not all(ThingMatter.objects.filter(service=s).exists() for s in chosen):
+        raise ValueError(f"service {chosen[0].code} has no matter to review")
     simulation = Simulation(
         applications=applications,
         routing=routing,

@@ -114,16 +114,14 @@ class People:
             hours = self.profile.correction_hours.sample(case.rng)
             self._at(after(now, hours), case, "resubmit")
             return
-        application = services.application_accept(actor=self.clerk, application=case.application)
-        case.reviews = {
-            code: (pk, due)
-            for code, pk, due in DepartmentReview.objects.filter(
-                application=application
-            ).values_list("department__code", "pk", "due_at")
-        }
+        services.application_accept(actor=self.clerk, application=case.application)
+        self._new_reviews(case)
         if self.routing == "parallel":
+            # A matter that needs another first has no review yet: it is planned
+            # when the engine opens it (_on_review).
             for code in case.departments:
-                self._plan_review(case, code, now)
+                if code in case.reviews:
+                    self._plan_review(case, code, now)
         else:
             # Draw every department's verdict now, in order, so a rejection
             # stops the sequence where it happens.
@@ -156,6 +154,19 @@ class People:
             case.timers_at.add(due)
             self._at(after(due, 1 / 3600), case, "timers")
 
+    def _new_reviews(self, case: Case) -> list[str]:
+        """Read the reviews the engine has opened since last asked; the departments of new ones."""
+        fresh = [
+            (code, pk, due)
+            for code, pk, due in DepartmentReview.objects.filter(
+                application=case.application
+            ).values_list("department__code", "pk", "due_at")
+            if code not in case.reviews
+        ]
+        for code, pk, due in fresh:
+            case.reviews[code] = (pk, due)
+        return [code for code, _pk, _due in fresh]
+
     def _review(self, case: Case, code: str) -> DepartmentReview:
         return DepartmentReview.objects.select_related("department", "task").get(
             pk=case.reviews[code][0]
@@ -173,9 +184,14 @@ class People:
             approve=approve,
             reasons="" if approve else "模拟：不符合条件 / Simulated: the conditions are not met.",
         )
+        opened = self._new_reviews(case)
+        if self.routing == "parallel":
+            for later in opened:
+                self._plan_review(case, later, now)
         if self.routing == "sequential":
             position = [c for c, _rejects in case.sequence].index(code)
-            rest = case.sequence[position + 1 :]
+            # A matter that needed a refused one has no review: the engine left it undecided.
+            rest = [(c, r) for c, r in case.sequence[position + 1 :] if c in case.reviews]
             if not approve:
                 for later, _rejects in rest:
                     services.review_complete(
@@ -229,7 +245,11 @@ class People:
 
     def _count_if_decided(self, case: Case, now: datetime) -> None:
         status = Application.objects.values_list("status", flat=True).get(pk=case.application.pk)
-        if status in (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED):
+        if status in (
+            ApplicationStatus.APPROVED,
+            ApplicationStatus.PARTLY_APPROVED,
+            ApplicationStatus.REJECTED,
+        ):
             self.decided += 1
             self.last_decision = max(self.last_decision or now, now)
             self.progress(self.decided, self.count)

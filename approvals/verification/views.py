@@ -92,7 +92,7 @@ def _facts(verification: permits.Verification) -> dict:
     permit = verification.permit
     if permit is None:
         return {}
-    service = permit.application.service
+    matter = permit.matter.matter
     # As the permit states them (the snapshot taken at the decision), so that a
     # doctored PDF carrying a genuine code is caught by comparing. Never the
     # legal representative's identity number.
@@ -100,8 +100,8 @@ def _facts(verification: permits.Verification) -> dict:
     capital_zh, capital_en = permits.capital_text(stated["registered_capital"])
     return {
         "number": permit.number,
-        "permit_name_zh": service.permit_name_zh,
-        "permit_name_en": service.permit_name_en,
+        "permit_name_zh": matter.outcome_name_zh,
+        "permit_name_en": matter.outcome_name_en,
         "holder": stated["name_zh"],
         "holder_en": stated["name_en"],
         "uscc": permit.holder.uscc,

@@ -1,8 +1,9 @@
 """The flow's own node types and its lock: what viewflow's stock nodes do not say.
 
 The window task only clerks take, the review task only its department's
-reviewers take, the split whose branches come from the catalogue, and the
-lock chosen by database. Roles come from approvals.roles.
+reviewers take, the split with one branch per matter of the application, the
+gate that passes each branch's matter on, and the lock chosen by database.
+Roles come from approvals.roles.
 """
 
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from django.db import connection
 from viewflow.workflow import flow, lock
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.nodes.split import SplitActivation
+from viewflow.workflow.nodes.switch import SwitchActivation
 
 from approvals import roles
 from approvals.engine import callbacks
@@ -38,19 +40,45 @@ class DatabaseLock:
             yield
 
 
-class DepartmentSplitActivation(SplitActivation):
+class MatterSplitActivation(SplitActivation):
     @Activation.status.super()
     def activate(self):
-        """One branch per department of the application's service, none for the others."""
-        for code in callbacks.review_departments(self.process):
+        """One branch per matter of the application, each knowing its matter and department."""
+        for data in callbacks.review_branches(self.process):
             for node, _cond, _data in self.flow_task._branches:
-                self.next_tasks.append((node, {"department": code}))
+                self.next_tasks.append((node, data))
 
 
-class DepartmentSplit(flow.Split):
-    """A parallel split whose branches come from the catalogue, not from code."""
+class MatterSplit(flow.Split):
+    """A parallel split whose branches are the application's matters, not code.
 
-    activation_class = DepartmentSplitActivation
+    viewflow cannot add a branch to a split that has run, so every matter has
+    its branch from the start; one that needs another matter first waits at
+    the gate's parking place (``MatterGate``)."""
+
+    activation_class = MatterSplitActivation
+
+
+# Stored viewflow rows name it so: processes split before matters existed.
+DepartmentSplit = MatterSplit
+
+
+class MatterGateActivation(SwitchActivation):
+    @Activation.status.super()
+    def create_next(self):
+        # A stock Switch gives the next task no data: the branch would forget its matter.
+        yield self.next_task._create(self, self.task.token, data=dict(self.task.data or {}))
+
+
+class MatterGate(flow.Switch):
+    """Route a matter's branch: to review, to wait for the matters it needs, or to its end."""
+
+    activation_class = MatterGateActivation
+
+
+def same_matter(activation) -> dict:
+    """The next node's data: the branch's matter and department, carried along."""
+    return dict(activation.task.data or {})
 
 
 class WindowTask(flow.View):

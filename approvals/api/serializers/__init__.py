@@ -28,7 +28,7 @@ from approvals.api.serializers.catalogue import (
     DepartmentSerializer,
     MaterialSerializer,
     RejectionReasonSerializer,
-    ServiceDepartmentSerializer,
+    ThingMatterSerializer,
     ServiceDetailSerializer,
     ServiceSerializer,
 )
@@ -89,7 +89,7 @@ __all__ = [
     "ReportSerializer",
     "ReturnSerializer",
     "ReviewProgressSerializer",
-    "ServiceDepartmentSerializer",
+    "ThingMatterSerializer",
     "ServiceDetailSerializer",
     "ServiceSerializer",
     "StepSerializer",

@@ -1,11 +1,11 @@
-"""The catalogue as the API shows it: services, their departments and materials, reasons."""
+"""The catalogue as the API shows it: services (things), their matters and materials, reasons."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
 
 from approvals import selectors
-from approvals.models import Department, Material, RejectionReason, Service, ServiceDepartment
+from approvals.models import Department, Material, RejectionReason, Service, ThingMatter
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -14,21 +14,65 @@ class DepartmentSerializer(serializers.ModelSerializer):
         fields = ["code", "name_zh", "name_en"]
 
 
-class ServiceDepartmentSerializer(serializers.ModelSerializer):
-    code = serializers.CharField(source="department.code")
-    name_zh = serializers.CharField(source="department.name_zh")
-    name_en = serializers.CharField(source="department.name_en")
+class ThingMatterSerializer(serializers.ModelSerializer):
+    """A matter of a service: its department, its outcome, its limits, and when it applies."""
+
+    code = serializers.CharField(source="matter.code")
+    name_zh = serializers.CharField(source="matter.name_zh")
+    name_en = serializers.CharField(source="matter.name_en")
+    department = serializers.CharField(source="matter.department.code")
+    outcome_kind = serializers.CharField(source="matter.outcome_kind")
+    outcome_name_zh = serializers.CharField(source="matter.outcome_name_zh")
+    outcome_name_en = serializers.CharField(source="matter.outcome_name_en")
+    outcome_valid_years = serializers.IntegerField(
+        source="matter.outcome_valid_years", allow_null=True, help_text="Null: until revoked."
+    )
+    promised_limit_days = serializers.FloatField(source="matter.promised_limit_days")
+    statutory_limit_days = serializers.IntegerField(source="matter.statutory_limit_days")
     review_limit_days = serializers.FloatField(
-        help_text="Working days before the review escalates to the supervisors."
+        source="matter.review_limit_days",
+        help_text="Working days before the review escalates to the supervisors.",
+    )
+    requires = serializers.SerializerMethodField(
+        help_text="Codes of the matters whose outcome this one needs first."
+    )
+    applies_when = serializers.SerializerMethodField(
+        help_text="The guide's rule that brings this matter in; empty: always."
     )
 
     class Meta:
-        model = ServiceDepartment
-        fields = ["code", "name_zh", "name_en", "review_limit_days"]
+        model = ThingMatter
+        fields = [
+            "code",
+            "name_zh",
+            "name_en",
+            "department",
+            "outcome_kind",
+            "outcome_name_zh",
+            "outcome_name_en",
+            "outcome_valid_years",
+            "promised_limit_days",
+            "statutory_limit_days",
+            "review_limit_days",
+            "requires",
+            "applies_when",
+        ]
+
+    def get_requires(self, part) -> list[str]:
+        return sorted(m.code for m in part.matter.requires.all())
+
+    def get_applies_when(self, part) -> str:
+        return part.rule_text()
 
 
 class MaterialSerializer(serializers.ModelSerializer):
     department = serializers.CharField(source="department.code", allow_null=True, default=None)
+    matters = serializers.SlugRelatedField(
+        slug_field="code",
+        many=True,
+        read_only=True,
+        help_text="The matters that need it; empty: every matter of the service.",
+    )
     reusable = serializers.SerializerMethodField(
         help_text="Read from shared data or the licence library when the government holds it."
     )
@@ -48,6 +92,7 @@ class MaterialSerializer(serializers.ModelSerializer):
             "legal_basis_zh",
             "legal_basis_en",
             "department",
+            "matters",
             "reusable",
             "reuse_key",
             "allow_upload",
@@ -61,7 +106,10 @@ class MaterialSerializer(serializers.ModelSerializer):
 
 
 class ServiceSerializer(serializers.ModelSerializer):
-    departments = ServiceDepartmentSerializer(source="service_departments", many=True)
+    matters = ThingMatterSerializer(source="thing_matters", many=True)
+    departments = serializers.SerializerMethodField(
+        help_text="The departments of the service's matters, each once."
+    )
     materials = MaterialSerializer(many=True)
 
     class Meta:
@@ -76,11 +124,24 @@ class ServiceSerializer(serializers.ModelSerializer):
             "promised_limit_days",
             "legacy_steps",
             "establishes_enterprise",
-            "permit_name_zh",
-            "permit_name_en",
+            "matters",
             "departments",
             "materials",
         ]
+
+    def get_departments(self, service) -> list[dict]:
+        seen = {}
+        for part in service.thing_matters.all():
+            department = part.matter.department
+            seen.setdefault(
+                department.code,
+                {
+                    "code": department.code,
+                    "name_zh": department.name_zh,
+                    "name_en": department.name_en,
+                },
+            )
+        return [seen[code] for code in sorted(seen)]
 
 
 class ServiceDetailSerializer(ServiceSerializer):

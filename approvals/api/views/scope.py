@@ -47,8 +47,8 @@ def require(allowed: bool) -> None:
 
 def official_application(request, public_id):
     return get_object_or_404(
-        selectors.applications_for_official(request.user).select_related(
-            "service", "enterprise", "permit"
-        ),
+        selectors.applications_for_official(request.user)
+        .select_related("service", "enterprise")
+        .prefetch_related("permits"),
         public_id=public_id,
     )

@@ -189,8 +189,8 @@ class Command(BaseCommand):
                 f"Demo permits: {pending} PDF(s) still to make (PERMIT_RENDER_MODE="
                 f"{settings.PERMIT_RENDER_MODE}): manage.py render_permits makes them."
             )
-        history = Application.objects.filter(
-            is_demo_history=True, permit__render_status=RenderStatus.PENDING
+        history = Permit.objects.filter(
+            application__is_demo_history=True, render_status=RenderStatus.PENDING
         ).count()
         if history:
             self.stdout.write(

@@ -250,6 +250,8 @@ def render_application(
 
     values_form = values_form or ValuesForm(rows=values)
     typed = {v.field: v.value for v in values}
+    matters = selectors.matters_of(application)
+    critical_path = selectors.expected_completion_of(application, matters)
     open_correction = next((c for c in reversed(corrections) if c.answered_at is None), None)
     context = {
         "application": application,
@@ -274,6 +276,8 @@ def render_application(
         "target_meter": Meter.of(clock.end_to_end_calendar_days, clock.target_days),
         "statutory_meter": Meter.of(clock.statutory_working_days, clock.statutory_limit_days),
         "expected": selectors.application_expected_completion(application, clock),
+        "matters": matters,
+        "critical_path": critical_path,
         "timeline": timeline,
         "reviews": reviews,
         "corrections": corrections,

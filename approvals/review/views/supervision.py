@@ -47,9 +47,9 @@ def overdue(request):
 def application_detail(request, public_id):
     """Any application an official may open, read-only (supervisors: every one)."""
     application = get_object_or_404(
-        selectors.applications_for_official(request.user).select_related(
-            "service", "enterprise", "applicant", "permit"
-        ),
+        selectors.applications_for_official(request.user)
+        .select_related("service", "enterprise", "applicant")
+        .prefetch_related("permits"),
         public_id=public_id,
     )
     screen = selectors.application_screen(application, viewer=request.user)
