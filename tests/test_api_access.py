@@ -200,7 +200,7 @@ def stage(world, capture, name: str) -> Scene:
     assert name == "permit", name
     with capture(execute=True):
         journey.approve_all(world, app)
-    permit = m.Permit.objects.get(application=app)
+    permit = app.permit
     assert permit.render_status == RenderStatus.RENDERED, permit.render_error
     return Scene(app, review, permit)
 

@@ -112,7 +112,7 @@ def _build_world() -> None:
     services.application_accept(actor=world.clerk, application=approved)
     with TestCase.captureOnCommitCallbacks(execute=True):
         approved = journey.approve_all(world, approved)
-    permit = m.Permit.objects.get(application=approved)
+    permit = approved.permit
     assert permit.render_status == RenderStatus.RENDERED, permit.render_error
 
     applications = [draft, other_draft, at_window, in_review, untaken, returned, approved]

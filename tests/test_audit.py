@@ -30,7 +30,7 @@ def test_every_action_of_a_whole_journey_is_recorded_once_in_order(world):
     app = journey.submitted(world)
     services.application_accept(actor=world.clerk, application=app)
     journey.approve_all(world, app)
-    permit = m.Permit.objects.get(application=app)
+    permit = app.permit
     services.permit_revoke(actor=world.supervisor, permit=permit, reason="承诺不实 / false")
 
     actions = trail(app)

@@ -88,7 +88,7 @@ def test_a_broker_that_is_down_loses_nothing(
         assert m.Notification.objects.get(application=app).sent_at is not None
         with django_capture_on_commit_callbacks(execute=True):
             journey.approve_all(world, app)
-    permit = m.Permit.objects.get(application=app)
+    permit = app.permit
     assert permit.render_status == RenderStatus.PENDING  # waits for the sweep
     settings.CELERY_BROKER_URL = ""
     call_command("background_sweep", stdout=io.StringIO(), stderr=io.StringIO())

@@ -211,7 +211,7 @@ def test_a_failing_renderer_keeps_the_decision_and_the_api_says_when_the_pdf_is_
     waiting = investor.get(pdf_url)
     body = assert_error_shape(waiting, 503, "not_ready")
     assert int(waiting["Retry-After"]) == body["retry_after"] > 0
-    assert m.Permit.objects.get(application=app).render_status == RenderStatus.FAILED
+    assert app.permit.render_status == RenderStatus.FAILED
 
     # The retry (cron's render_permits) makes it; the same address now gives the PDF.
     monkeypatch.undo()

@@ -143,7 +143,7 @@ def test_long_unbroken_values_wrap_inside_the_page_and_print_in_full(
     services.application_accept(actor=world.clerk, application=app)
     with django_capture_on_commit_callbacks(execute=True):
         journey.approve_all(world, app)
-    permit = m.Permit.objects.get(application=app)
+    permit = app.permit
     assert permit.render_status == RenderStatus.RENDERED, permit.render_error
     with permit.pdf.open("rb") as handle:
         document = pdfium.PdfDocument(handle.read())

@@ -579,7 +579,7 @@ def test_a_supervisor_revokes_a_permit_with_a_reason_on_its_page(client, world, 
     app = journey.submitted(world)
     services.application_accept(actor=world.clerk, application=app)
     journey.approve_all(world, app)
-    permit = m.Permit.objects.get(application=app)
+    permit = app.permit
     url = reverse("review:application", args=[app.public_id])
 
     # A clerk sees the permit but may not revoke it.
@@ -626,4 +626,4 @@ def test_a_busy_permit_revocation_asks_to_retry_like_every_other_page(
     assert "try again" in response.content.decode()
     # The reason typed is kept in the form to send again.
     assert "承诺不实" in response.content.decode()
-    assert m.Permit.objects.get(application=app).status == m.PermitStatus.ISSUED
+    assert app.permit.status == m.PermitStatus.ISSUED

@@ -253,7 +253,7 @@ def test_rendering_the_timer_sweep_and_mail_go_through_the_worker(world, backgro
     assert overdue.recipients == [world.supervisor.email]
 
     journey.approve_all(world, app)
-    permit = background.rendered(m.Permit.objects.get(application=app))
+    permit = background.rendered(app.permit)
     assert permit.render_attempts == 1
     [pdf] = background.pdfs()
     data = pdf.read_bytes()
@@ -299,7 +299,7 @@ def test_a_worker_killed_mid_task_finishes_the_work_once_after_it_restarts(
     services.review_complete(
         actor=world.reviewers["market"], review=journey.review_of(app, "market"), approve=True
     )
-    permit = m.Permit.objects.get(application=app)
+    permit = app.permit
     decided = m.Notification.objects.get(application=app, event="decided")
 
     def both_in_progress():
@@ -381,7 +381,7 @@ def test_the_same_task_delivered_twice_does_the_work_once(world, background, set
     settings.PERMIT_RENDER_MODE = "off"  # this test sends the rendering itself
     background.worker("twice", concurrency=2)
     app = journey.approve_all(world, accepted(world))
-    permit = m.Permit.objects.get(application=app)
+    permit = app.permit
     assert permit.render_status == RenderStatus.PENDING
     # A mail recorded while the broker was down, say: not sent yet.
     row = m.Notification.objects.create(

@@ -113,8 +113,8 @@ def _facts(verification: permits.Verification) -> dict:
         "address": stated["address"],
         "scope": permit.scope,
         "permit_status": permit.status,
-        "service_zh": service.name_zh,
-        "service_en": service.name_en,
+        "service_zh": permit.application.service.name_zh,
+        "service_en": permit.application.service.name_en,
         "issued": permit.valid_from.isoformat(),
         "valid_until": permit.valid_until.isoformat() if permit.valid_until else None,
         "revoked_at": (
