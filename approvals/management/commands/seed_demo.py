@@ -36,11 +36,11 @@ from tqdm import tqdm
 from approvals import clock, permits, realname, roles, selectors, simulation
 from approvals.demo import demo_applications_create, paper_mandates, script_agency
 from approvals.models import (
-    Application,
     ApplicationStatus,
     Department,
     Enterprise,
     Escalation,
+    Permit,
     Person,
     Service,
     Step,
@@ -226,7 +226,7 @@ class Command(BaseCommand):
             DemoUser("clerk", "window clerk", (CLERK_GROUP,)),
         ]
         departments = (
-            Department.objects.filter(services__code__in=REVIEWED_SERVICES)
+            Department.objects.filter(matters__things__code__in=REVIEWED_SERVICES)
             .select_related("reviewer_group")
             .distinct()
             .order_by("code")
