@@ -51,7 +51,25 @@ class ServiceAdmin(admin.ModelAdmin):
 class MatterForm(forms.ModelForm):
     class Meta:
         model = m.Matter
-        exclude = ()
+        fields = [
+            "code",
+            "name_zh",
+            "name_en",
+            "department",
+            "mode",
+            "outcome_kind",
+            "outcome_name_zh",
+            "outcome_name_en",
+            "outcome_licence_type",
+            "outcome_number_format",
+            "outcome_valid_years",
+            "statutory_limit_days",
+            "promised_limit_days",
+            "review_limit_days",
+            "requires",
+            "establishes_enterprise",
+            "is_active",
+        ]
 
     def clean(self):
         cleaned = super().clean()

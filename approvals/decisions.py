@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from approvals import permits
-from approvals.models import Application, ApplicationStatus, ReviewDecision
+from approvals.models import REFUSED_STATUSES, Application, ReviewDecision
 from approvals.pdf import html_to_pdf
 from approvals.remedies import remedies_for
 
@@ -28,7 +28,7 @@ def notice_number(application: Application) -> str:
 
 
 def notice_context(application: Application) -> dict:
-    if application.status != ApplicationStatus.REJECTED or application.decided_at is None:
+    if application.status not in REFUSED_STATUSES or application.decided_at is None:
         raise NotRefused(application.reference)
     reviews = list(application.reviews.select_related("department"))
     values = dict(application.values.values_list("field", "value"))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from approvals.models import Application, ApplicationStatus, ReviewDecision
+from approvals.models import REFUSED_STATUSES, Application, ReviewDecision
 
 RECONSIDERATION_DAYS = 60
 LAWSUIT_MONTHS = 6
@@ -60,12 +60,13 @@ class Remedies:
 
 
 def remedies_for(application: Application, reviews=None) -> Remedies | None:
-    """The remedies of a refused application (None for any other), names in the active language.
+    """The remedies of an application refused in whole or in part (None for any other), names in
+    the active language.
 
     ``reviews``: the application's reviews with their departments, when the
     caller has them already (saves a query).
     """
-    if application.status != ApplicationStatus.REJECTED:
+    if application.status not in REFUSED_STATUSES:
         return None
     if reviews is None:
         reviews = application.reviews.select_related("department")

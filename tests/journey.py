@@ -6,11 +6,13 @@ from approvals.demo import hand_in_missing
 from tests.factories import new_uscc
 
 
-def draft(world, *, enterprise=None, applicant=None):
+def draft(world, *, enterprise=None, applicant=None, matters=None):
+    """A draft of the world's service; `matters` (codes) applies for those matters alone."""
     return services.application_create(
         applicant=applicant or world.investor,
         service=world.service,
         uscc=(enterprise or world.enterprise).uscc,
+        matters=matters,
     )
 
 

@@ -32,11 +32,14 @@ ALL_ON_ONE_PAGE = "page_size=100"
 # They agree today (these reads take no row locks); kept per vendor, as in
 # tests/test_queries.py, so a change that moves only one shows as such.
 #
-# services (5):     1. the token, joined to its user (TokenAuthentication)
+# services (7):     1. the token, joined to its user (TokenAuthentication)
 #                   2. COUNT of the DISTINCT open services (the paginator)
 #                   3. the page of services
-#                   4. prefetch: their service_departments, department joined
-#                   5. prefetch: their materials, department joined
+#                   4. prefetch: their matters, each with its department and rule joined
+#                   5. prefetch: those matters' prerequisites
+#                   6. prefetch: their materials, department and rule joined
+#                   7. prefetch: the matters each material serves
+#                   (5 before matters: one prefetch of departments, one of materials)
 # applications (3): 1. the token and its user
 #                   2. COUNT of the investor's applications
 #                   3. the page: service and enterprise joined; the clock's holder
@@ -57,7 +60,7 @@ ALL_ON_ONE_PAGE = "page_size=100"
 #                      review without one costs no query either)
 # applications: 4 since the reader's identity is read to decide which drafts are still
 # theirs (approvals.representation.visible_to_applicant_q); 3 before.
-_COUNTS = {"services": 5, "applications": 4, "window": 4, "inbox": 4, "queue": 4}
+_COUNTS = {"services": 7, "applications": 4, "window": 4, "inbox": 4, "queue": 4}
 EXPECTED = {"sqlite": _COUNTS, "postgresql": _COUNTS}
 
 
@@ -88,9 +91,7 @@ def food(world):
     """A second service, reviewed by two of the three departments of world.service."""
     service = f.ServiceFactory(code="food")
     for code in ("market", "commerce"):
-        m.ServiceDepartment.objects.create(
-            service=service, department=m.Department.objects.get(code=code), review_limit_days=1
-        )
+        f.thing_part(service, m.Department.objects.get(code=code), review_limit_days=1)
     f.MaterialFactory(service=service, code="food-form", order=1)
     return service
 
@@ -137,7 +138,7 @@ def add_services(world, count: int) -> None:
         service = f.ServiceFactory()
         departments = [world.departments[i % 3], customs] if i % 2 else [world.departments[i % 3]]
         for d in departments:
-            m.ServiceDepartment.objects.create(service=service, department=d, review_limit_days=2)
+            f.thing_part(service, d, review_limit_days=2)
         f.MaterialFactory(service=service, reuse_key="enterprise_registry", order=1)
         f.MaterialFactory(service=service, department=departments[-1], order=2)
     f.ServiceFactory(is_active=False)

@@ -79,7 +79,8 @@ def test_full_path_from_prefill_to_permit_in_the_licence_library(
     assert clock.investor_calendar_days == 0
     assert clock.statutory_working_days == pytest.approx(1.0)  # accepted Mon 15:00
     assert clock.within_statute and clock.within_target
-    assert (clock.investor_steps, clock.government_steps) == (1, 6)
+    # Government: acceptance, three reviews, the decision, and one outcome per matter (3).
+    assert (clock.investor_steps, clock.government_steps) == (1, 8)
     review_steps = app.steps.filter(kind=m.StepKind.REVIEW)
     assert [s.working_days for s in review_steps] == [1.0, 1.0, 1.0]
     assert all(s.finished_at for s in app.steps.all())
@@ -131,14 +132,14 @@ def test_correction_time_is_the_investors_not_the_governments(
     assert clock.government_calendar_days == pytest.approx(27 / 24)
     assert clock.end_to_end_calendar_days == pytest.approx(3 + 3 / 24)
     assert clock.statutory_working_days == pytest.approx(1.0)
-    assert (clock.investor_steps, clock.government_steps) == (2, 7)
+    assert (clock.investor_steps, clock.government_steps) == (2, 9)
     assert app.corrections.get().answered_at is not None
     corrected = app.values.get(field="enterprise.address")
     assert corrected.corrected and corrected.source_value == world.enterprise.address
 
 
 @pytest.mark.django_db
-def test_one_rejection_rejects_with_the_departments_reasons(world):
+def test_one_refused_matter_is_refused_with_its_reasons_and_the_others_stand(world):
     app = journey.submitted(world)
     services.application_accept(actor=world.clerk, application=app)
     market = journey.review_of(app, "market")
@@ -159,9 +160,28 @@ def test_one_rejection_rejects_with_the_departments_reasons(world):
         )
     app.refresh_from_db()
     app.process.refresh_from_db()
-    assert app.status == m.ApplicationStatus.REJECTED
+    assert app.status == m.ApplicationStatus.PARTLY_APPROVED
     assert "negative list" in app.decision_reasons
     assert app.process.status == PROCESS.DONE
+    # No outcome for the refused matter; one for each matter that needed nothing of it.
+    assert sorted(
+        m.Permit.objects.filter(application=app).values_list("matter__matter__code", flat=True)
+    ) == sorted([world.matters["commerce"].code, world.matters["tax"].code])
+
+
+@pytest.mark.django_db
+def test_every_matter_refused_rejects_the_application(world):
+    app = journey.submitted(world)
+    services.application_accept(actor=world.clerk, application=app)
+    for code in ("market", "commerce", "tax"):
+        services.review_complete(
+            actor=world.reviewers[code],
+            review=journey.review_of(app, code),
+            approve=False,
+            reasons=f"{code}: scope is on the negative list",
+        )
+    app.refresh_from_db()
+    assert app.status == m.ApplicationStatus.REJECTED
     assert not m.Permit.objects.filter(application=app).exists()
 
 
@@ -210,8 +230,8 @@ def test_clerk_sets_a_due_date_and_cannot_defer_what_the_service_does_not_allow(
 
 @pytest.mark.django_db
 def test_second_application_reuses_the_permit_of_the_first(world):
-    project = f.ServiceFactory(code="project", permit_licence_type="project-filing")
-    m.ServiceDepartment.objects.create(service=project, department=world.departments[0])
+    project = f.ServiceFactory(code="project")
+    f.thing_part(project, world.departments[0])
     f.MaterialFactory(
         service=project, code="business-licence", reuse_key="licence:business-licence"
     )

@@ -77,10 +77,14 @@ def approve(catalogue, app):
     hand_in_missing(app, actor=app.applicant)
     services.application_submit(actor=app.applicant, application=app)
     services.application_accept(actor=catalogue["clerk"], application=app)
-    for review in app.reviews.select_related("department"):
-        services.review_complete(
-            actor=catalogue["reviewers"][review.department.code], review=review, approve=True
-        )
+    # Registration first: the other four matters need the new enterprise's code.
+    while pending := list(
+        app.reviews.filter(decision=m.ReviewDecision.PENDING).select_related("department")
+    ):
+        for review in pending:
+            services.review_complete(
+                actor=catalogue["reviewers"][review.department.code], review=review, approve=True
+            )
     app.refresh_from_db()
     return app
 
@@ -138,8 +142,11 @@ def test_approval_registers_the_enterprise_with_a_new_code_and_its_licence(catal
         FOUNDER["number"],
     )
     enterprise.full_clean()
-    licence = m.Licence.objects.get(holder=enterprise)
-    assert (licence.licence_type, licence.number) == ("business-licence", app.uscc)
+    licence = m.Licence.objects.get(holder=enterprise, licence_type="business-licence")
+    assert licence.number == app.uscc
+    # Every matter's outcome is held by the enterprise registration made.
+    assert set(app.permits.values_list("holder", flat=True)) == {enterprise.pk}
+    assert app.permits.count() == 5
     assert app.permit.holder == enterprise and app.permit.licence == licence
     reservation = m.NameReservation.objects.get(number=RESERVATION)
     assert (reservation.status, reservation.enterprise) == (m.ReservationStatus.USED, enterprise)
@@ -148,7 +155,9 @@ def test_approval_registers_the_enterprise_with_a_new_code_and_its_licence(catal
 def test_registration_on_a_retry_registers_nothing_twice(catalogue):
     app = approve(catalogue, establish(catalogue))
     counts = (m.Enterprise.objects.count(), m.Licence.objects.count(), m.Permit.objects.count())
-    assert licences.permit_issue(application=app) == app.permit
+    assert licences.outcomes_issue(application=app) == list(
+        m.Permit.objects.filter(application=app).order_by("matter__order", "matter__pk")
+    )
     assert establishment.register_enterprise(app) == app.enterprise
     assert (
         m.Enterprise.objects.count(),
@@ -163,7 +172,8 @@ def test_the_investors_next_establishment_shows_what_it_established_before(catal
     second = establish(catalogue, number="HNMC2026110002")
     earlier = second.values.get(field="investor.earlier_enterprises")
     assert earlier.source == "investor_records"
-    assert earlier.value == f"海南蓝湾国际贸易有限公司 ({first.uscc}): 1 valid licence"
+    # Its five matters each left an outcome in the licence library.
+    assert earlier.value == f"海南蓝湾国际贸易有限公司 ({first.uscc}): 5 valid licences"
     # Shown, never reused: the new enterprise holds no licence of its own yet.
     assert not second.materials.filter(reuse_reference=first.uscc).exists()
 

@@ -101,8 +101,8 @@ def test_labour_day_journey_counts_each_partys_calendar_and_working_days(world, 
     assert clock.within_statute  # exactly at the limit is within it
     assert not clock.within_target  # 11.3 calendar days against the promised 2
     # Submission and correction are the investor's steps; two acceptances,
-    # three reviews, the decision and the permit are the government's.
-    assert (clock.investor_steps, clock.government_steps) == (2, 7)
+    # three reviews, the decision and the three matters' outcomes are the government's.
+    assert (clock.investor_steps, clock.government_steps) == (2, 9)
 
 
 @pytest.mark.django_db
@@ -302,7 +302,8 @@ def test_a_rejection_is_decided_with_the_departments_reasons_and_stops_the_clock
             actor=world.reviewers["tax"], review=journey.review_of(app, "tax"), approve=True
         )
     app.refresh_from_db()
-    assert app.status == m.ApplicationStatus.REJECTED
+    # Tax's matter stands on its own: partly approved.
+    assert app.status == m.ApplicationStatus.PARTLY_APPROVED
     market = m.Department.objects.get(code="market")
     commerce = m.Department.objects.get(code="commerce")
     # One line per rejecting department, in the order of their codes.
@@ -316,9 +317,12 @@ def test_a_rejection_is_decided_with_the_departments_reasons_and_stops_the_clock
     assert (last.ended_at, last.working_days) == (local(2026, 6, 8, 11), days(2))
     entry = app.audit_entries.get(action=m.AuditAction.DECIDED)
     assert entry.actor is None
-    assert entry.detail["status"] == m.ApplicationStatus.REJECTED
+    assert entry.detail["status"] == m.ApplicationStatus.PARTLY_APPROVED
     assert sorted(entry.detail["rejected_by"]) == ["commerce", "market"]
-    assert not m.Permit.objects.filter(application=app).exists()
+    # Only the matter approved has an outcome.
+    assert list(
+        m.Permit.objects.filter(application=app).values_list("matter__matter__code", flat=True)
+    ) == [world.matters["tax"].code]
 
 
 @pytest.mark.django_db

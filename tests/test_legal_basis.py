@@ -50,7 +50,7 @@ def test_an_unsaved_open_service_is_checked_too():
 
 def _service_change_form(service, material, **material_fields) -> dict:
     """What the admin's change form posts for a service with one department and one material."""
-    part = service.service_departments.get()
+    part = service.thing_matters.get()
     data = {
         "code": service.code,
         "name_zh": service.name_zh,
@@ -60,17 +60,14 @@ def _service_change_form(service, material, **material_fields) -> dict:
         "statutory_limit_days": service.statutory_limit_days,
         "promised_limit_days": service.promised_limit_days,
         "legacy_steps": service.legacy_steps,
-        "permit_licence_type": service.permit_licence_type,
-        "permit_name_zh": service.permit_name_zh,
-        "permit_name_en": service.permit_name_en,
-        "permit_valid_years": "",
         "is_active": "on",
-        "service_departments-TOTAL_FORMS": "1",
-        "service_departments-INITIAL_FORMS": "1",
-        "service_departments-0-id": part.pk,
-        "service_departments-0-service": service.pk,
-        "service_departments-0-department": part.department_id,
-        "service_departments-0-review_limit_days": "1.0",
+        "thing_matters-TOTAL_FORMS": "1",
+        "thing_matters-INITIAL_FORMS": "1",
+        "thing_matters-0-id": part.pk,
+        "thing_matters-0-service": service.pk,
+        "thing_matters-0-matter": part.matter_id,
+        "thing_matters-0-order": part.order,
+        "thing_matters-0-operator": "is",
         "materials-TOTAL_FORMS": "1",
         "materials-INITIAL_FORMS": "1",
         "materials-0-id": material.pk,
@@ -78,6 +75,7 @@ def _service_change_form(service, material, **material_fields) -> dict:
         "materials-0-code": material.code,
         "materials-0-order": material.order,
         "materials-0-department": "",
+        "materials-0-operator": "is",
         "materials-0-name_zh": material.name_zh,
         "materials-0-name_en": material.name_en,
         "materials-0-legal_basis_zh": material.legal_basis_zh,
@@ -93,9 +91,7 @@ def _service_change_form(service, material, **material_fields) -> dict:
 @pytest.fixture
 def one_material_service():
     service = f.ServiceFactory(is_active=True)
-    m.ServiceDepartment.objects.create(
-        service=service, department=f.DepartmentFactory(code="development-reform")
-    )
+    f.thing_part(service, f.DepartmentFactory(code="development-reform"))
     material = f.MaterialFactory(service=service, code="statement", order=1)
     return service, material
 
@@ -130,7 +126,9 @@ def test_the_admin_refuses_to_blank_the_basis_of_an_open_service(
 
 
 def _materials_table(page: str) -> str:
-    return page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    # The matters' table comes first; the materials' table is the one marked so.
+    table = page.split('data-testid="materials"', 1)[1]
+    return table.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
 
 
 @pytest.mark.parametrize(
@@ -186,9 +184,7 @@ def test_the_api_gives_each_materials_basis_in_both_languages(world):
 
 def test_the_admin_does_not_open_a_service_whose_materials_name_no_basis(admin_client):
     service = f.ServiceFactory(is_active=False)
-    m.ServiceDepartment.objects.create(
-        service=service, department=f.DepartmentFactory(code="public-security")
-    )
+    f.thing_part(service, f.DepartmentFactory(code="public-security"))
     material = f.MaterialFactory(service=service, legal_basis_zh="", legal_basis_en="")
     url = reverse("admin:approvals_service_change", args=[service.pk])
     # The material's own fields are left as they are: only "open" is ticked.

@@ -119,7 +119,8 @@ def test_refusal_mail_gives_reasons_deciding_body_and_remedies_in_both_languages
                 reasons="The investor is on the negative list." if code == "commerce" else "",
             )
     message, text, html = the_mail("decision")
-    assert "rejected" in message.subject and "不予许可" in message.subject
+    # Commerce's matter refused, the other two approved: partly approved, reasons and remedies.
+    assert "partly approved" in message.subject and "部分准予许可" in message.subject
     english, chinese = text.split("-" * 60)
     assert "- Department commerce: The investor is on the negative list." in english
     assert "- 部门commerce: The investor is on the negative list." in chinese

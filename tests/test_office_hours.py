@@ -107,7 +107,7 @@ def test_a_negative_limit_is_refused():
 @pytest.mark.django_db
 def test_a_half_day_review_accepted_at_16_00_is_due_next_morning(world):
     # The bug: a 0.5-day limit from 16:00 gave 04:00 the next night.
-    part = world.service.service_departments.get(department__code="market")
+    part = world.matters["market"]
     part.review_limit_days = 0.5
     part.save()
     with time_machine.travel(local(2026, 11, 16, 16), tick=False):

@@ -80,7 +80,10 @@ def corrected_permit(world, django_capture_on_commit_callbacks):
     services.application_accept(actor=world.clerk, application=app)
     with django_capture_on_commit_callbacks(execute=True):
         journey.approve_all(world, app)
-    permit = m.Permit.objects.select_related("holder", "application__service").get(application=app)
+    # The business licence: the outcome of the market department's matter.
+    permit = m.Permit.objects.select_related("holder", "application__service").get(
+        application=app, matter__matter=world.matters["market"]
+    )
     assert permit.render_status == RenderStatus.RENDERED, permit.render_error
     return permit
 

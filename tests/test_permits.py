@@ -52,8 +52,11 @@ def permit_settings(settings, tmp_path):
 
 
 def approve(world, *, capture=None):
-    """An application driven to approval; with `capture`, its on-commit work runs (the PDF)."""
-    app = journey.submitted(world)
+    """An application driven to approval; with `capture`, its on-commit work runs (the PDF).
+
+    Of the business licence alone: these tests are about one outcome's PDF, its
+    file and its verification (a bundle's five are in tests/test_bundles.py)."""
+    app = journey.submitted(world, matters=[world.matters["market"].code])
     services.application_accept(actor=world.clerk, application=app)
     if capture is None:
         return journey.approve_all(world, app)
@@ -642,8 +645,8 @@ def test_revocation_needs_a_supervisor_and_a_reason(world, issued):
 
 @pytest.mark.django_db
 def test_a_revoked_permit_is_not_reused_by_the_next_application(world):
-    project = f.ServiceFactory(code="project", permit_licence_type="project-filing")
-    m.ServiceDepartment.objects.create(service=project, department=world.departments[0])
+    project = f.ServiceFactory(code="project")
+    f.thing_part(project, world.departments[0])
     f.MaterialFactory(
         service=project, code="business-licence", reuse_key="licence:business-licence"
     )

@@ -1,4 +1,4 @@
-"""A refusal tells the investor the remedies and the deciding body: on the
+"""A refusal, in whole or in part, tells the investor the remedies and the deciding body: on the
 application's page (both languages) and in the API; an approval does not."""
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ def page(client, world, app, language):
 
 def test_the_refusal_page_states_the_remedies_and_who_decided(client, world):
     app = decided(world, refuse="tax")
-    assert app.status == "rejected"
+    # The other two matters stand: refused in part, and owed the remedies all the same.
+    assert app.status == "partly_approved"
     english = page(client, world, app, "en")
     assert 'data-testid="remedies"' in english
     assert "Decided by: Department tax, through the single window." in english

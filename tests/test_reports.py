@@ -126,9 +126,10 @@ def test_the_report_equals_the_figures_worked_out_by_hand(world, three):
     assert close(o.government_share, (1.25 + 28 / 24 + 3) / (1.25 + 28 / 24 + 3 + 2))
     # Investor steps: the visits (A 1, B 2: submission and correction, C 1) plus
     # the four materials each investor handed in (prior licence and form
-    # uploaded, lease committed, seal deferred): A 5, B 6, C 5. Government A 6,
-    # B 7, C 6. Without the single window: 3 departments + 6 materials = 9 each.
-    assert close(o.investor_steps, 16 / 3) and close(o.government_steps, 19 / 3)
+    # uploaded, lease committed, seal deferred): A 5, B 6, C 5. Government A 8,
+    # B 9, C 8 (acceptance, 3 reviews, the decision, 3 outcomes; B accepted twice).
+    # Without the single window: 3 matters + 6 materials = 9 each.
+    assert close(o.investor_steps, 16 / 3) and close(o.government_steps, 25 / 3)
     assert close(o.legacy_steps, 9) and close(o.steps_avoided, 1 - 16 / 27)
     # Two of six materials reused by prefill in each application.
     assert (o.materials_required, o.materials_reused) == (18, 6)
@@ -410,7 +411,7 @@ def test_investor_steps_and_their_baseline_are_counted_from_the_records(world, t
     """
     filing = f.ServiceFactory(code="filing", legacy_steps=99)
     customs = m.Department.objects.get(code="customs")
-    m.ServiceDepartment.objects.create(service=filing, department=customs, review_limit_days=1)
+    f.thing_part(filing, customs, review_limit_days=1)
     f.MaterialFactory(service=filing, code="registry-2", reuse_key="enterprise_registry", order=1)
     f.MaterialFactory(service=filing, code="plan", order=2)
     with at(2025, 11, 4, 9):

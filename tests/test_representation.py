@@ -449,6 +449,8 @@ def test_a_clerk_registers_a_paper_mandate_with_its_scan(world, settings, tmp_pa
 def test_drafts_per_hour_are_limited_with_a_message(world, settings):
     settings.DRAFTS_PER_HOUR = 3
     others = [f.ServiceFactory() for _ in range(4)]
+    for service in others:
+        f.thing_part(service, world.departments[0])
     for service in others[:3]:
         services.application_open(
             applicant=world.investor, service=service, uscc=world.enterprise.uscc

@@ -360,7 +360,8 @@ def test_reject_with_a_catalogue_reason_rejects_the_application(client, world):
             actor=world.reviewers[code], review=journey.review_of(app, code), approve=True
         )
     app.refresh_from_db()
-    assert app.status == m.ApplicationStatus.REJECTED
+    # The market matter refused, the other two approved: partly approved, with the reasons.
+    assert app.status == m.ApplicationStatus.PARTLY_APPROVED
     assert name_conflict.text_zh in app.decision_reasons
     assert name_conflict.text_en in app.decision_reasons
     assert "See the registry entry" in app.decision_reasons

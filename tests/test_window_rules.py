@@ -495,9 +495,7 @@ def test_a_review_step_opens_with_its_department_and_task(world):
 @pytest.mark.django_db
 def test_a_second_service_reviews_only_in_its_own_departments(world):
     project = f.ServiceFactory(code="project")
-    m.ServiceDepartment.objects.create(
-        service=project, department=world.departments[1], review_limit_days=3
-    )
+    f.thing_part(project, world.departments[1], review_limit_days=3)
     app = services.application_create(
         applicant=world.investor, service=project, uscc=world.enterprise.uscc
     )

@@ -26,8 +26,8 @@ def test_the_number_that_picks_the_plural_form(value, count):
 @pytest.mark.django_db
 def test_one_working_day_is_singular_and_half_a_day_plural(client, world):
     m.Service.objects.filter(pk=world.service.pk).update(promised_limit_days=1)
-    limits = m.ServiceDepartment.objects.filter(service=world.service)
-    limits.filter(department__code="market").update(review_limit_days=Decimal("0.5"))
+    world.matters["market"].review_limit_days = Decimal("0.5")
+    world.matters["market"].save()
     page = client.get(reverse("portal:service", args=[world.service.code])).content.decode()
     assert "review within 1 working day<" in page
     assert "review within 0.5 working days<" in page

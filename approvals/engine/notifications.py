@@ -55,6 +55,9 @@ def _application_mail_context(application: Application, event: str, reviews=None
     elif event == "decided":
         context["rejections"] = [r for r in reviews if r.decision == ReviewDecision.REJECTED]
         context["remedies"] = remedies.remedies_for(application, reviews)
+        context["matters"] = list(
+            application.matters.select_related("matter", "outcome").order_by("order", "pk")
+        )
     return context
 
 

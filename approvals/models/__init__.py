@@ -1,10 +1,12 @@
 """The domain's tables, one module per part of the domain."""
 
 from .applications import (
+    DECIDED_STATUSES,
     DEFERRED_DELIVERY_STATUSES,
     FINAL_STATUSES,
     GRANTED_STATUSES,
     OPEN_STATUSES,
+    REFUSED_STATUSES,
     SETTLED_MATTER_STATES,
     ActingAs,
     Application,
@@ -102,6 +104,8 @@ __all__ = [
     "Operator",
     "ApplicationMatter",
     "GRANTED_STATUSES",
+    "DECIDED_STATUSES",
+    "REFUSED_STATUSES",
     "SETTLED_MATTER_STATES",
     "SocialSecurityRegistration",
     "Step",

@@ -51,6 +51,9 @@ DEFERRED_DELIVERY_STATUSES = (
 )
 # Decided with at least one outcome issued.
 GRANTED_STATUSES = (ApplicationStatus.APPROVED, ApplicationStatus.PARTLY_APPROVED)
+# Decided with at least one matter refused: the investor is owed a refusal notice and remedies.
+REFUSED_STATUSES = (ApplicationStatus.REJECTED, ApplicationStatus.PARTLY_APPROVED)
+DECIDED_STATUSES = (*GRANTED_STATUSES, ApplicationStatus.REJECTED)
 FINAL_STATUSES = (
     ApplicationStatus.APPROVED,
     ApplicationStatus.PARTLY_APPROVED,

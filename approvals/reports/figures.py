@@ -75,9 +75,9 @@ from django.utils.translation import gettext_lazy as _
 
 from approvals import clock, timekeeping
 from approvals.models import (
+    GRANTED_STATUSES,
     INVESTOR_STEPS,
     ApplicationMaterial,
-    ApplicationStatus,
     ClockHolder,
     ClockInterval,
     Department,
@@ -311,7 +311,7 @@ def _deferred_counts() -> dict[str, Count]:
                 satisfied_by=SatisfiedBy.DEFERRAL,
                 received_at__isnull=True,
                 due_date__lt=today,
-                application__status=ApplicationStatus.APPROVED,
+                application__status__in=GRANTED_STATUSES,
             ),
         ),
         "deferred_late": Count(

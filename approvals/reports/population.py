@@ -15,14 +15,12 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from approvals.models import (
+    DECIDED_STATUSES,
     Application,
     ApplicationMatter,
-    ApplicationStatus,
     Department,
     Service,
 )
-
-DECIDED_STATUSES = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED)
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ def application_of(user, public_id) -> Application | None:
     Someone else's application is treated as absent, so a guessed or leaked
     URL tells nobody that it exists.
     """
-    return applications_of(user).prefetch_related("permits").filter(public_id=public_id).first()
+    return applications_of(user).filter(public_id=public_id).first()
 
 
 def represents_enterprise(user, uscc: str) -> bool:

@@ -25,6 +25,7 @@ from approvals.engine.notifications import for_mail, notify_on_commit
 from approvals.errors import raise_busy_if_contention
 from approvals.flows import SingleWindowFlow
 from approvals.models import (
+    DECIDED_STATUSES,
     OPEN_STATUSES,
     Application,
     ApplicationMaterial,
@@ -94,8 +95,7 @@ def _accepted_already(application: Application, actor, requested: dict) -> bool:
     if application.status not in (
         ApplicationStatus.ACCEPTED,
         ApplicationStatus.IN_REVIEW,
-        ApplicationStatus.APPROVED,
-        ApplicationStatus.REJECTED,
+        *DECIDED_STATUSES,
     ):
         return False
     task = last_task(application, SingleWindowFlow.accept)

@@ -18,8 +18,8 @@ from viewflow.workflow.status import STATUS
 from approvals import demo, services, timekeeping
 from approvals.demo import hand_in_missing
 from approvals.models import (
+    DECIDED_STATUSES,
     Application,
-    ApplicationStatus,
     ClockHolder,
     DepartmentReview,
     Enterprise,
@@ -245,11 +245,7 @@ class People:
 
     def _count_if_decided(self, case: Case, now: datetime) -> None:
         status = Application.objects.values_list("status", flat=True).get(pk=case.application.pk)
-        if status in (
-            ApplicationStatus.APPROVED,
-            ApplicationStatus.PARTLY_APPROVED,
-            ApplicationStatus.REJECTED,
-        ):
+        if status in DECIDED_STATUSES:
             self.decided += 1
             self.last_decision = max(self.last_decision or now, now)
             self.progress(self.decided, self.count)

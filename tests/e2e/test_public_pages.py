@@ -14,7 +14,7 @@ def catalogue(db):
     service = f.ServiceFactory(
         code="fie", name_zh="外商投资企业设立", name_en="Foreign-invested enterprise establishment"
     )
-    m.ServiceDepartment.objects.create(service=service, department=dept)
+    f.thing_part(service, dept)
     f.MaterialFactory(service=service, code="registry", reuse_key="enterprise_registry")
     return service
 

@@ -28,9 +28,9 @@ from approvals.api.serializers.catalogue import (
     DepartmentSerializer,
     MaterialSerializer,
     RejectionReasonSerializer,
-    ThingMatterSerializer,
     ServiceDetailSerializer,
     ServiceSerializer,
+    ThingMatterSerializer,
 )
 from approvals.api.serializers.drafts import (
     AnswerSerializer,

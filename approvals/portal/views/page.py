@@ -7,7 +7,7 @@ from itertools import groupby
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,6 +33,14 @@ from approvals.portal.forms import (
     ValuesForm,
     value_field_name,
 )
+
+
+def _outcome_of(part):
+    """The matter's outcome, or None (a reverse one-to-one raises when there is none)."""
+    try:
+        return part.outcome
+    except ObjectDoesNotExist:
+        return None
 
 
 def enterprise_name(enterprise, typed_zh: str | None, typed_en: str | None) -> str:
@@ -260,7 +268,8 @@ def render_application(
             typed.get("enterprise.name_zh"),
             typed.get("enterprise.name_en"),
         ),
-        "permit": getattr(application, "permit", None),
+        # The first matter's outcome (Application.permit), read from the matters already here.
+        "permit": next((o for o in map(_outcome_of, matters) if o is not None), None),
         "editable": editable,
         "value_groups": _grouped_by_source(_value_rows(values_form, values, value_errors)),
         "values_form": values_form,
