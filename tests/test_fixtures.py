@@ -389,7 +389,7 @@ def test_seed_demo_is_idempotent():
     assert User.objects.get(username="admin").is_superuser
     for department in Department.objects.select_related("reviewer_group"):
         assert department.reviewer_group.name == f"reviewer:{department.code}"
-    for department in Department.objects.filter(services__code="fie-establishment"):
+    for department in Department.objects.filter(matters__things__code="fie-establishment"):
         reviewer = User.objects.get(username=f"rev-{department.code}")
         assert reviewer.groups.filter(pk=department.reviewer_group_id).exists()
 

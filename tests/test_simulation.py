@@ -342,7 +342,11 @@ def test_the_clock_is_passed_not_patched_and_nothing_leaves_the_process(catalogu
     assert all(n.sent_at == n.created_at for n in written)
     assert mail.outbox == []
     permits = m.Permit.objects.filter(application__in=result.batch())
-    assert permits.count() == 2
+    # One outcome for every approved matter (each establishment approved has five).
+    approved = m.ApplicationMatter.objects.filter(
+        application__in=result.batch(), state=m.MatterState.APPROVED
+    )
+    assert permits.count() == approved.count() == 10
     assert set(permits.values_list("render_status", flat=True)) == {"pending"}
 
 
@@ -370,25 +374,26 @@ def test_viewflow_stamps_its_rows_with_the_simulated_time(catalogue):
 
 
 @pytest.fixture
-def fortieth_review_fails(monkeypatch):
-    """The 40th simulated review raises: a run that stops part way. The moments of
+def fiftieth_review_fails(monkeypatch):
+    """The 50th simulated review raises: a run that stops part way (of 12 establishments'
+    60 reviews, registration first, so some are decided by then). The moments of
     the reviews reached are in the list returned."""
     reviews = []
     review = People._on_review
 
-    def fail_on_the_fortieth(self, case, now, *payload):
+    def fail_on_the_fiftieth(self, case, now, *payload):
         reviews.append(now)
-        if len(reviews) == 40:
+        if len(reviews) == 50:
             raise ValueError("the reviewer's screen went dark")
         review(self, case, now, *payload)
 
-    monkeypatch.setattr(People, "_on_review", fail_on_the_fortieth)
+    monkeypatch.setattr(People, "_on_review", fail_on_the_fiftieth)
     return reviews
 
 
 @pytest.mark.django_db
-def test_a_run_stopped_part_way_keeps_whole_days(catalogue, fortieth_review_fails):
-    reviews = fortieth_review_fails
+def test_a_run_stopped_part_way_keeps_whole_days(catalogue, fiftieth_review_fails):
+    reviews = fiftieth_review_fails
     with pytest.raises(simulation.SimulationStopped, match="screen went dark") as stopped:
         simulation.simulate(applications=12, routing="parallel", seed=7, service=catalogue)
     written, at = stopped.value.result, stopped.value.at
@@ -439,7 +444,7 @@ def test_simulations_have_their_own_queue():
 
 
 @pytest.mark.django_db
-def test_the_command_says_what_a_stopped_run_wrote(catalogue, fortieth_review_fails):
+def test_the_command_says_what_a_stopped_run_wrote(catalogue, fiftieth_review_fails):
     with pytest.raises(CommandError) as stopped:
         call_command(
             "simulate",
