@@ -184,6 +184,53 @@ def build_world(**service_fields) -> World:
     )
 
 
+def build_bundle(world, *, dependent: bool = True) -> dict:
+    """A thing of five matters in five departments: tax registration needs the licence first
+    (unless not `dependent`).
+
+    One material (the articles of association) serves three matters; the
+    guide asks whether food is handled and the floor area."""
+    security = f.DepartmentFactory(code="security")
+    hr = f.DepartmentFactory(code="hr")
+    for d in (security, hr):
+        world.reviewers[d.code] = f.UserFactory(
+            username=f"rev-{d.code}", groups=[f"reviewer:{d.code}"]
+        )
+    market, commerce, tax = world.departments
+    thing = f.ServiceFactory(code="open-company", prefill_sources=["enterprise_registry"])
+    licence = f.thing_part(
+        thing,
+        market,
+        code="licence",
+        outcome_licence_type="business-licence",
+        promised_limit_days=1,
+    )
+    report = f.thing_part(thing, commerce, code="report", outcome_kind="record")
+    taxreg = f.thing_part(
+        thing, tax, code="taxreg", outcome_kind="record", requires=[licence] if dependent else ()
+    )
+    seal = f.thing_part(thing, security, code="seal", outcome_kind="record")
+    social = f.thing_part(thing, hr, code="social", outcome_kind="record")
+    articles = f.MaterialFactory(service=thing, code="articles", order=1)
+    articles.matters.set([licence, report, taxreg])
+    f.MaterialFactory(service=thing, code="registry", reuse_key="enterprise_registry", order=2)
+    staff = f.MaterialFactory(service=thing, code="staff-list", order=3)
+    staff.matters.set([social])
+    return {
+        "thing": thing,
+        "licence": licence,
+        "report": report,
+        "taxreg": taxreg,
+        "seal": seal,
+        "social": social,
+    }
+
+
+@pytest.fixture
+def bundle(world):
+    return build_bundle(world)
+
+
 @pytest.fixture
 def world(db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

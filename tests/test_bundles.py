@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
@@ -22,46 +23,6 @@ pytestmark = pytest.mark.django_db
 
 def at(*args):
     return datetime(*args, tzinfo=SHANGHAI)
-
-
-@pytest.fixture
-def bundle(world):
-    """A thing of five matters in five departments: tax registration needs the licence first.
-
-    One material (the articles of association) serves three matters; the
-    guide asks whether food is handled and the floor area."""
-    security = f.DepartmentFactory(code="security")
-    hr = f.DepartmentFactory(code="hr")
-    for d in (security, hr):
-        world.reviewers[d.code] = f.UserFactory(
-            username=f"rev-{d.code}", groups=[f"reviewer:{d.code}"]
-        )
-    market, commerce, tax = world.departments
-    thing = f.ServiceFactory(code="open-company", prefill_sources=["enterprise_registry"])
-    licence = f.thing_part(
-        thing,
-        market,
-        code="licence",
-        outcome_licence_type="business-licence",
-        promised_limit_days=1,
-    )
-    report = f.thing_part(thing, commerce, code="report", outcome_kind="record")
-    taxreg = f.thing_part(thing, tax, code="taxreg", outcome_kind="record", requires=[licence])
-    seal = f.thing_part(thing, security, code="seal", outcome_kind="record")
-    social = f.thing_part(thing, hr, code="social", outcome_kind="record")
-    articles = f.MaterialFactory(service=thing, code="articles", order=1)
-    articles.matters.set([licence, report, taxreg])
-    f.MaterialFactory(service=thing, code="registry", reuse_key="enterprise_registry", order=2)
-    staff = f.MaterialFactory(service=thing, code="staff-list", order=3)
-    staff.matters.set([social])
-    return {
-        "thing": thing,
-        "licence": licence,
-        "report": report,
-        "taxreg": taxreg,
-        "seal": seal,
-        "social": social,
-    }
 
 
 def submitted_bundle(world, bundle, **opened):
@@ -329,3 +290,40 @@ def test_the_expected_date_of_an_application_follows_its_matters(world, bundle, 
     assert expected == timekeeping.deadline_after(
         timekeeping.deadline_after(app.accepted_at, 1.0), 1.0
     )
+
+
+def test_the_api_and_the_pages_show_each_matter_to_whom_it_concerns(world, bundle, client):
+    app = submitted_bundle(world, bundle)
+    services.application_accept(actor=world.clerk, application=app)
+    decide(world, app, "licence", approve=False)
+
+    client.force_login(world.investor)
+    body = client.get(f"/api/applications/{app.public_id}/").json()
+    states_shown = {row["code"]: row["state"] for row in body["matters"]}
+    assert states_shown == states(app)
+    taxreg = next(row for row in body["matters"] if row["code"] == "taxreg")
+    assert taxreg["requires"] == ["licence"] and bundle["licence"].name_en in taxreg["reason"]
+    assert body["critical_path"] and body["matters_expected_by"] is not None
+    page = client.get(
+        reverse("portal:application", args=[app.public_id]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert 'data-testid="matters"' in page and 'data-testid="matter-taxreg"' in page
+    assert "not decided" in page
+    chinese = client.get(
+        reverse("portal:application", args=[app.public_id]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    assert "未作决定" in chinese and "本申请包含 5 个事项" in chinese
+
+    # Another investor learns nothing, not even that the application exists.
+    client.force_login(world.other_investor)
+    assert client.get(f"/api/applications/{app.public_id}/").status_code == 404
+    assert client.get(reverse("portal:application", args=[app.public_id])).status_code == 404
+
+    # A reviewer sees the matter their review is for; another department's reviewer sees
+    # none of the application's reviews outside their own.
+    review = app.reviews.get(matter__matter__code="seal")
+    client.force_login(world.reviewers["security"])
+    page = client.get(reverse("review:review", args=[review.pk])).content.decode()
+    assert 'data-testid="review-matter"' in page and bundle["seal"].name_en in page
+    client.force_login(world.reviewers["customs"])
+    assert client.get(reverse("review:review", args=[review.pk])).status_code == 404

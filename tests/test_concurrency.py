@@ -15,6 +15,7 @@ from approvals import errors, services
 from approvals import models as m
 from approvals.flows import SingleWindowFlow
 from tests import journey
+from tests.conftest import build_bundle
 
 ROUNDS = 20
 
@@ -75,7 +76,54 @@ def test_two_reviews_finishing_at_once_end_every_process_exactly_once(world):
         assert tasks.filter(flow_task=SingleWindowFlow.decide).count() == 1
         assert tasks.filter(flow_task=SingleWindowFlow.end, status=STATUS.DONE).count() == 1
         assert not tasks.filter(status=STATUS.ERROR).exists()
-        assert m.Permit.objects.filter(application=app).count() == 1
+        # One outcome for each of the three matters.
+        assert m.Permit.objects.filter(application=app).count() == 3
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_five_matters_decided_at_once_settle_each_once_and_end_every_process_once(world):
+    """A bundle of five independent matters: the five reviews finish at the same instant
+    from five threads, 20 times. Each matter is settled once, with one outcome, and each
+    process joins, decides and ends exactly once."""
+    bundle = build_bundle(world, dependent=False)
+    applications = []
+    for _ in range(ROUNDS):
+        app = services.application_create(
+            applicant=world.investor, service=bundle["thing"], uscc=world.enterprise.uscc
+        )
+        journey.complete(world, app)
+        services.application_submit(actor=world.investor, application=app)
+        services.application_accept(actor=world.clerk, application=app)
+        reviews = list(app.reviews.select_related("department"))
+        assert len(reviews) == 5
+        errors = _simultaneously(
+            *(
+                (
+                    lambda r=r: services.review_complete(
+                        actor=world.reviewers[r.department.code], review=r, approve=True
+                    )
+                )
+                for r in reviews
+            )
+        )
+        assert errors == []
+        applications.append(app)
+
+    for app in applications:
+        app.refresh_from_db()
+        app.process.refresh_from_db()
+        tasks = Task.objects.filter(process_id=app.process_id)
+        assert app.process.status == PROCESS.DONE, "a process was left stuck"
+        assert app.status == m.ApplicationStatus.APPROVED
+        assert set(app.matters.values_list("state", flat=True)) == {m.MatterState.APPROVED}
+        assert tasks.filter(flow_task=SingleWindowFlow.settle, status=STATUS.DONE).count() == 5
+        assert tasks.filter(flow_task=SingleWindowFlow.join_reviews).count() == 1
+        assert tasks.filter(flow_task=SingleWindowFlow.decide).count() == 1
+        assert tasks.filter(flow_task=SingleWindowFlow.end, status=STATUS.DONE).count() == 1
+        assert not tasks.filter(status=STATUS.ERROR).exists()
+        assert m.Permit.objects.filter(application=app).count() == 5
+        assert m.Step.objects.filter(application=app, kind=m.StepKind.DECISION).count() == 1
 
 
 @pytest.mark.postgres_only

@@ -11,7 +11,6 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from approvals import models as m
 from approvals import permits, printable, services
 from approvals.models.permits import RenderStatus
 from tests import journey

@@ -116,12 +116,15 @@ def reviews_for_reviewer(user) -> QuerySet[DepartmentReview]:
         "application__enterprise",
         "application__applicant",
         "department",
+        "matter__matter",
         "task__owner",
     )
 
 
 def _review_rows(reviews: QuerySet[DepartmentReview]) -> QuerySet[DepartmentReview]:
-    return reviews.select_related("application__service", "department", "escalation").annotate(
+    return reviews.select_related(
+        "application__service", "department", "matter__matter", "escalation"
+    ).annotate(
         typed_name_zh=typed_value_of_application("enterprise.name_zh"),
         typed_name_en=typed_value_of_application("enterprise.name_en"),
     )

@@ -2,7 +2,6 @@
 
 import pytest
 
-from approvals import models as m
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -12,6 +13,7 @@ from approvals.models import (
     CorrectionRequest,
     DepartmentReview,
     FiledAs,
+    MatterState,
     PrefilledValue,
     Step,
 )
@@ -175,6 +177,37 @@ class RemediesSerializer(serializers.Serializer):
     text = serializers.CharField()
 
 
+class ApplicationMatterSerializer(serializers.Serializer):
+    """One matter of an application: its department, state, own clock and outcome."""
+
+    code = serializers.CharField(source="matter.code")
+    name_zh = serializers.CharField(source="matter.name_zh")
+    name_en = serializers.CharField(source="matter.name_en")
+    department = serializers.CharField(source="matter.department.code")
+    state = serializers.ChoiceField(choices=MatterState.choices)
+    reason = serializers.CharField(
+        help_text="Why it was not decided (the refused matter it needs); empty otherwise."
+    )
+    requires = serializers.SerializerMethodField(
+        help_text="Codes of the matters of this application it waits for."
+    )
+    started_at = serializers.DateTimeField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    working_days = serializers.FloatField(allow_null=True)
+    outcome = serializers.SerializerMethodField()
+
+    def get_requires(self, part) -> list[str]:
+        return sorted(m.code for m in part.matter.requires.all())
+
+    @extend_schema_field(PermitSummarySerializer(allow_null=True))
+    def get_outcome(self, part):
+        try:
+            outcome = part.outcome
+        except ObjectDoesNotExist:
+            return None
+        return PermitSummarySerializer(outcome).data
+
+
 class ApplicationDetailSerializer(serializers.Serializer):
     """One application as its applicant (or an official) sees it: the screen's content."""
 
@@ -201,6 +234,17 @@ class ApplicationDetailSerializer(serializers.Serializer):
     clock = ClockSerializer()
     corrections = CorrectionSerializer(many=True)
     reviews = ReviewProgressSerializer(many=True)
+    matters = ApplicationMatterSerializer(many=True)
+    matters_expected_by = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When every matter is expected to be settled: the critical path through the "
+        "matters' graph in promised working days (actual times where known). Null before "
+        "acceptance.",
+    )
+    critical_path = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The codes of the matters on that path, first to last.",
+    )
     permit = serializers.SerializerMethodField()
     remedies = serializers.SerializerMethodField()
 

@@ -23,6 +23,8 @@ def own_application(request, public_id):
 def detail_response(application, viewer) -> Response:
     """The application as `viewer` may see it (identity numbers masked unless needed)."""
     screen = selectors.application_screen(application, viewer=viewer)
+    matters = selectors.matters_of(application)
+    all_done_by, critical_path = selectors.expected_completion_of(application, matters)
     data = s.ApplicationDetailSerializer(
         {
             "application": application,
@@ -35,6 +37,9 @@ def detail_response(application, viewer) -> Response:
             "expected_completion": selectors.application_expected_completion(
                 application, screen.clock
             ),
+            "matters": matters,
+            "matters_expected_by": all_done_by,
+            "critical_path": critical_path,
         }
     ).data
     return Response(data)
