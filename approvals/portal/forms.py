@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from approvals import prefill
 from approvals.identifiers import normalize_uscc, validate_uscc
-from approvals.models import ApplicationStatus
+from approvals.models import ApplicationStatus, DeterminantKind
 from approvals.pages import ACCEPTED_UPLOAD_TYPES
 
 # --- applying -----------------------------------------------------------------
@@ -43,10 +43,38 @@ class ApplyForm(forms.Form):
     # click, back button, a retried request) opens one draft, not two.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, service=None, **kwargs):
+    def __init__(self, *args, service=None, determinants=(), matters=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.establishes = bool(service and service.establishes_enterprise)
         del self.fields["uscc" if self.establishes else "reservation_number"]
+        # The guide (approvals.guide): its questions, and the matters to pick from.
+        self.determinants = list(determinants)
+        for det in self.determinants:
+            self.fields[answer_field_name(det.code)] = _answer_field(det)
+        if len(matters) > 1:
+            self.fields["matters"] = forms.MultipleChoiceField(
+                label=_("Matters to apply for"),
+                required=False,
+                choices=[(m.code, m.name) for m in matters],
+                widget=forms.CheckboxSelectMultiple,
+                help_text=_(
+                    "Ticked: what your answers call for. You may apply for fewer, or add one; "
+                    "a matter that needs another first waits for it."
+                ),
+            )
+
+    @property
+    def answer_fields(self):
+        return [(det, self[answer_field_name(det.code)]) for det in self.determinants]
+
+    def answers(self) -> dict:
+        """The answers as the guide reads them (unanswered ones left out)."""
+        given = {}
+        for det in self.determinants:
+            value = self.cleaned_data.get(answer_field_name(det.code))
+            if value not in (None, ""):
+                given[det.code] = str(value)
+        return given
 
     @property
     def subject_field(self):
@@ -62,6 +90,23 @@ class ApplyForm(forms.Form):
 
     def clean_reservation_number(self) -> str:
         return "".join(self.cleaned_data["reservation_number"].split()).upper()
+
+
+def answer_field_name(code: str) -> str:
+    return f"answer-{code}"
+
+
+def _answer_field(det) -> forms.Field:
+    common = {"label": det.question, "help_text": det.help, "required": False}
+    if det.kind == DeterminantKind.NUMBER:
+        return forms.DecimalField(
+            min_value=0, max_digits=12, decimal_places=2, widget=forms.NumberInput, **common
+        )
+    if det.kind == DeterminantKind.YES_NO:
+        choices = [("yes", _("Yes")), ("no", _("No"))]
+    else:
+        choices = [(str(c["value"]), det.label_of(c["value"])) for c in det.choices]
+    return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
 
 
 def value_field_name(key: str) -> str:

@@ -32,6 +32,7 @@ urlpatterns = [
         views.material_defer,
         name="material_defer",
     ),
+    path("applications/<uuid:public_id>/check/", views.application_check, name="check"),
     path("applications/<uuid:public_id>/submit/", views.application_submit, name="submit"),
     path("applications/<uuid:public_id>/resubmit/", views.application_resubmit, name="resubmit"),
     path("applications/<uuid:public_id>/withdraw/", views.application_withdraw, name="withdraw"),

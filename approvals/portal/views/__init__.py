@@ -9,6 +9,7 @@ what was typed in it; ``approvals.pages`` holds what every page answers alike.
 """
 
 from approvals.portal.views.applications import (
+    application_check,
     application_detail,
     application_list,
     application_resubmit,
@@ -28,6 +29,7 @@ from approvals.portal.views.representation import (
 )
 
 __all__ = [
+    "application_check",
     "application_detail",
     "application_list",
     "application_resubmit",

@@ -92,6 +92,14 @@ def application_submit(request, application):
     return redirect(page_url(application))
 
 
+@owner_action(methods=("GET",))
+def application_check(request, application):
+    """Check your answers: everything the draft will send, on one page, before submitting."""
+    if application.status != ApplicationStatus.DRAFT:
+        return redirect(page_url(application))
+    return render_application(request, application, template="portal/check_answers.html")
+
+
 def _already_submitted(request, application):
     if application.submitted_at:
         message = _(

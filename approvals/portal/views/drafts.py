@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from approvals import pages, representation, roles, selectors, services
+from approvals import guide, pages, representation, roles, selectors, services
 from approvals.models import ApplicationStatus, Service
 from approvals.portal.forms import ApplyForm
 from approvals.portal.views.page import owner_action, page_url, render_application
@@ -31,16 +31,39 @@ def apply(request, code):
         return render(
             request, "portal/officials_cannot_apply.html", {"service": service}, status=403
         )
-    form = ApplyForm(
-        request.POST if request.method == "POST" else None,
-        initial={
-            "idempotency_key": uuid.uuid4().hex,
-            "uscc": request.GET.get("uscc", "")[:40],  # from "Mandates I hold"
-        },
-        service=service,
-    )
+    thing = guide.service_for_guide(service)
+    determinants = guide.determinants_of(thing)
+    offered = [part.matter for part in thing.thing_matters.all() if part.matter.is_active]
+    decision = guide.decide(thing, {})
+
+    def apply_form(data):
+        return ApplyForm(
+            data,
+            initial={
+                "idempotency_key": uuid.uuid4().hex,
+                "uscc": request.GET.get("uscc", "")[:40],  # from "Mandates I hold"
+                "matters": decision.matter_codes,
+            },
+            service=service,
+            determinants=determinants,
+            matters=offered,
+        )
+
+    data = request.POST.copy() if request.method == "POST" else None
+    form = apply_form(data)
     refusal = None
     if form.is_bound and form.is_valid():
+        answers = form.answers()
+        decision = guide.decide(thing, guide.clean_answers(determinants, answers))
+        if request.POST.get("action") == "check":
+            # Show what these answers call for, ticked; everything typed is kept.
+            data.setlist("matters", decision.matter_codes)
+            form = apply_form(data)
+            form.is_valid()
+            return _apply_page(request, service, form, decision, refusal)
+        picked = form.cleaned_data.get("matters") if "matters" in form.fields else None
+        if picked is not None and set(picked) == set(decision.matter_codes):
+            picked = None  # as the rules decide: each matter keeps its reason
         uscc = form.cleaned_data.get("uscc", "")
         reservation_number = form.cleaned_data.get("reservation_number", "")
         # The key names what was asked, not only the form it was asked in: the
@@ -55,6 +78,8 @@ def apply(request, code):
                 uscc=uscc,
                 reservation_number=reservation_number,
                 idempotency_key=f"{key}:{service.pk}:{subject}",
+                answers=answers,
+                matters=picked,
             )
         except ValidationError as exc:
             pages.add_service_errors(form, exc)
@@ -83,6 +108,10 @@ def apply(request, code):
                 % {"reference": application.reference},
             )
             return redirect(page_url(application))
+    return _apply_page(request, service, form, decision, refusal)
+
+
+def _apply_page(request, service, form, decision, refusal):
     drafts = (
         selectors.applications_of(request.user)
         .filter(service=service, status=ApplicationStatus.DRAFT)
@@ -94,6 +123,7 @@ def apply(request, code):
         {
             "service": service,
             "form": form,
+            "decision": decision,
             "drafts": drafts,
             "refusal": refusal,
             "unverified": refusal is not None and not representation.is_verified(request.user),

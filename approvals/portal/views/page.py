@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from approvals import pages, prefill, privacy, selectors, services
@@ -120,6 +120,93 @@ class MaterialRow:
     overdue: bool = False  # deferred, not handed in, past its due date
 
 
+class TaskState:
+    """A section's state on the draft's task list (the GOV.UK task list pattern)."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CANNOT_START = "cannot_start"
+
+    LABELS = {
+        NOT_STARTED: gettext_lazy("Not started"),
+        IN_PROGRESS: gettext_lazy("In progress"),
+        DONE: gettext_lazy("Completed"),
+        CANNOT_START: gettext_lazy("Cannot start yet"),
+    }
+
+
+@dataclass
+class TaskItem:
+    key: str
+    title: str
+    state: str
+    href: str
+    hint: str = ""
+
+    @property
+    def state_label(self) -> str:
+        return str(TaskState.LABELS[self.state])
+
+
+def task_list(application, values, materials, matters) -> list[TaskItem]:
+    """The draft's sections and how far each is, read from what the page has loaded already."""
+    confirmed = [v for v in values if v.confirmed_at is not None]
+    empty = [v for v in values if not v.value.strip()]
+    if values and not empty and len(confirmed) == len(values):
+        values_state = TaskState.DONE
+    elif confirmed:
+        values_state = TaskState.IN_PROGRESS
+    else:
+        values_state = TaskState.NOT_STARTED
+    missing = [m for m in materials if m.satisfied_by == SatisfiedBy.MISSING]
+    handed = [
+        m for m in materials if m.satisfied_by not in (SatisfiedBy.MISSING, SatisfiedBy.REUSE)
+    ]
+    if not missing:
+        materials_state = TaskState.DONE
+    elif handed:
+        materials_state = TaskState.IN_PROGRESS
+    else:
+        materials_state = TaskState.NOT_STARTED
+    ready = values_state == TaskState.DONE and materials_state == TaskState.DONE
+    return [
+        TaskItem(
+            "matters",
+            _("Your answers and the matters applied for"),
+            TaskState.DONE,
+            page_url(application, "matters"),
+            ngettext("%(n)s matter", "%(n)s matters", len(matters)) % {"n": len(matters)},
+        ),
+        TaskItem(
+            "values",
+            _("Check the values read from shared data"),
+            values_state,
+            page_url(application, "values"),
+            ngettext("%(n)s value still empty", "%(n)s values still empty", len(empty))
+            % {"n": len(empty)}
+            if empty
+            else "",
+        ),
+        TaskItem(
+            "materials",
+            _("Hand in the materials"),
+            materials_state,
+            page_url(application, "materials"),
+            ngettext("%(n)s material missing", "%(n)s materials missing", len(missing))
+            % {"n": len(missing)}
+            if missing
+            else "",
+        ),
+        TaskItem(
+            "check",
+            _("Check your answers and submit"),
+            TaskState.NOT_STARTED if ready else TaskState.CANNOT_START,
+            reverse("portal:check", args=[application.public_id]),
+        ),
+    ]
+
+
 @dataclass
 class Meter:
     value: float
@@ -216,8 +303,10 @@ def render_application(
     submit_errors: ValidationError | None = None,
     answer_form: AnswerForm | None = None,
     top_errors: list[tuple[str | None, str]] | None = None,
+    template: str = "portal/application.html",
 ):
-    """The one page of an application: the draft's forms, or where it stands.
+    """The one page of an application: the draft's forms, or where it stands (or, with
+    `template`, the same read as the page to check one's answers before submitting).
 
     Its queries are the same whatever the application's state or size, so
     the page costs a fixed number of them.
@@ -287,6 +376,7 @@ def render_application(
         "expected": selectors.application_expected_completion(application, clock),
         "matters": matters,
         "critical_path": critical_path,
+        "tasks": task_list(application, values, materials, matters) if editable else [],
         "timeline": timeline,
         "reviews": reviews,
         "corrections": corrections,
@@ -297,4 +387,4 @@ def render_application(
         "upload_limit_mb": settings.UPLOAD_MAX_BYTES / 1e6,
         "accepted_types": pages.ACCEPTED_UPLOAD_TYPES,
     }
-    return render(request, "portal/application.html", context, status=status)
+    return render(request, template, context, status=status)
