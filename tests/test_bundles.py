@@ -327,3 +327,73 @@ def test_the_api_and_the_pages_show_each_matter_to_whom_it_concerns(world, bundl
     assert 'data-testid="review-matter"' in page and bundle["seal"].name_en in page
     client.force_login(world.reviewers["customs"])
     assert client.get(reverse("review:review", args=[review.pk])).status_code == 404
+
+
+def test_the_apply_page_keeps_what_was_typed_and_refuses_bad_answers_clearly(world, bundle, client):
+    area = m.Determinant.objects.create(
+        code="area", question_zh="面积？", question_en="Floor area?", kind="number"
+    )
+    m.ThingMatter.objects.filter(matter=bundle["seal"]).update(
+        determinant=area, operator=m.Operator.AT_LEAST, value="100"
+    )
+    client.force_login(world.investor)
+    url = reverse("portal:apply", args=[bundle["thing"].code])
+    before = m.Application.objects.count()
+    typed = {"uscc": world.enterprise.uscc, "answer-area": "lots", "action": "check"}
+    page = client.post(url, typed, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 400
+    body = page.content.decode()
+    assert "Enter a number." in body and 'value="lots"' in body
+    assert world.enterprise.uscc in body
+    # Every box unticked: refused with the reason, nothing written.
+    page = client.post(
+        url,
+        {"uscc": world.enterprise.uscc, "answer-area": "120", "matters-shown": "1"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert page.status_code == 400
+    assert "Choose at least one matter to apply for." in page.content.decode()
+    assert m.Application.objects.count() == before
+    # 120 m² leaves seal filing out; ticking it in applies for it all the same, "chosen".
+    page = client.post(
+        url,
+        {
+            "uscc": world.enterprise.uscc,
+            "answer-area": "120",
+            "matters-shown": "1",
+            "matters": ["licence", "seal"],
+        },
+    )
+    assert page.status_code == 302
+    app = m.Application.objects.latest("pk")
+    assert list(app.matters.values_list("matter__code", flat=True)) == ["licence", "seal"]
+    assert app.answers == {"area": 120}
+
+
+def test_check_your_answers_is_the_owners_and_only_for_a_draft(world, bundle, client):
+    app = services.application_create(
+        applicant=world.investor, service=bundle["thing"], uscc=world.enterprise.uscc
+    )
+    url = reverse("portal:check", args=[app.public_id])
+    client.force_login(world.other_investor)
+    assert client.get(url).status_code == 404
+    client.force_login(world.clerk)
+    assert client.get(url).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 302  # to the login page
+    client.force_login(world.investor)
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Check your answers before submitting" in body
+    for part in app.matters.select_related("matter"):
+        assert part.matter.name_en in body
+    assert "materials are still missing" in body
+    # Submitting from it without the materials: the application's page with the reasons.
+    refused = client.post(reverse("portal:submit", args=[app.public_id]), {"action": "submit"})
+    assert refused.status_code == 400
+    journey.complete(world, app)
+    client.post(reverse("portal:submit", args=[app.public_id]), {"action": "submit"})
+    app.refresh_from_db()
+    assert app.status == m.ApplicationStatus.SUBMITTED
+    assert client.get(url)["Location"].endswith(f"/applications/{app.public_id}/")

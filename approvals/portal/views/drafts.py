@@ -61,7 +61,10 @@ def apply(request, code):
             form = apply_form(data)
             form.is_valid()
             return _apply_page(request, service, form, decision, refusal)
-        picked = form.cleaned_data.get("matters") if "matters" in form.fields else None
+        # Unticked boxes are not posted: the marker says the boxes were shown, so that
+        # "none ticked" is refused while a post without them (a script) follows the rules.
+        shown = "matters" in form.fields and "matters-shown" in request.POST
+        picked = form.cleaned_data.get("matters") if shown else None
         if picked is not None and set(picked) == set(decision.matter_codes):
             picked = None  # as the rules decide: each matter keeps its reason
         uscc = form.cleaned_data.get("uscc", "")
