@@ -397,3 +397,26 @@ def test_check_your_answers_is_the_owners_and_only_for_a_draft(world, bundle, cl
     app.refresh_from_db()
     assert app.status == m.ApplicationStatus.SUBMITTED
     assert client.get(url)["Location"].endswith(f"/applications/{app.public_id}/")
+
+
+def test_the_api_opens_a_draft_of_the_matters_asked_for_and_refuses_unknown_ones(
+    world, bundle, client
+):
+    client.force_login(world.investor)
+    made = client.post(
+        "/api/applications/",
+        {"service": bundle["thing"].code, "uscc": world.enterprise.uscc, "matters": ["seal"]},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="one-matter",
+    )
+    assert made.status_code == 201, made.content
+    assert [row["code"] for row in made.json()["matters"]] == ["seal"]
+    refused = client.post(
+        "/api/applications/",
+        {"service": bundle["thing"].code, "uscc": world.enterprise.uscc, "matters": ["nope"]},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="unknown-matter",
+    )
+    assert refused.status_code == 400
+    assert "nope" in refused.content.decode()
+    assert m.Application.objects.filter(applicant=world.investor).count() == 1

@@ -72,15 +72,22 @@ def _needed(part: ApplicationMatter):
 
 
 def matter_gate(task: Task) -> str:
-    """May this matter be reviewed now, must it wait, or can it never be decided?"""
-    part = _matter_of(task)
-    states = set(_needed(part).values_list("state", flat=True))
+    """May this matter be reviewed now, must it wait, or can it never be decided?
+
+    One read: the states of the matters of the same application that this one's
+    matter requires (found from this one's id, so the matter itself is not read)."""
+    pk = task.data["matter"]
+    states = set(
+        ApplicationMatter.objects.filter(
+            application__matters__pk=pk, matter__required_by__applications__pk=pk
+        ).values_list("state", flat=True)
+    )
     if states & set(_BLOCKING):
         return BLOCKED
     if states - {MatterState.APPROVED}:
-        if part.state != MatterState.WAITING:
-            part.state = MatterState.WAITING
-            part.save(update_fields=["state"])
+        ApplicationMatter.objects.filter(pk=pk).exclude(state=MatterState.WAITING).update(
+            state=MatterState.WAITING
+        )
         return WAIT
     return READY
 
@@ -131,7 +138,10 @@ def matter_leave_undecided(task: Task, release) -> ApplicationMatter:
 def matter_settle(task: Task, release) -> ApplicationMatter:
     """A matter's review is decided: record it, issue its outcome when approved (at once, so a
     later matter of the same application reuses it) and release the matters waiting for it."""
-    review = DepartmentReview.objects.select_related("matter__matter").get(task=task.previous.get())
+    # With what issuing the outcome reads: the application, its enterprise, the department.
+    review = DepartmentReview.objects.select_related(
+        "matter__matter__department", "matter__application__enterprise"
+    ).get(task=task.previous.get())
     part = review.matter
     approved = review.decision == ReviewDecision.APPROVED
     part.state = MatterState.APPROVED if approved else MatterState.REFUSED

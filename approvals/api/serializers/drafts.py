@@ -70,6 +70,20 @@ class ApplicationCreateSerializer(serializers.Serializer):
         "verified person named on the reservation may use it; the credit code is assigned "
         "at registration and is empty until then.",
     )
+    answers = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text="Answers to the service's guide questions ({question code: answer}: "
+        '"yes"/"no", a choice\'s value, or a number); they decide which matters and '
+        "materials the draft has. The questions are in /api/services/ (`applies_when`).",
+    )
+    matters = serializers.ListField(
+        child=serializers.SlugField(),
+        required=False,
+        allow_empty=False,
+        help_text="Codes of the service's matters to apply for, instead of what the answers "
+        "decide: one alone, or any of them. Omitted: as the answers decide.",
+    )
 
 
 class ValuesUpdateSerializer(serializers.Serializer):

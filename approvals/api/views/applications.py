@@ -102,6 +102,8 @@ class ApplicationList(generics.ListCreateAPIView):
             uscc=form.validated_data["uscc"],
             reservation_number=form.validated_data["reservation_number"],
             idempotency_key=key,
+            answers=form.validated_data["answers"],
+            matters=form.validated_data.get("matters"),
         )
         application = opened.application
         response = detail_response(
