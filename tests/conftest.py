@@ -226,6 +226,25 @@ def build_bundle(world, *, dependent: bool = True) -> dict:
     }
 
 
+def guide_questions() -> tuple:
+    """Two questions of the guide: "Will you handle food?" (yes/no) and the floor area (m²)."""
+    food = m.Determinant.objects.create(
+        code="food",
+        question_zh="是否经营食品？",
+        question_en="Will you handle food?",
+        kind="yes_no",
+    )
+    area = m.Determinant.objects.create(
+        code="area",
+        question_zh="经营场所面积？",
+        question_en="Floor area of the premises?",
+        kind="number",
+        unit_zh="平方米",
+        unit_en="m²",
+    )
+    return food, area
+
+
 @pytest.fixture
 def bundle(world):
     return build_bundle(world)

@@ -16,6 +16,7 @@ from approvals.flows import SingleWindowFlow
 from approvals.models.permits import RenderStatus
 from tests import factories as f
 from tests import journey
+from tests.conftest import guide_questions
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.django_db
@@ -173,20 +174,7 @@ def test_a_material_for_three_matters_is_handed_in_once(world, bundle):
 
 
 def test_two_sets_of_answers_give_two_lists_each_with_its_reason(world, bundle):
-    food = m.Determinant.objects.create(
-        code="food",
-        question_zh="是否经营食品？",
-        question_en="Will you handle food?",
-        kind="yes_no",
-    )
-    area = m.Determinant.objects.create(
-        code="area",
-        question_zh="经营场所面积？",
-        question_en="Floor area of the premises?",
-        kind="number",
-        unit_zh="平方米",
-        unit_en="m²",
-    )
+    food, area = guide_questions()
     thing = bundle["thing"]
     hygiene = f.thing_part(thing, world.departments[0], code="food-licence")
     m.ThingMatter.objects.filter(matter=hygiene).update(

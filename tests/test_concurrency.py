@@ -42,6 +42,23 @@ def _simultaneously(*calls):
     return errors
 
 
+def _approved_and_ended_once(app, *, matters: int) -> None:
+    """Approved, each matter settled once with one outcome; one join, decision and end."""
+    app.refresh_from_db()
+    app.process.refresh_from_db()
+    tasks = Task.objects.filter(process_id=app.process_id)
+    assert app.process.status == PROCESS.DONE, "a process was left stuck"
+    assert app.status == m.ApplicationStatus.APPROVED
+    assert set(app.matters.values_list("state", flat=True)) == {m.MatterState.APPROVED}
+    assert tasks.filter(flow_task=SingleWindowFlow.settle, status=STATUS.DONE).count() == matters
+    assert tasks.filter(flow_task=SingleWindowFlow.join_reviews).count() == 1
+    assert tasks.filter(flow_task=SingleWindowFlow.decide).count() == 1
+    assert tasks.filter(flow_task=SingleWindowFlow.end, status=STATUS.DONE).count() == 1
+    assert not tasks.filter(status=STATUS.ERROR).exists()
+    assert m.Permit.objects.filter(application=app).count() == matters
+    assert m.Step.objects.filter(application=app, kind=m.StepKind.DECISION).count() == 1
+
+
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_two_reviews_finishing_at_once_end_every_process_exactly_once(world):
@@ -67,17 +84,7 @@ def test_two_reviews_finishing_at_once_end_every_process_exactly_once(world):
         applications.append(app)
 
     for app in applications:
-        app.refresh_from_db()
-        app.process.refresh_from_db()
-        tasks = Task.objects.filter(process_id=app.process_id)
-        assert app.process.status == PROCESS.DONE, "a process was left stuck"
-        assert app.status == m.ApplicationStatus.APPROVED
-        assert tasks.filter(flow_task=SingleWindowFlow.join_reviews).count() == 1
-        assert tasks.filter(flow_task=SingleWindowFlow.decide).count() == 1
-        assert tasks.filter(flow_task=SingleWindowFlow.end, status=STATUS.DONE).count() == 1
-        assert not tasks.filter(status=STATUS.ERROR).exists()
-        # One outcome for each of the three matters.
-        assert m.Permit.objects.filter(application=app).count() == 3
+        _approved_and_ended_once(app, matters=3)
 
 
 @pytest.mark.postgres_only
@@ -111,19 +118,7 @@ def test_five_matters_decided_at_once_settle_each_once_and_end_every_process_onc
         applications.append(app)
 
     for app in applications:
-        app.refresh_from_db()
-        app.process.refresh_from_db()
-        tasks = Task.objects.filter(process_id=app.process_id)
-        assert app.process.status == PROCESS.DONE, "a process was left stuck"
-        assert app.status == m.ApplicationStatus.APPROVED
-        assert set(app.matters.values_list("state", flat=True)) == {m.MatterState.APPROVED}
-        assert tasks.filter(flow_task=SingleWindowFlow.settle, status=STATUS.DONE).count() == 5
-        assert tasks.filter(flow_task=SingleWindowFlow.join_reviews).count() == 1
-        assert tasks.filter(flow_task=SingleWindowFlow.decide).count() == 1
-        assert tasks.filter(flow_task=SingleWindowFlow.end, status=STATUS.DONE).count() == 1
-        assert not tasks.filter(status=STATUS.ERROR).exists()
-        assert m.Permit.objects.filter(application=app).count() == 5
-        assert m.Step.objects.filter(application=app, kind=m.StepKind.DECISION).count() == 1
+        _approved_and_ended_once(app, matters=5)
 
 
 @pytest.mark.postgres_only

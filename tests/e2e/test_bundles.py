@@ -7,6 +7,7 @@ from approvals import models as m
 from approvals import services
 from tests import factories as f
 from tests import journey
+from tests.conftest import guide_questions
 from tests.e2e.test_journey import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -15,20 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def guided(world, bundle):
     """The bundle's thing with two guide questions: food handling and floor area."""
-    food = m.Determinant.objects.create(
-        code="food",
-        question_zh="是否经营食品？",
-        question_en="Will you handle food?",
-        kind="yes_no",
-    )
-    area = m.Determinant.objects.create(
-        code="area",
-        question_zh="经营场所面积？",
-        question_en="Floor area of the premises?",
-        kind="number",
-        unit_zh="平方米",
-        unit_en="m²",
-    )
+    food, area = guide_questions()
     fire = f.thing_part(bundle["thing"], world.departments[2], code="fire-check")
     m.ThingMatter.objects.filter(matter=fire).update(
         determinant=area, operator=m.Operator.ABOVE, value="300"
