@@ -256,6 +256,7 @@ def test_the_page_the_csv_and_the_json_agree(world, three, client):
         (r["table"], r["key"]): r
         for r in [data["overall"], *data["services"], *data["months"]]
         + data["departments"]
+        + data["matters"]
         + data["steps"]
     }
     assert {(r["table"], r["key"]) for r in rows} == set(by_group)
@@ -548,7 +549,8 @@ def test_every_output_lists_the_registrys_columns_with_the_same_figures(world, t
     csv_rows = list(csv.reader(io.StringIO(page_csv)))
     assert csv_rows[0] == keys
     by_group = {(r[0], r[1]): dict(zip(keys, r, strict=True)) for r in csv_rows[1:]}
-    assert len(by_group) == 1 + len(report.services) + len(report.months) + 3 + 6
+    # overall, services, months, 3 departments, their 3 matters, 6 steps
+    assert len(by_group) == 1 + len(report.services) + len(report.months) + 3 + 3 + 6
 
     out = io.StringIO()
     call_command("approval_report", "--format", "json", stdout=out)
@@ -557,7 +559,7 @@ def test_every_output_lists_the_registrys_columns_with_the_same_figures(world, t
     task_json = tasks.approval_report.apply(args=[{}]).get()
     for data in (command_json, api_json, task_json):
         groups = [data["overall"], *data["services"], *data["months"]]
-        groups += data["departments"] + data["steps"]
+        groups += data["departments"] + data["matters"] + data["steps"]
         assert len(groups) == len(by_group)
         for group in groups:
             assert list(group) == keys

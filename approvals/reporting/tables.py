@@ -90,6 +90,7 @@ def report_tables(report: Report) -> list[Table]:
             month,
         ),
         "table-department": (_("Department reviews"), step_caption, _("Department")),
+        "table-matter": (_("Reviews by matter"), step_caption, _("Matter")),
         "table-step": (_("Steps"), step_caption, _("Step")),
     }
     return [_table(section, report, *words[section.id]) for section in SECTIONS]

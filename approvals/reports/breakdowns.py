@@ -157,6 +157,18 @@ def department_rows(
     ]
 
 
+def matter_rows(yardstick: Yardstick, reviews: dict[Key, dict], names: dict) -> list[Row]:
+    """One row per matter: its reviews' figures, beside the department's (a department
+    with two matters in one application counts each on its own)."""
+    return [
+        step_row(yardstick, "matter", names[matter_id].code, names[matter_id].name, figures)
+        for (matter_id,), figures in sorted(
+            reviews.items(), key=lambda item: names[item[0][0]].code
+        )
+        if matter_id is not None
+    ]
+
+
 def step_rows(yardstick: Yardstick, kinds: dict[Key, dict]) -> list[Row]:
     order = {kind: i for i, kind in enumerate(StepKind.values)}
     return [

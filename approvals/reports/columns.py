@@ -181,5 +181,6 @@ SECTIONS: tuple[Section, ...] = (
     Section("table-month-time", "months", TIME, total=True),
     Section("table-month-effort", "months", EFFORT, total=True),
     Section("table-department", "departments", REVIEW),
+    Section("table-matter", "matters", REVIEW),
     Section("table-step", "steps", STEP),
 )

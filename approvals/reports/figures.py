@@ -82,6 +82,7 @@ from approvals.models import (
     ClockInterval,
     Department,
     Escalation,
+    Matter,
     SatisfiedBy,
     Service,
     Step,
@@ -91,6 +92,7 @@ from approvals.reports.breakdowns import (
     Yardstick,
     application_row,
     department_rows,
+    matter_rows,
     month_rows,
     service_rows,
     slowest,
@@ -131,7 +133,7 @@ def approval_report(population: Population | None = None) -> Report:
         applications, {"service": by_app["service"]}, {}, measures
     )
     pct_month = grouped_with_percentiles(applications, {"month": by_app["month"]}, {}, measures)
-    kinds, departments, department_escalations = _step_figures(population, yardstick)
+    kinds, departments, department_escalations, matters = _step_figures(population, yardstick)
 
     service_ids = {key[0] for key in additive.counted}
     # Each service with the number of departments it involves: the baseline's trips.
@@ -144,6 +146,8 @@ def approval_report(population: Population | None = None) -> Report:
     if population.department is not None:
         department_ids.add(population.department.pk)
     department_names = Department.objects.in_bulk(department_ids) if department_ids else {}
+    matter_ids = {key[0] for key in matters if key[0] is not None}
+    matter_names = Matter.objects.in_bulk(matter_ids) if matter_ids else {}
 
     overall = application_row(
         yardstick,
@@ -158,6 +162,7 @@ def approval_report(population: Population | None = None) -> Report:
     departments = department_rows(yardstick, departments, department_escalations, department_names)
     steps = step_rows(yardstick, kinds)
     return Report(
+        matters=matter_rows(yardstick, matters, matter_names),
         baseline_days=yardstick.baseline,
         target_days=yardstick.target,
         include_simulated=population.include_simulated or population.simulated_only,
@@ -269,8 +274,8 @@ def _additive_figures(
 
 
 def _step_figures(population: Population, yardstick: Yardstick) -> tuple[dict[Key, dict], ...]:
-    """Per step kind and per department's reviews, from the Step rows' stored days;
-    and the escalations per department."""
+    """Per step kind, per department's reviews and per matter's reviews, from the Step rows'
+    stored days; and the escalations per department."""
     of_population = population.q("application__")
     department = population.department
     steps = Step.objects.filter(of_population, finished_at__isnull=False)
@@ -297,7 +302,10 @@ def _step_figures(population: Population, yardstick: Yardstick) -> tuple[dict[Ke
         {"department": F("department_id")},
         {"n": Count("pk")},
     )
-    return kinds, departments, department_escalations
+    matters = grouped_with_percentiles(
+        reviews, {"matter": F("matter__matter_id")}, step_aggregates, step_measures
+    )
+    return kinds, departments, department_escalations, matters
 
 
 def _deferred_counts() -> dict[str, Count]:

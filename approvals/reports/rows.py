@@ -84,6 +84,9 @@ class Report:
     filters: dict = field(default_factory=dict)
     # How many of the decided applications are the demo's history (seed_demo).
     demo_history: int = 0
+    # Per matter: its reviews (a bundled application is counted once in every table
+    # above, and each of its matters here).
+    matters: list[Row] = field(default_factory=list)
 
     def rows(self) -> Iterator[Row]:
         """Every group, table by table: what the CSV holds, one line each."""
@@ -91,6 +94,7 @@ class Report:
         yield from self.services
         yield from self.months
         yield from self.departments
+        yield from self.matters
         yield from self.steps
 
     def as_dict(self) -> dict:
@@ -105,6 +109,7 @@ class Report:
             "services": [r.as_dict() for r in self.services],
             "months": [r.as_dict() for r in self.months],
             "departments": [r.as_dict() for r in self.departments],
+            "matters": [r.as_dict() for r in self.matters],
             "steps": [r.as_dict() for r in self.steps],
             "slowest_step": self.slowest_step.as_dict() if self.slowest_step else None,
         }

@@ -43,5 +43,10 @@ class ReportSerializer(serializers.Serializer):
     services = ReportRowSerializer(many=True)
     months = ReportRowSerializer(many=True)
     departments = ReportRowSerializer(many=True)
+    matters = ReportRowSerializer(
+        many=True,
+        help_text="Per matter: its reviews (a bundled application counts once in the other "
+        "tables, and each of its matters here).",
+    )
     steps = ReportRowSerializer(many=True)
     slowest_step = ReportRowSerializer(allow_null=True)

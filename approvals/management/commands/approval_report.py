@@ -34,6 +34,7 @@ SECTION_TITLES = {
     "table-month-time": "By month of decision",
     "table-month-effort": "By month of decision: steps, materials and compliance",
     "table-department": "By department (reviews)",
+    "table-matter": "By matter (reviews)",
     "table-step": "By step",
 }
 
