@@ -52,6 +52,8 @@ def test_five_matters_one_dependency_five_outcomes_that_verify(
     world, bundle, django_capture_on_commit_callbacks, settings
 ):
     settings.PERMIT_RENDER_MODE = "inline"
+    # A key of the test's own: a fresh clone has no key file for the PDFs' signed codes.
+    settings.PERMIT_SIGNING_KEY = permits.generate_private_key_pem()
     app = submitted_bundle(world, bundle)
     assert app.matters.count() == 5
     with django_capture_on_commit_callbacks(execute=True):

@@ -338,9 +338,13 @@ def test_the_organisation_code_check_follows_gb_11714():
     assert not is_valid_organisation_code("D21435691")
 
 
-def test_generated_codes_are_valid_and_unique_over_many_draws():
+def test_generated_codes_are_valid_and_spread_over_many_draws():
     codes = [generate_uscc("460200") for _ in range(5000)]
-    assert len(set(codes)) == len(codes)
+    # Six random characters of 31 give 887 million codes: two of 5,000 draws are the same
+    # about once in 70 runs (the birthday bound), which failed this test as "all unique" on
+    # a fresh clone. Uniqueness is assign_uscc's work (it draws again, tested below); the
+    # draws only have to spread: more than 5 repeats would mean a broken generator.
+    assert len(set(codes)) >= len(codes) - 5
     for code in codes:
         assert is_valid_uscc(code), code
         assert code[:8] == "91460200"

@@ -147,3 +147,29 @@ def test_the_seeded_demo_migrated_to_matters_reports_the_same_figures(tmp_path, 
     unmatched_reviews, unmatched_permits, parts, matters = map(int, counts)
     assert (unmatched_reviews, unmatched_permits) == (0, 0)
     assert parts > 0 and matters > 0
+
+    # An application the old code left in review goes on to its decision with today's:
+    # its reviews, opened before matters, settle their matters; the decision issues the
+    # outcomes of the matters approved before the migration (the old flow issued none).
+    finished = _manage(ROOT, env, "shell", "-c", FINISH_ONE_IN_REVIEW).splitlines()[-1]
+    status, approved, outcomes = finished.split()
+    assert status == "approved" and int(approved) == int(outcomes) > 0
+
+
+FINISH_ONE_IN_REVIEW = """
+from django.contrib.auth import get_user_model
+from approvals import models as m, services
+app = (
+    m.Application.objects.filter(status="in_review", is_demo_history=True)
+    .exclude(reviews__decision="rejected")
+    .order_by("pk")[0]
+)
+for review in app.reviews.filter(decision="pending").select_related("department", "task__owner"):
+    reviewer = review.task.owner or (
+        get_user_model().objects.filter(groups=review.department.reviewer_group)[0]
+    )
+    services.review_complete(actor=reviewer, review=review, approve=True)
+app.refresh_from_db()
+approved = app.matters.filter(state="approved").count()
+print(app.status, approved, app.permits.count())
+"""
