@@ -14,7 +14,14 @@ def application_problems(application) -> list[str]:
 
     from approvals.flows import SingleWindowFlow as Flow
     from approvals.models import ApplicationStatus as S
-    from approvals.models import ClockInterval, Permit, ReviewDecision, Step, StepKind
+    from approvals.models import (
+        ClockInterval,
+        MatterState,
+        Permit,
+        ReviewDecision,
+        Step,
+        StepKind,
+    )
 
     app = application
     problems: list[str] = []
@@ -33,7 +40,11 @@ def application_problems(application) -> list[str]:
     submissions = Step.objects.filter(application=app, kind=StepKind.SUBMISSION).count()
     open_clock = ClockInterval.objects.filter(application=app, ended_at__isnull=True).count()
     reviews = list(app.reviews.select_related("department", "task"))
-    departments = app.service.service_departments.count()
+    # A review for every matter but those waiting for another and those left undecided.
+    states = list(app.matters.values_list("state", flat=True))
+    unreviewed = (MatterState.PENDING, MatterState.WAITING, MatterState.NOT_DECIDED)
+    departments = sum(1 for s in states if s not in unreviewed)
+    approved = sum(1 for s in states if s == MatterState.APPROVED)
 
     if app.status == S.DRAFT:
         if app.process_id or submissions or reviews:
@@ -59,7 +70,7 @@ def application_problems(application) -> list[str]:
                 f"{where}: {len(pending)} pending reviews, "
                 f"{len(still_open(Flow.review))} open review tasks"
             )
-    elif app.status in (S.APPROVED, S.REJECTED):
+    elif app.status in (S.APPROVED, S.PARTLY_APPROVED, S.REJECTED):
         if process.status != PROCESS.DONE:
             problems.append(f"{where}: decided, yet its process is {process.status}")
         if len(reviews) != departments or any(
@@ -70,9 +81,14 @@ def application_problems(application) -> list[str]:
             done = [t for t in of(node) if t.status == STATUS.DONE]
             if len(of(node)) != 1 or len(done) != 1:
                 problems.append(f"{where}: {len(of(node))} {node.name} tasks, {len(done)} done")
+        if any(
+            s in (MatterState.PENDING, MatterState.WAITING, MatterState.IN_REVIEW) for s in states
+        ):
+            problems.append(f"{where}: decided with matters unsettled")
+        # One outcome per approved matter, and none for any other.
         permits = Permit.objects.filter(application=app).count()
-        if permits != (1 if app.status == S.APPROVED else 0):
-            problems.append(f"{where}: {permits} permits")
+        if permits != approved:
+            problems.append(f"{where}: {permits} permits for {approved} approved matters")
     for review in reviews:
         task = review.task
         decided = review.decision != ReviewDecision.PENDING
