@@ -30,6 +30,11 @@ from approvals.models import (
 from approvals.simulation.clock import add_office_hours, after
 
 
+def department_of_key(key: str) -> str:
+    """The department of a case's review key ("tax", or "market-regulation#12")."""
+    return key.split("#", 1)[0]
+
+
 @dataclass
 class Case:
     number: int
@@ -119,15 +124,14 @@ class People:
         if self.routing == "parallel":
             # A matter that needs another first has no review yet: it is planned
             # when the engine opens it (_on_review).
-            for code in case.departments:
-                if code in case.reviews:
-                    self._plan_review(case, code, now)
+            for key in list(case.reviews):
+                self._plan_review(case, key, now)
         else:
             # Draw every department's verdict now, in order, so a rejection
             # stops the sequence where it happens.
             case.sequence = [
                 (code, case.rng.random() < self.profile.department(code).reject_probability)
-                for code in case.departments
+                for code in dict.fromkeys(case.departments)
             ]
             self._plan_review(case, case.sequence[0][0], now, rejects=case.sequence[0][1])
 
@@ -136,7 +140,7 @@ class People:
     def _plan_review(
         self, case: Case, code: str, start: datetime, *, rejects: bool | None = None
     ) -> None:
-        profile = self.profile.department(code)
+        profile = self.profile.department(department_of_key(code))
         office = self.profile.office_hours
         taken = add_office_hours(start, profile.queue_hours.sample(case.rng), office)
         review_hours = profile.review_hours.sample(case.rng)
@@ -156,16 +160,21 @@ class People:
 
     def _new_reviews(self, case: Case) -> list[str]:
         """Read the reviews the engine has opened since last asked; the departments of new ones."""
-        fresh = [
-            (code, pk, due)
-            for code, pk, due in DepartmentReview.objects.filter(
-                application=case.application
-            ).values_list("department__code", "pk", "due_at")
-            if code not in case.reviews
-        ]
-        for code, pk, due in fresh:
-            case.reviews[code] = (pk, due)
-        return [code for code, _pk, _due in fresh]
+        known = {pk for pk, _due in case.reviews.values()}
+        fresh = []
+        for code, pk, due in (
+            DepartmentReview.objects.filter(application=case.application)
+            .order_by("pk")
+            .values_list("department__code", "pk", "due_at")
+        ):
+            if pk in known:
+                continue
+            # A department's second matter in one application (a restaurant's branch and its
+            # food licence) is a review of its own: keyed "<department>#<review>".
+            key = code if code not in case.reviews else f"{code}#{pk}"
+            case.reviews[key] = (pk, due)
+            fresh.append(key)
+        return fresh
 
     def _review(self, case: Case, code: str) -> DepartmentReview:
         return DepartmentReview.objects.select_related("department", "task").get(
@@ -175,27 +184,30 @@ class People:
     def _on_take(self, case: Case, now: datetime, code: str) -> None:
         review = self._review(case, code)
         if review.task is not None and review.task.owner_id is None:
-            services.task_assign(actor=self.reviewers[code], task=review.task)
+            services.task_assign(actor=self.reviewers[department_of_key(code)], task=review.task)
 
     def _on_review(self, case: Case, now: datetime, code: str, approve: bool) -> None:
         services.review_complete(
-            actor=self.reviewers[code],
+            actor=self.reviewers[department_of_key(code)],
             review=self._review(case, code),
             approve=approve,
             reasons="" if approve else "模拟：不符合条件 / Simulated: the conditions are not met.",
         )
         opened = self._new_reviews(case)
-        if self.routing == "parallel":
-            for later in opened:
+        in_sequence = {c for c, _rejects in case.sequence}
+        for later in opened:
+            # Sequential routing walks the departments; a department's second matter,
+            # opened by the first's approval, is reviewed as it opens.
+            if self.routing == "parallel" or later not in in_sequence:
                 self._plan_review(case, later, now)
-        if self.routing == "sequential":
+        if self.routing == "sequential" and code in in_sequence:
             position = [c for c, _rejects in case.sequence].index(code)
             # A matter that needed a refused one has no review: the engine left it undecided.
             rest = [(c, r) for c, r in case.sequence[position + 1 :] if c in case.reviews]
             if not approve:
                 for later, _rejects in rest:
                     services.review_complete(
-                        actor=self.reviewers[later],
+                        actor=self.reviewers[department_of_key(later)],
                         review=self._review(case, later),
                         approve=False,
                         reasons=(
