@@ -31,7 +31,7 @@ from approvals.simulation.clock import add_office_hours, after
 
 
 def department_of_key(key: str) -> str:
-    """The department of a case's review key ("tax", or "market-regulation#12")."""
+    """The department of a case's review key ("tax", or "market-regulation#food-licence")."""
     return key.split("#", 1)[0]
 
 
@@ -162,16 +162,17 @@ class People:
         """Read the reviews the engine has opened since last asked; the departments of new ones."""
         known = {pk for pk, _due in case.reviews.values()}
         fresh = []
-        for code, pk, due in (
+        for code, pk, due, matter in (
             DepartmentReview.objects.filter(application=case.application)
-            .order_by("pk")
-            .values_list("department__code", "pk", "due_at")
+            .order_by("department__code", "matter__matter__code")
+            .values_list("department__code", "pk", "due_at", "matter__matter__code")
         ):
             if pk in known:
                 continue
             # A department's second matter in one application (a restaurant's branch and its
-            # food licence) is a review of its own: keyed "<department>#<review>".
-            key = code if code not in case.reviews else f"{code}#{pk}"
+            # food licence) is a review of its own: keyed "<department>#<matter>", a name
+            # that is the same in every run (the events' order, and so the draws, follow it).
+            key = code if code not in case.reviews else f"{code}#{matter}"
             case.reviews[key] = (pk, due)
             fresh.append(key)
         return fresh
