@@ -472,12 +472,12 @@ def test_every_demo_thing_is_simulated_to_its_decision(routing):
     """The demo's things, bundles included: a department with two matters in one restaurant
     (branch, then food licence) reviews each once, and no application is left in review."""
     call_command("loaddata", "fixtures/catalogue.json", "fixtures/shared_data.json", verbosity=0)
-    result = simulation.simulate(applications=60, routing=routing, seed=3)
+    result = simulation.simulate(applications=24, routing=routing, seed=3)
     batch = result.batch()
     restaurants = batch.filter(service__code="open-restaurant")
     assert restaurants.exists()
     assert not batch.exclude(status__in=reports.DECIDED_STATUSES).exists()
-    assert result.decided == batch.count() == 60
+    assert result.decided == batch.count() == 24
     # Each review decided once: as many decided reviews as reviews.
     reviews = m.DepartmentReview.objects.filter(application__in=batch)
     assert not reviews.filter(decision=m.ReviewDecision.PENDING).exists()
