@@ -123,7 +123,9 @@ def prepare_data(clients: int) -> dict:
     enterprises = list(Enterprise.objects.order_by("pk"))
     clerk = common.user_create("clerk", clerks)
     departments = list(
-        Department.objects.filter(services=service).select_related("reviewer_group").distinct()
+        Department.objects.filter(matters__things=service)
+        .select_related("reviewer_group")
+        .distinct()
     )
     reviewers = {d.code: common.user_create(f"rev-{d.code}", d.reviewer_group) for d in departments}
 

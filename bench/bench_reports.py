@@ -10,11 +10,14 @@ calls it itself), migrates, loads the demo catalogue, and generates N
 applications with their ledger straight into the tables, on the server, with
 ``INSERT ... SELECT`` over ``generate_series`` (multi-row inserts, no Python
 per row, foreign-key triggers off while loading): steps (submission, window
-acceptance, correction for 20 %, one review per department of the service,
-decision, permit), clock intervals that tile submission to decision,
-materials (about 30 % reused), and escalations (with the department reviews
-they hang off) for the slowest reviews. 2 % are still in review, 1 %
-withdrawn, 2 % rejected, 5 % simulated. Working days are 0.72 x calendar
+acceptance, correction for 20 %, one review per matter of the thing, by its
+department, decision, one outcome per approved matter), the applications'
+matters, clock intervals that tile submission to decision, materials (about
+30 % reused), and escalations (with the department reviews they hang off) for
+the slowest reviews. 2 % are still in review, 1 % withdrawn, 2 % rejected, 1 %
+partly approved (the first matter approved, the others refused), 5 %
+simulated. The matters are reviewed side by side (the engine reviews a matter
+after the ones it needs): the data only has to be self-consistent. Working days are 0.72 x calendar
 days: the data only has to be self-consistent, not calendar-exact.
 
 Then, run after run (interleaved, so machine noise hits both alike), it
@@ -103,15 +106,25 @@ SELECT g AS id,
        CASE WHEN corrected THEN 0.3 + random() * 2.5 ELSE 0 END AS correction_d,
        CASE WHEN corrected THEN 0.02 + random() * 0.3 ELSE 0 END AS clerk2_d,
        CASE WHEN r_status < 0.02 THEN 'in_review' WHEN r_status < 0.03 THEN 'withdrawn'
-            WHEN r_status < 0.05 THEN 'rejected' ELSE 'approved' END AS status,
+            WHEN r_status < 0.05 THEN 'rejected' WHEN r_status < 0.06 THEN 'partly_approved'
+            ELSE 'approved' END AS status,
        random() < 0.05 AS is_simulated
 FROM (SELECT g, random() AS r_service, random() AS r_status, random() < 0.2 AS corrected
       FROM generate_series(1, %(n)s) g) seeds;
 
+-- One review per matter of the thing; its id is also its application matter's.
 CREATE TEMP TABLE rev AS
-SELECT row_number() OVER () AS id, gen.id AS application_id, sd.department_id,
-       sd.review_limit_days::float AS limit_d, 0.05 - ln(1 - random()) * 0.35 AS review_d
-FROM gen JOIN approvals_servicedepartment sd ON sd.service_id = gen.service_id;
+SELECT row_number() OVER () AS id, gen.id AS application_id, m.department_id,
+       m.id AS matter_id, tm."order" AS ord,
+       CASE gen.status WHEN 'approved' THEN 'approved' WHEN 'rejected' THEN 'refused'
+            WHEN 'in_review' THEN 'in_review' WHEN 'withdrawn' THEN 'withdrawn'
+            ELSE CASE WHEN tm."order" = first.ord THEN 'approved' ELSE 'refused' END
+       END AS state,
+       m.review_limit_days::float AS limit_d, 0.05 - ln(1 - random()) * 0.35 AS review_d
+FROM gen JOIN approvals_thingmatter tm ON tm.service_id = gen.service_id
+JOIN approvals_matter m ON m.id = tm.matter_id
+JOIN (SELECT service_id, min("order") AS ord FROM approvals_thingmatter GROUP BY 1) first
+  ON first.service_id = gen.service_id;
 
 CREATE TEMP TABLE app AS
 SELECT gen.*, gen.submitted_at
@@ -130,49 +143,67 @@ LOAD = [
         """
 INSERT INTO approvals_application (id, public_id, service_id, uscc, enterprise_id, applicant_id,
     filed_as, status, process_id, idempotency_key, is_simulated, created_at, submitted_at,
-    accepted_at, decided_at, decision_reasons)
+    accepted_at, decided_at, decision_reasons, answers)
 SELECT id, gen_random_uuid(), service_id, '91460000MA5T00001X', NULL, %(user)s, 'investor',
        status, NULL, '', is_simulated, submitted_at - draft_d * interval '1 day', submitted_at,
        CASE WHEN status = 'in_review' OR accepted_at < decided_at OR decided_at IS NULL
             THEN accepted_at END,
-       decided_at, CASE WHEN status = 'rejected' THEN 'bench' ELSE '' END
+       decided_at, CASE WHEN status IN ('rejected', 'partly_approved') THEN 'bench' ELSE '' END,
+       '{}'::jsonb
 FROM app
+""",
+    ),
+    (
+        "matters of the applications",
+        """
+INSERT INTO approvals_applicationmatter (id, application_id, matter_id, "order", state, reason,
+    started_at, decided_at, working_days)
+SELECT rev.id, rev.application_id, rev.matter_id, rev.ord, rev.state, '', app.accepted_at,
+       CASE WHEN rev.state <> 'in_review' AND app.status <> 'withdrawn'
+            THEN app.accepted_at + rev.review_d * interval '1 day' END,
+       CASE WHEN rev.state <> 'in_review' AND app.status <> 'withdrawn'
+            THEN rev.review_d * %(ratio)s END
+FROM rev JOIN app ON app.id = rev.application_id
 """,
     ),
     (
         "steps",
         """
-INSERT INTO approvals_step (application_id, kind, department_id, task_id, holder, actor_id,
-    created_at, assigned_at, finished_at, calendar_days, working_days, estimated)
-SELECT application_id, kind, department_id, NULL, holder, NULL, created_at, created_at,
-       finished_at, days, days * %(ratio)s, false
+INSERT INTO approvals_step (application_id, kind, department_id, matter_id, task_id, holder,
+    actor_id, created_at, assigned_at, finished_at, calendar_days, working_days, estimated)
+SELECT application_id, kind, department_id, matter_id, NULL, holder, NULL, created_at,
+       created_at, finished_at, days, days * %(ratio)s, false
 FROM (
   SELECT id AS application_id, 'submission' AS kind, NULL::bigint AS department_id,
-         'investor' AS holder, submitted_at - draft_d * interval '1 day' AS created_at,
+         NULL::bigint AS matter_id, 'investor' AS holder,
+         submitted_at - draft_d * interval '1 day' AS created_at,
          submitted_at AS finished_at, draft_d AS days FROM app
   UNION ALL
-  SELECT id, 'acceptance', NULL, 'government', submitted_at,
+  SELECT id, 'acceptance', NULL, NULL, 'government', submitted_at,
          submitted_at + clerk1_d * interval '1 day', clerk1_d FROM app
   UNION ALL
-  SELECT id, 'correction', NULL, 'investor', submitted_at + clerk1_d * interval '1 day',
+  SELECT id, 'correction', NULL, NULL, 'investor', submitted_at + clerk1_d * interval '1 day',
          submitted_at + (clerk1_d + correction_d) * interval '1 day', correction_d
   FROM app WHERE corrected
   UNION ALL
-  SELECT id, 'acceptance', NULL, 'government',
+  SELECT id, 'acceptance', NULL, NULL, 'government',
          submitted_at + (clerk1_d + correction_d) * interval '1 day', accepted_at, clerk2_d
   FROM app WHERE corrected
   UNION ALL
-  SELECT rev.application_id, 'review', rev.department_id, 'government', app.accepted_at,
+  SELECT rev.application_id, 'review', rev.department_id, rev.id, 'government', app.accepted_at,
          CASE WHEN app.status <> 'in_review' THEN app.accepted_at + rev.review_d * interval '1 day'
          END,
          CASE WHEN app.status <> 'in_review' THEN rev.review_d END
   FROM rev JOIN app ON app.id = rev.application_id
   UNION ALL
-  SELECT id, 'decision', NULL, 'government', decided_at, decided_at, 0 FROM app
-  WHERE status IN ('approved', 'rejected')
+  SELECT id, 'decision', NULL, NULL, 'government', decided_at, decided_at, 0 FROM app
+  WHERE status IN ('approved', 'partly_approved', 'rejected')
   UNION ALL
-  SELECT id, 'permit', NULL, 'government', decided_at, decided_at, 0 FROM app
-  WHERE status = 'approved'
+  -- One outcome per approved matter, issued as its review is decided.
+  SELECT rev.application_id, 'permit', NULL, rev.id, 'government',
+         app.accepted_at + rev.review_d * interval '1 day',
+         app.accepted_at + rev.review_d * interval '1 day', 0
+  FROM rev JOIN app ON app.id = rev.application_id WHERE rev.state = 'approved'
 ) steps
 """,
     ),
@@ -230,9 +261,11 @@ FROM (
     (
         "escalated reviews",
         """
-INSERT INTO approvals_departmentreview (id, application_id, department_id, task_id, decision,
-    reasons, reviewer_id, due_at, decided_at)
-SELECT rev.id, rev.application_id, rev.department_id, NULL, 'approved', '', NULL,
+INSERT INTO approvals_departmentreview (id, application_id, department_id, matter_id, task_id,
+    decision, reasons, reviewer_id, due_at, decided_at)
+SELECT rev.id, rev.application_id, rev.department_id, rev.id, NULL,
+       CASE WHEN rev.state = 'refused' THEN 'rejected' ELSE 'approved' END,
+       CASE WHEN rev.state = 'refused' THEN 'bench' ELSE '' END, NULL,
        app.accepted_at + rev.limit_d * interval '1 day',
        app.accepted_at + rev.review_d * interval '1 day'
 FROM rev JOIN app ON app.id = rev.application_id
@@ -251,6 +284,7 @@ FROM approvals_departmentreview
 
 LOADED_TABLES = (
     "approvals_application",
+    "approvals_applicationmatter",
     "approvals_step",
     "approvals_clockinterval",
     "approvals_applicationmaterial",
@@ -259,6 +293,7 @@ LOADED_TABLES = (
 )
 TABLES = (
     "approvals_application",
+    "approvals_applicationmatter",
     "approvals_step",
     "approvals_clockinterval",
     "approvals_applicationmaterial",
@@ -303,7 +338,11 @@ def generate(n: int, seed: float) -> dict:
             cursor.execute(definition)
         timings["indexes"] = time.perf_counter() - started
         say(f"  {len(indexes)} indexes built again in {timings['indexes']:.1f} s")
-        for table in ("approvals_application", "approvals_departmentreview"):
+        for table in (
+            "approvals_application",
+            "approvals_applicationmatter",
+            "approvals_departmentreview",
+        ):
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT coalesce(max(id), 1) FROM {table}))"
@@ -338,7 +377,7 @@ SELECT a.id, a.service_id, s.statutory_limit_days AS statutory_limit,
        date_trunc('month', a.decided_at AT TIME ZONE %(tz)s) AS month,
        extract(epoch FROM a.decided_at - a.submitted_at)::float / 86400 AS days
 FROM approvals_application a JOIN approvals_service s ON s.id = a.service_id
-WHERE a.status IN ('approved', 'rejected') AND a.submitted_at IS NOT NULL
+WHERE a.status IN ('approved', 'partly_approved', 'rejected') AND a.submitted_at IS NOT NULL
   AND a.decided_at IS NOT NULL AND NOT a.is_simulated
 """
 
@@ -367,7 +406,7 @@ materials AS (
            AS handed_in
   FROM approvals_applicationmaterial GROUP BY application_id),
 trips AS (
-  SELECT service_id, count(*) AS n FROM approvals_servicedepartment GROUP BY service_id),
+  SELECT service_id, count(*) AS n FROM approvals_thingmatter GROUP BY service_id),
 escalated AS (
   SELECT application_id, count(*) AS n FROM approvals_escalation GROUP BY application_id),
 per_app AS (
@@ -375,7 +414,7 @@ per_app AS (
          -- each visit or correction, and each material handed in (not reused)
          coalesce(stepped.investor_steps, 0) + coalesce(materials.handed_in, 0)
            AS investor_steps,
-         -- without the window: one trip per department, every material handed in
+         -- without the window: one trip per matter, every material handed in
          coalesce(trips.n, 0) + coalesce(materials.required, 0) AS baseline_steps,
          coalesce(held.government_working_days, 0) - coalesce(stepped.window_working_days, 0)
            AS statutory_working_days,
@@ -411,7 +450,8 @@ HAND_STEPS = (
     "WITH pop AS ("
     + POPULATION
     + """)
-SELECT GROUPING(st.kind, st.department_id) AS level, st.kind, st.department_id,
+SELECT GROUPING(st.department_id, am.matter_id) AS level, st.kind, st.department_id,
+       am.matter_id,
        count(*) AS steps, count(DISTINCT st.application_id) AS applications,
        percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY st.calendar_days) AS days_pct,
        percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY st.working_days) AS working_pct,
@@ -419,9 +459,10 @@ SELECT GROUPING(st.kind, st.department_id) AS level, st.kind, st.department_id,
        count(*) FILTER (WHERE st.calendar_days <= %(target)s) AS within_target,
        count(*) FILTER (WHERE st.calendar_days <= %(baseline)s) AS within_baseline
 FROM approvals_step st JOIN pop ON pop.id = st.application_id
+LEFT JOIN approvals_applicationmatter am ON am.id = st.matter_id
 WHERE st.finished_at IS NOT NULL
-GROUP BY GROUPING SETS ((st.kind), (st.kind, st.department_id))
-HAVING GROUPING(st.department_id) = 1 OR st.kind = 'review'
+GROUP BY GROUPING SETS ((st.kind), (st.kind, st.department_id), (st.kind, am.matter_id))
+HAVING GROUPING(st.department_id, am.matter_id) = 3 OR st.kind = 'review'
 """
 )
 
@@ -459,12 +500,14 @@ def run_hand() -> dict:
 
 def compare(report, hand: dict) -> tuple[int, list[str]]:
     """Check the hand-written SQL's figures against the report's; (values compared, problems)."""
-    from approvals.models import Department, Service
+    from approvals.models import Department, Matter, Service
 
     services = dict(Service.objects.values_list("pk", "code"))
     departments = dict(Department.objects.values_list("pk", "code"))
+    matters = dict(Matter.objects.values_list("pk", "code"))
     ours = {(r.table, r.key): r for r in report.rows()}
     checked, problems = 0, []
+    seen: set[tuple[str, str]] = set()
 
     def check(group, name, theirs, mine):
         nonlocal checked
@@ -482,6 +525,7 @@ def compare(report, hand: dict) -> tuple[int, list[str]]:
         else:
             group = ("month", f"{row['month']:%Y-%m}")
         mine = ours.get(group)
+        seen.add(group)
         if mine is None:
             problems.append(f"{group}: missing from the report")
             continue
@@ -507,11 +551,14 @@ def compare(report, hand: dict) -> tuple[int, list[str]]:
         check(group, "escalations", row["escalations"], mine.escalations)
     escalations = {departments[r["department_id"]]: r["count"] for r in hand["escalations"]}
     for row in hand["steps"]:
-        if row["department_id"] is not None:
+        if row["level"] == 1:
             group = ("department", departments[row["department_id"]])
+        elif row["level"] == 2:
+            group = ("matter", matters[row["matter_id"]])
         else:
             group = ("step", row["kind"])
         mine = ours.get(group)
+        seen.add(group)
         if mine is None:
             problems.append(f"{group}: missing from the report")
             continue
@@ -526,6 +573,8 @@ def compare(report, hand: dict) -> tuple[int, list[str]]:
         check(group, "within_target", row["within_target"] / n, mine.within_target)
         if group[0] == "department":
             check(group, "escalations", escalations.get(group[1], 0), mine.escalations)
+    # And the other way: every row of the report's tables is one the SQL computed.
+    problems += [f"{key}: in the report, not in the SQL's" for key in sorted(set(ours) - seen)]
     return checked, problems
 
 

@@ -11,9 +11,10 @@ it), a throwaway Redis as the broker (``devtools/redisserver.py``), and for each
 worker count a real ``celery -A hainan_window worker --concurrency N``.
 
 The whole flow of one application: create (with prefill), hand in, submit,
-accept, every department's review; the decision issues the permit, and the
-flow is done when a worker has rendered the permit's PDF and sent the
-applicant's two mails (accepted, decided). The web part is driven through
+accept, every department's review (company registration first: the other
+four matters need its credit code); each approval issues its matter's
+outcome, and the flow is done when a worker has rendered every outcome's PDF
+(five) and sent the applicant's mails. The web part is driven through
 ``approvals.services`` by ``--clients`` threads in this process, each taking
 the next application until ``--applications`` are done: the same writes a
 request makes, without HTTP, which ``bench_http.py`` measures; one Python
@@ -183,7 +184,11 @@ def prepare_data() -> dict:
 
     clerks, investors = common.role_groups()
     service = Service.objects.get(code=SERVICE)
-    departments = Department.objects.filter(services=service).select_related("reviewer_group")
+    departments = (
+        Department.objects.filter(matters__things=service)
+        .distinct()
+        .select_related("reviewer_group")
+    )
     return {
         "investor": common.filer_create("investor", investors).pk,
         "clerk": user("clerk", clerks),
@@ -225,11 +230,8 @@ def one_application(data: dict, users: dict) -> int:
     common.hand_in(app, investor)
     app = retrying(lambda: services.application_submit(actor=investor, application=app))
     app = retrying(lambda: services.application_accept(actor=clerk, application=app))
-    for review in app.reviews.select_related("department"):
-        reviewer = users[data["reviewers"][review.department.code]]
-        retrying(
-            lambda r=review, u=reviewer: services.review_complete(actor=u, review=r, approve=True)
-        )
+    # Registration first: the matters that need it open when it is approved.
+    retrying(lambda: demo.reviews_approve(app, lambda code: users[data["reviewers"][code]]))
     return app.pk
 
 
@@ -274,13 +276,17 @@ def drive(data: dict, count: int, clients: int) -> tuple[list[int], list[str], f
 
 
 def wait_for_workers(ids: list[int], deadline: float, queue_depth) -> tuple[float, int]:
-    """Until every permit of `ids` is rendered and every mail sent; returns (when, max queue)."""
+    """Until every outcome of `ids` is rendered and every mail sent; returns (when, max queue).
+
+    The outcomes and mails were all written by the time the web part returned: one outcome
+    per approved matter (an establishment issues five)."""
     from approvals.models import Notification, Permit
     from approvals.models.permits import RenderStatus
 
     deepest, rendered, sent = 0, 0, 0
     mails = Notification.objects.filter(application_id__in=ids)
     expected_mails = mails.count()
+    expected_outcomes = Permit.objects.filter(application_id__in=ids).count()
     while time.monotonic() < deadline:
         deepest = max(deepest, queue_depth())
         rendered = Permit.objects.filter(
@@ -290,14 +296,14 @@ def wait_for_workers(ids: list[int], deadline: float, queue_depth) -> tuple[floa
             application_id__in=ids, render_status=RenderStatus.FAILED
         ).count()
         if failed:
-            raise RuntimeError(f"{failed} permit(s) failed to render")
+            raise RuntimeError(f"{failed} outcome(s) failed to render")
         sent = mails.filter(sent_at__isnull=False).count()
-        if rendered == len(ids) and sent == expected_mails:
+        if rendered == expected_outcomes and sent == expected_mails:
             return time.perf_counter(), deepest
         time.sleep(POLL_SECONDS)
     raise RuntimeError(
-        f"the workers had not finished within the time allowed ({rendered}/{len(ids)} "
-        f"permits rendered, {sent}/{expected_mails} mails sent)"
+        f"the workers had not finished within the time allowed ({rendered}/{expected_outcomes} "
+        f"outcomes rendered, {sent}/{expected_mails} mails sent)"
     )
 
 
@@ -470,8 +476,8 @@ def print_report(results: dict, args: argparse.Namespace) -> None:
     print(f"Workers benchmark: {common.machine()}, {results['server']}, Redis broker")
     print(
         f"{args.applications} applications of {SERVICE} per worker count and round, through "
-        f"the whole flow (to the permit's PDF and the mails), driven by {args.clients} client "
-        f"threads; {args.rounds} round(s), interleaved"
+        f"the whole flow (to the five outcomes' PDFs and the mails), driven by "
+        f"{args.clients} client threads; {args.rounds} round(s), interleaved"
     )
     if results.get("error"):
         print(f"FAILED part-way: {results['error']}")
