@@ -1,6 +1,7 @@
 """One thing, one go: a bundle of matters, each decided by its department, each with its own
 outcome; matters that need another wait for it; a refusal leaves its dependents undecided."""
 
+import html
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -299,10 +300,13 @@ def test_the_api_and_the_pages_show_each_matter_to_whom_it_concerns(world, bundl
     ).content.decode()
     assert 'data-testid="matters"' in page and 'data-testid="matter-taxreg"' in page
     assert "not decided" in page
+    # What a matter needs first is named, in the page's language, not by its code.
+    assert f"Needs first: {html.escape(bundle['licence'].name_en)}</span>" in page
     chinese = client.get(
         reverse("portal:application", args=[app.public_id]), HTTP_ACCEPT_LANGUAGE="zh-hans"
     ).content.decode()
     assert "未作决定" in chinese and "本申请包含 5 个事项" in chinese
+    assert f"前置事项： {html.escape(bundle['licence'].name_zh)}</span>" in chinese
 
     # Another investor learns nothing, not even that the application exists.
     client.force_login(world.other_investor)
