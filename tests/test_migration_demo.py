@@ -23,6 +23,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from tests.figures import report_differences
+
 ROOT = Path(settings.BASE_DIR)
 # The last commit before matters (issue 13's end): services with departments, one permit.
 BEFORE_MATTERS = "328b7a1"
@@ -52,28 +54,6 @@ def _manage(tree: Path, env: dict, *args: str) -> str:
     )
     assert done.returncode == 0, f"manage.py {' '.join(args)} in {tree}:\n{done.stderr[-3000:]}"
     return done.stdout
-
-
-def _differences(before, after, path="") -> list[str]:
-    """Where two reports differ. Floats may differ in their sixth decimal only: PostgreSQL
-    sums a mean's floats in the order it reads the rows, which the migration's updates
-    change, and the report rounds to six places."""
-    if isinstance(before, dict) and isinstance(after, dict):
-        keys = sorted(set(before) | set(after))
-        return [d for k in keys for d in _differences(before.get(k), after.get(k), f"{path}.{k}")]
-    if isinstance(before, list) and isinstance(after, list):
-        if len(before) != len(after):
-            return [f"{path}: {len(before)} rows before, {len(after)} after"]
-        return [
-            d
-            for i, (b, a) in enumerate(zip(before, after, strict=True))
-            for d in _differences(b, a, f"{path}[{i}]")
-        ]
-    if isinstance(before, float) or isinstance(after, float):
-        if before is None or after is None or abs(before - after) > 2e-6:
-            return [f"{path}: {before!r} before, {after!r} after"]
-        return []
-    return [] if before == after else [f"{path}: {before!r} before, {after!r} after"]
 
 
 def _report(tree: Path, env: dict) -> dict:
@@ -127,7 +107,7 @@ def test_the_seeded_demo_migrated_to_matters_reports_the_same_figures(tmp_path, 
     _manage(ROOT, env, "migrate", "--no-input", "-v0")
     after = _report(ROOT, env)
     # Every table the old report had, unchanged (the new one, by matter, it did not have).
-    assert _differences(before, {key: after.get(key) for key in before}) == []
+    assert report_differences(before, {key: after.get(key) for key in before}) == []
     assert after["matters"], "the migrated reviews are counted per matter too"
     # And the migration did move the demo onto matters: every review has its matter.
     counts = (
