@@ -111,9 +111,9 @@ def prepare_data(clients: int) -> dict:
     from django.core.management import call_command
     from rest_framework.authtoken.models import Token
 
-    from approvals import demo, services
+    from approvals import demo, selectors, services
     from approvals.demo import hand_in_missing
-    from approvals.models import Department, Enterprise, Service
+    from approvals.models import Enterprise, Service
 
     say("migrate, load the catalogue, the shared data and the rejection reasons")
     call_command("migrate", verbosity=0, interactive=False)
@@ -122,11 +122,7 @@ def prepare_data(clients: int) -> dict:
     service = Service.objects.get(code=SERVICE)
     enterprises = list(Enterprise.objects.order_by("pk"))
     clerk = common.user_create("clerk", clerks)
-    departments = list(
-        Department.objects.filter(matters__things=service)
-        .select_related("reviewer_group")
-        .distinct()
-    )
+    departments = list(selectors.departments_deciding(SERVICE))
     reviewers = {d.code: common.user_create(f"rev-{d.code}", d.reviewer_group) for d in departments}
 
     say(f"{clients} investors with {DRAFTS_PER_CLIENT} drafts each")

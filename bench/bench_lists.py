@@ -143,7 +143,7 @@ def prepare_users(label: str) -> dict:
     """Schema, catalogue, shared data, and the users whose lists are measured."""
     from django.core.management import call_command
 
-    from approvals.models import Department, Service
+    from approvals import selectors
 
     say(f"{label}: migrate")
     call_command("migrate", verbosity=0, interactive=False)
@@ -151,13 +151,9 @@ def prepare_users(label: str) -> dict:
     common.load_fixtures("catalogue", "shared_data", "rejection_reasons")
 
     clerks, investors = common.role_groups()
-    service = Service.objects.get(code=SERVICE)
-    # The thing's departments are its matters' (a department may own two of them).
-    codes = sorted({m.department.code for m in service.matters.select_related("department")})
-    reviewers = {
-        d.code: common.user_create(f"rev-{d.code}", d.reviewer_group)
-        for d in Department.objects.filter(code__in=codes).select_related("reviewer_group")
-    }
+    departments = list(selectors.departments_deciding(SERVICE))
+    codes = [d.code for d in departments]
+    reviewers = {d.code: common.user_create(f"rev-{d.code}", d.reviewer_group) for d in departments}
     return {
         "investor": common.filer_create("investor", investors),
         "clerk": common.user_create("clerk", clerks),

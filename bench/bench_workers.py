@@ -173,7 +173,8 @@ def prepare_data() -> dict:
     """Schema, catalogue, shared data, and one user per role (no password hashing)."""
     from django.core.management import call_command
 
-    from approvals.models import Department, Enterprise, Service
+    from approvals import selectors
+    from approvals.models import Enterprise, Service
 
     say("migrate, load the catalogue and the shared data, create the users")
     call_command("migrate", verbosity=0, interactive=False)
@@ -184,11 +185,7 @@ def prepare_data() -> dict:
 
     clerks, investors = common.role_groups()
     service = Service.objects.get(code=SERVICE)
-    departments = (
-        Department.objects.filter(matters__things=service)
-        .distinct()
-        .select_related("reviewer_group")
-    )
+    departments = selectors.departments_deciding(SERVICE)
     return {
         "investor": common.filer_create("investor", investors).pk,
         "clerk": user("clerk", clerks),

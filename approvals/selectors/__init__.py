@@ -15,6 +15,7 @@ what is decided by the querysets themselves.
 from approvals.selectors.bundles import expected_completion_of, matters_of
 from approvals.selectors.catalogue import (
     departments_all,
+    departments_deciding,
     median_decision_days,
     service_guide,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "audit_trail",
     "department_reviews_for",
     "departments_all",
+    "departments_deciding",
     "departments_reviewed_by",
     "escalations",
     "material_file_for",

@@ -66,3 +66,14 @@ def median_decision_days(service: Service) -> float | None:
 
 def departments_all() -> QuerySet[Department]:
     return Department.objects.order_by("code")
+
+
+def departments_deciding(*thing_codes: str) -> QuerySet[Department]:
+    """The departments deciding a matter of these things, each once, by code, with the
+    reviewers' group (a thing's departments are its matters')."""
+    return (
+        Department.objects.filter(matters__things__code__in=thing_codes)
+        .select_related("reviewer_group")
+        .distinct()
+        .order_by("code")
+    )

@@ -225,12 +225,7 @@ class Command(BaseCommand):
             DemoUser("agent", "agent filing for investors", (INVESTOR_GROUP,)),
             DemoUser("clerk", "window clerk", (CLERK_GROUP,)),
         ]
-        departments = (
-            Department.objects.filter(matters__things__code__in=REVIEWED_SERVICES)
-            .select_related("reviewer_group")
-            .distinct()
-            .order_by("code")
-        )
+        departments = selectors.departments_deciding(*REVIEWED_SERVICES)
         users += [
             DemoUser(f"rev-{d.code}", "department reviewer", (d.reviewer_group.name,))
             for d in departments
