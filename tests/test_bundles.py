@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from viewflow.workflow.models import Task
@@ -272,14 +273,20 @@ def test_the_critical_path_date_and_its_move_when_a_matter_finishes_late():
 
 
 def test_the_expected_date_of_an_application_follows_its_matters(world, bundle, settings):
-    app = submitted_bundle(world, bundle)
-    assert selectors.expected_completion_of(app) == (None, [])
-    services.application_accept(actor=world.clerk, application=app)
+    # Inside office hours, with a clock that moves: the licence's review opens a moment after
+    # the acceptance, and the date counts from that opening (out of hours both would round to
+    # the next morning, which hid the difference until CI ran at 09:29).
+    with time_machine.travel(at(2026, 12, 7, 10, 0), tick=True):
+        app = submitted_bundle(world, bundle)
+        assert selectors.expected_completion_of(app) == (None, [])
+        services.application_accept(actor=world.clerk, application=app)
     app.refresh_from_db()
+    licence = app.matters.get(matter__code="licence")
+    assert licence.started_at >= app.accepted_at
     expected, path = selectors.expected_completion_of(app)
     assert path == ["licence", "taxreg"]
     assert expected == timekeeping.deadline_after(
-        timekeeping.deadline_after(app.accepted_at, 1.0), 1.0
+        timekeeping.deadline_after(licence.started_at, 1.0), 1.0
     )
 
 
