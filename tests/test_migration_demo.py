@@ -23,7 +23,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.figures import report_differences
+from tests.figures import OLDER_CODE_TOLERANCE, report_differences
 
 ROOT = Path(settings.BASE_DIR)
 # The last commit before matters (issue 13's end): services with departments, one permit.
@@ -106,8 +106,10 @@ def test_the_seeded_demo_migrated_to_matters_reports_the_same_figures(tmp_path, 
 
     _manage(ROOT, env, "migrate", "--no-input", "-v0")
     after = _report(ROOT, env)
-    # Every table the old report had, unchanged (the new one, by matter, it did not have).
-    assert report_differences(before, {key: after.get(key) for key in before}) == []
+    # Every table the old report had, unchanged (the new one, by matter, it did not have);
+    # the old code rounded a halfway figure as the database's sum came (tests.figures).
+    old_tables = {key: after.get(key) for key in before}
+    assert report_differences(before, old_tables, tolerance=OLDER_CODE_TOLERANCE) == []
     assert after["matters"], "the migrated reviews are counted per matter too"
     # And the migration did move the demo onto matters: every review has its matter.
     counts = (

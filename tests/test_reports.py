@@ -611,3 +611,18 @@ def test_every_output_lists_the_registrys_columns_with_the_same_figures(world, t
     assert page.rows["table-step"]["correction"]["steps"][1] == "1"
     assert "escalations" not in page.columns["table-step"]
     assert "escalations" in page.columns["table-department"]
+
+
+def test_a_figure_halfway_between_two_shown_values_rounds_the_same_in_any_summing_order():
+    # One application's working days, summed by the database in two orders, and the median
+    # with another application's: exactly halfway between two shown values, a unit in the
+    # 16th digit apart. Rounded as they are, the two runs would print different figures.
+    intervals, other = (0.006318, 1.336162, 2.16462), 0.686287
+    one_order = ((intervals[0] + intervals[1]) + intervals[2] + other) / 2
+    another = (intervals[0] + (intervals[1] + intervals[2]) + other) / 2
+    assert one_order != another and round(one_order, 6) != round(another, 6)
+
+    def median_shown(value):
+        return reports.Row(table="overall", key="", label="", applications=2, median_days=value)
+
+    assert median_shown(one_order).median_days == median_shown(another).median_days == 2.096694

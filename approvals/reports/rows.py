@@ -18,6 +18,20 @@ from approvals.reports.columns import COLUMNS
 # Figures are rounded once, here, so the page, the CSV, the JSON and the PDF
 # print the very same numbers (well under a second for days).
 DECIMALS = 6
+# The databases sum floats in the order they read the rows, which follows the rows'
+# places on disk, not only the data: the same figures come back a few units in the
+# 15th digit apart. A figure exactly halfway between two shown values (a percentile
+# interpolated between two ranks often is) would then round up in one run and down
+# in the next. Rounding first to DECIMALS + 3 places, far above that noise and far
+# below what is shown, settles such a figure the same way every time.
+_SETTLE = DECIMALS + 3
+
+
+def rounded(value: float) -> float:
+    """A figure as the report shows it, whatever order the database summed it in."""
+    return round(round(value, _SETTLE), DECIMALS)
+
+
 TABLES = ("overall", "service", "month", "department", "step")
 
 
@@ -63,7 +77,7 @@ class Row:
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, float):
-                object.__setattr__(self, f.name, round(value, DECIMALS))
+                object.__setattr__(self, f.name, rounded(value))
 
     def as_dict(self) -> dict:
         return {c.key: c.machine(self) for c in COLUMNS}
