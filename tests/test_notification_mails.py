@@ -83,6 +83,31 @@ def test_accepted_mail_lists_departments_and_deferrals_in_english_then_chinese(
     assert f'href="{url}"' in html
 
 
+def test_accepted_mail_of_a_bundle_names_the_matters_waiting_for_another(
+    world, bundle, django_capture_on_commit_callbacks
+):
+    app = services.application_create(
+        applicant=world.investor, service=bundle["thing"], uscc=world.enterprise.uscc
+    )
+    journey.complete(world, app)
+    with translation.override("zh-hans"):
+        services.application_submit(actor=world.investor, application=app)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.application_accept(actor=world.clerk, application=app)
+    message, text, html = the_mail("已受理")
+    chinese, english = text.split("-" * 60)
+    # Tax registration needs the licence: reviewed after it, and the mail says so.
+    assert "以下事项待其前置事项批准后审查：\n- 事项taxreg: 前置事项： 事项licence" in chinese
+    assert "Reviewed once the matters they need first are approved:" in english
+    assert "- Matter taxreg: Needs first: Matter licence" in english
+    assert "<li>事项taxreg: 前置事项： 事项licence</li>" in html
+    assert "<li>Matter taxreg: Needs first: Matter licence</li>" in html
+    # The four reviews open now are listed as before; no waiting matter among them.
+    assert "Department tax: to decide by" not in english
+    for matter in ("report", "seal", "social"):
+        assert f"Matter {matter}: Needs first" not in english
+
+
 def test_returned_mail_lists_every_item_chinese_first(
     world, client, django_capture_on_commit_callbacks
 ):

@@ -4,6 +4,7 @@ supervisors on escalation."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import Prefetch
 from django.urls import reverse
 
 from approvals import (
@@ -15,6 +16,8 @@ from approvals import (
 from approvals.models import (
     Application,
     Escalation,
+    Matter,
+    MatterState,
     ReviewDecision,
     SatisfiedBy,
 )
@@ -50,6 +53,7 @@ def _application_mail_context(application: Application, event: str, reviews=None
             .select_related("material")
             .order_by("due_date", "material__order")
         )
+        context["waiting"] = _waiting_matters(application)
     elif event == "returned":
         context["correction"] = application.corrections.order_by("-requested_at", "-pk").first()
     elif event == "decided":
@@ -59,6 +63,23 @@ def _application_mail_context(application: Application, event: str, reviews=None
             application.matters.select_related("matter", "outcome").order_by("order", "pk")
         )
     return context
+
+
+def _waiting_matters(application: Application) -> list[tuple]:
+    """The matters the acceptance left waiting, each with the matters of this application
+    it needs first: the reviews the mail lists are not all there will be."""
+    waiting = (
+        application.matters.filter(state=MatterState.WAITING)
+        .select_related("matter")
+        .prefetch_related(
+            Prefetch(
+                "matter__requires",
+                queryset=Matter.objects.filter(applications__application=application),
+            )
+        )
+        .order_by("order", "pk")
+    )
+    return [(part.matter, list(part.matter.requires.all())) for part in waiting]
 
 
 def notify_on_commit(application: Application, event: str, reviews=None) -> None:
